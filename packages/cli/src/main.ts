@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// The `hato` command: start the server, manage accounts, check the configuration.
+
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { flagOf, HatoError, loadConfig, SETTINGS } from "@hato/core";
+import { checkConfig } from "./check-config.js";
+import { start } from "./start.js";
+import { userCommand } from "./user.js";
+
+const USAGE = `Usage:
+  hato start [options]                 start the server
+  hato user add ADDRESS [--password PW] create an account (asks for the password if not given)
+  hato user passwd ADDRESS [--password PW]
+  hato user del ADDRESS                delete an account (closes its sessions)
+  hato user list                       list accounts
+  hato check-config [options]          validate hato.yaml, certificate and data folder
+
+Options (every setting of hato.yaml has a flag; see docs/configuration.md):
+  --config FILE    configuration file (default: ./hato.yaml when it exists)
+${SETTINGS.map((s) => `  ${flagOf(s.path).padEnd(36)} ${s.doc}`).join("\n")}
+`;
+
+/** Parses argv into a command, positionals, setting flags and the remaining options. */
+function parse(argv: string[]) {
+  const options: Record<string, { type: "string" | "boolean" }> = {
+    config: { type: "string" },
+    password: { type: "string" },
+    help: { type: "boolean" },
+    version: { type: "boolean" },
+  };
+  for (const s of SETTINGS) options[flagOf(s.path).slice(2)] = { type: "string" };
+  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  const flags = new Map<string, string>();
+  for (const s of SETTINGS) {
+    const v = values[flagOf(s.path).slice(2)];
+    if (typeof v === "string") flags.set(s.path, v);
+  }
+  return { values, positionals, flags };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    process.stderr.write(`hato: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals, flags } = parsed;
+  if (values.version) {
+    process.stdout.write("hato 0.1.0\n");
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === "help") {
+    process.stdout.write(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const file = typeof values.config === "string" ? values.config : existsSync("hato.yaml") ? "hato.yaml" : undefined;
+  const config = loadConfig({ file, flags });
+  switch (command) {
+    case "start":
+      return start(config);
+    case "user":
+      return userCommand(config, rest, typeof values.password === "string" ? values.password : undefined);
+    case "check-config":
+      return checkConfig(config);
+    default:
+      process.stderr.write(`hato: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== -1) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof HatoError) process.stderr.write(`hato: ${err.message} (${err.code})\n`);
+    else process.stderr.write(`hato: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

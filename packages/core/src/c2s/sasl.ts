@@ -1,0 +1,142 @@
+// SASL negotiation on a client stream (RFC 6120 §6), with login throttling and XEP-0440.
+
+import {
+  type ChannelBindingSource,
+  createSaslServer,
+  type SaslServer,
+  type SaslStep,
+  supportedMechanisms,
+} from "@hato/sasl";
+import { prepLocal } from "@hato/jid";
+import { Element, NS_SASL, NS_SASL_CB, xml } from "@hato/xml";
+import type { C2sContext } from "./context.js";
+
+/** How a SASL element was answered. */
+export type SaslOutcome =
+  | { kind: "continue"; reply: Element }
+  | { kind: "success"; reply: Element; username: string }
+  | { kind: "failure"; reply: Element; final: boolean };
+
+// RFC 6120 §6.4.5: allow a few retries on one stream, then close it.
+const MAX_FAILURES_PER_STREAM = 3;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Decodes SASL element text: "=" is an empty response, no text is no response (RFC 6120 §6.4.2). */
+function decode(text: string): Buffer | null | undefined {
+  const t = text.trim();
+  if (t === "") return null;
+  if (t === "=") return Buffer.alloc(0);
+  if (t.length % 4 !== 0 || !BASE64.test(t)) return undefined;
+  return Buffer.from(t, "base64");
+}
+
+function failure(condition: string, text: string): Element {
+  return xml(
+    "failure",
+    { xmlns: NS_SASL },
+    xml(condition),
+    xml("text", { "xml:lang": "en" }, text),
+  );
+}
+
+/** One stream's SASL state: offered mechanisms, the exchange in progress, failures so far. */
+export class SaslNegotiation {
+  private server: SaslServer | undefined;
+  private failures = 0;
+  readonly offered: string[];
+
+  constructor(
+    private readonly ctx: C2sContext,
+    private readonly address: string,
+    private readonly channelBinding: ChannelBindingSource,
+  ) {
+    this.offered = supportedMechanisms({ tls: true, channelBinding: channelBinding.types });
+  }
+
+  /** The `<mechanisms/>` feature, and XEP-0440's channel-binding types when there are any. */
+  features(): Element[] {
+    const out = [xml("mechanisms", { xmlns: NS_SASL }, ...this.offered.map((m) => xml("mechanism", null, m)))];
+    if (this.channelBinding.types.length > 0) {
+      out.push(
+        xml(
+          "sasl-channel-binding",
+          { xmlns: NS_SASL_CB },
+          ...this.channelBinding.types.map((type) => xml("channel-binding", { type })),
+        ),
+      );
+    }
+    return out;
+  }
+
+  /** Handles `<auth/>`, `<response/>` or `<abort/>`. */
+  async handle(el: Element): Promise<SaslOutcome> {
+    if (el.name === "abort") {
+      this.server = undefined;
+      return this.fail("aborted", "authentication aborted by the client");
+    }
+    if (el.name === "auth") {
+      if (this.server !== undefined) return this.fail("malformed-request", "an authentication exchange is already in progress");
+      if (this.ctx.throttle.addressBlocked(this.address)) {
+        return this.fail("temporary-auth-failure", "too many failed logins from your address; try again later", true);
+      }
+      const mechanism = el.attr("mechanism") ?? "";
+      const server = this.offered.includes(mechanism) ? createSaslServer(mechanism, this.saslContext()) : undefined;
+      if (server === undefined) return this.fail("invalid-mechanism", `mechanism "${mechanism}" is not offered here`);
+      this.server = server;
+    } else if (this.server === undefined) {
+      return this.fail("malformed-request", "no authentication exchange is in progress");
+    }
+    const data = decode(el.text());
+    if (data === undefined) {
+      this.server = undefined;
+      return this.fail("incorrect-encoding", "the data is not valid base64");
+    }
+    const step = await this.server.step(data);
+    return this.outcome(step);
+  }
+
+  private outcome(step: SaslStep): SaslOutcome {
+    switch (step.kind) {
+      case "challenge":
+        return { kind: "continue", reply: xml("challenge", { xmlns: NS_SASL }, step.data.toString("base64")) };
+      case "success": {
+        this.server = undefined;
+        // During a lockout even the right password fails, so a guesser learns nothing.
+        if (this.ctx.throttle.accountBlocked(step.username)) {
+          return this.fail("temporary-auth-failure", "too many failed logins for this account; try again later");
+        }
+        const data = step.data && step.data.length > 0 ? step.data.toString("base64") : undefined;
+        return { kind: "success", reply: xml("success", { xmlns: NS_SASL }, data), username: step.username };
+      }
+      case "failure":
+        this.server = undefined;
+        this.ctx.throttle.failed(this.address, step.username);
+        if (step.username !== undefined && this.ctx.throttle.accountBlocked(step.username)) {
+          return this.fail("temporary-auth-failure", "too many failed logins for this account; try again later");
+        }
+        return this.fail(step.condition, step.text);
+    }
+  }
+
+  private fail(condition: string, text: string, final = false): SaslOutcome {
+    this.failures++;
+    return { kind: "failure", reply: failure(condition, text), final: final || this.failures >= MAX_FAILURES_PER_STREAM };
+  }
+
+  private saslContext() {
+    const { storage, fakeSalt, config } = this.ctx;
+    return {
+      mechanismsOffered: this.offered,
+      channelBinding: this.channelBinding,
+      prepUsername: (s: string) => prepLocal(s),
+      lookup: async (username: string, hash: "sha1" | "sha256") => {
+        const account = await storage.accounts.get(username);
+        if (account === undefined || account.disabled) return undefined;
+        return hash === "sha1" ? account.scram.sha1 : account.scram.sha256;
+      },
+      verifyPlain: (username: string, password: string) => this.ctx.verifyPassword(username, password),
+      fakeSalt,
+      iterations: config.scram.iterations,
+    };
+  }
+}

@@ -1,0 +1,377 @@
+// Client-to-server XML stream (RFC 6120 §4-§7): header, STARTTLS, SASL, binding, stanzas.
+
+import { randomBytes, randomUUID } from "node:crypto";
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { type Jid, parseJid, prepResource } from "@hato/jid";
+import { channelBindingFromTls } from "@hato/sasl";
+import {
+  type Element,
+  NS_BIND,
+  NS_CLIENT,
+  NS_SASL,
+  NS_SESSION,
+  NS_STREAM,
+  NS_TLS,
+  StreamParser,
+  serialize,
+  xml,
+} from "@hato/xml";
+import { Connection } from "../connection.js";
+import { errorReply, StanzaError, StreamError } from "../errors.js";
+import type { Session } from "../session.js";
+import type { C2sContext } from "./context.js";
+import { SaslNegotiation } from "./sasl.js";
+
+type Phase = "tls" | "auth" | "bind" | "bound" | "closed";
+
+const STANZAS = new Set(["message", "presence", "iq"]);
+// Elements parsed while an asynchronous step (SASL) runs wait here; the socket is paused
+// meanwhile, so this holds at most what one read brought in.
+const MAX_BACKLOG = 64;
+
+/** One client connection, from the first byte to the end of its session. */
+export class C2sStream implements Session {
+  readonly id = randomUUID();
+  readonly address: string;
+  jid!: Jid;
+  username = "";
+  resource = "";
+  available = false;
+  priority = 0;
+
+  private phase: Phase;
+  private readonly conn: Connection;
+  private readonly parser: StreamParser;
+  private headerSent = false;
+  private sasl: SaslNegotiation | undefined;
+  private busy = false;
+  private readonly backlog: Element[] = [];
+  private counted = true; // still counted as unauthenticated for its address
+  private jidText = "";
+  private readonly tlsDeadline = {};
+
+  constructor(
+    private readonly ctx: C2sContext,
+    socket: Socket,
+    directTls: boolean,
+  ) {
+    this.phase = directTls ? "auth" : "tls";
+    this.conn = new Connection(socket, ctx.config.limits.outboundQueueBytes, {
+      data: (chunk) => this.parser.write(chunk),
+      closed: (reason) => this.closed(reason),
+    });
+    this.address = this.conn.address;
+    this.parser = new StreamParser(
+      {
+        streamStart: (root) => this.streamStart(root),
+        stanza: (el) => this.element(el),
+        streamEnd: () => this.end(),
+        error: (e) => this.fail(new StreamError(e.condition, e.text)),
+      },
+      ctx.parserLimits,
+    );
+    const over = ctx.unauthenticated.inc(this.address) > ctx.config.limits.unauthenticatedPerAddress;
+    ctx.sweeper.set(this, ctx.config.limits.authSeconds * 1000, () =>
+      this.fail(new StreamError("connection-timeout", `no session was established within ${ctx.config.limits.authSeconds} seconds`)),
+    );
+    if (directTls) this.sasl = this.newSasl();
+    if (over) {
+      this.fail(new StreamError("policy-violation", "too many unauthenticated connections from your address"));
+    }
+  }
+
+  // ---- Session
+
+  send(stanza: Element, written?: (ok: boolean) => void): void {
+    this.conn.write(serialize(stanza, NS_CLIENT), written);
+  }
+
+  close(error?: StreamError): void {
+    if (error) this.fail(error);
+    else this.end();
+  }
+
+  // ---- stream level
+
+  private header(): string {
+    this.headerSent = true;
+    return (
+      "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " +
+      `xmlns:stream='${NS_STREAM}' id='${randomUUID()}' from='${this.ctx.domain}' version='1.0' xml:lang='en'>`
+    );
+  }
+
+  private streamStart(root: Element): undefined {
+    const text = this.header();
+    if (root.name !== "stream" || root.xmlns !== NS_STREAM) {
+      this.conn.write(text);
+      return this.fail(new StreamError("invalid-namespace", "the stream root must be <stream:stream> in http://etherx.jabber.org/streams"));
+    }
+    const to = parseJid(root.attr("to") ?? "");
+    if (!to.ok || to.jid.domain !== this.ctx.domain || to.jid.local !== "" || to.jid.resource !== "") {
+      this.conn.write(text);
+      return this.fail(new StreamError("host-unknown", `this server hosts ${this.ctx.domain} only`));
+    }
+    const version = /^(\d+)\.(\d+)$/.exec(root.attr("version") ?? "");
+    if (!version || version[1] !== "1") {
+      this.conn.write(text);
+      return this.fail(new StreamError("unsupported-version", "only XMPP version 1.0 streams are supported"));
+    }
+    this.conn.write(text + "<stream:features>" + this.features().map((f) => serialize(f, NS_CLIENT)).join("") + "</stream:features>");
+    return undefined;
+  }
+
+  private features(): Element[] {
+    switch (this.phase) {
+      case "tls":
+        return [xml("starttls", { xmlns: NS_TLS }, xml("required"))];
+      case "auth":
+        return this.sasl!.features();
+      case "bind":
+        return [xml("bind", { xmlns: NS_BIND }), xml("session", { xmlns: NS_SESSION }, xml("optional"))];
+      default:
+        return [];
+    }
+  }
+
+  /** Sends a stream error and closes (RFC 6120 §4.9.1.1). */
+  private fail(err: StreamError): undefined {
+    if (this.phase === "closed") return;
+    this.ctx.log.debug("stream error", { address: this.address, condition: err.condition, text: err.text });
+    const head = this.headerSent ? "" : this.header();
+    const e = err.toElement();
+    const body = e.children.map((c) => serialize(c as Element, NS_STREAM)).join("");
+    this.phase = "closed";
+    this.parser.halt();
+    this.conn.write(`${head}<stream:error>${body}</stream:error></stream:stream>`);
+    this.conn.end();
+    return undefined;
+  }
+
+  /** The peer closed its stream: close ours too (RFC 6120 §4.4). */
+  private end(): void {
+    if (this.phase === "closed") return;
+    this.phase = "closed";
+    this.parser.halt();
+    this.conn.write("</stream:stream>");
+    this.conn.end();
+  }
+
+  private closed(reason: string): void {
+    this.phase = "closed";
+    this.ctx.sweeper.clear(this);
+    this.ctx.sweeper.clear(this.tlsDeadline);
+    if (this.counted) {
+      this.counted = false;
+      this.ctx.unauthenticated.dec(this.address);
+    }
+    if (this.jidText !== "" && this.ctx.sessions.remove(this)) {
+      this.available = false;
+      this.ctx.bus.fire("session-closed", { session: this, reason });
+    }
+  }
+
+  // ---- elements, in order
+
+  private element(el: Element): void {
+    if (this.busy) {
+      if (this.backlog.push(el) > MAX_BACKLOG) {
+        this.fail(new StreamError("policy-violation", "too many elements sent without waiting for an answer"));
+      }
+      return;
+    }
+    const pending = this.dispatch(el);
+    if (pending) {
+      this.busy = true;
+      this.conn.socket.pause();
+      pending.then(
+        () => this.resume(),
+        (err: unknown) => {
+          this.ctx.log.error("stream step failed", { err });
+          this.fail(new StreamError("internal-server-error", "the server failed while processing your request"));
+        },
+      );
+    }
+  }
+
+  private resume(): void {
+    this.busy = false;
+    while (this.backlog.length > 0 && !this.busy && this.phase !== "closed") this.element(this.backlog.shift()!);
+    if (!this.busy && this.phase !== "closed") this.conn.socket.resume();
+  }
+
+  private dispatch(el: Element): Promise<void> | undefined {
+    switch (this.phase) {
+      case "tls":
+        if (el.name === "starttls" && el.xmlns === NS_TLS) return this.startTls();
+        return this.fail(new StreamError("policy-violation", "STARTTLS is required before anything else"));
+      case "auth":
+        if (el.xmlns === NS_SASL && (el.name === "auth" || el.name === "response" || el.name === "abort")) {
+          return this.authenticate(el);
+        }
+        if (el.name === "starttls" && el.xmlns === NS_TLS) {
+          this.conn.write(`<failure xmlns='${NS_TLS}'/></stream:stream>`);
+          this.phase = "closed";
+          this.conn.end();
+          return;
+        }
+        return this.fail(new StreamError("not-authorized", "authenticate before sending anything else"));
+      case "bind":
+        if (el.name === "iq" && el.xmlns === NS_CLIENT && el.getChild("bind", NS_BIND) && el.attr("type") === "set") {
+          return this.bind(el);
+        }
+        return this.fail(new StreamError("not-authorized", "bind a resource before sending stanzas"));
+      case "bound":
+        return this.stanza(el);
+      case "closed":
+        return;
+    }
+  }
+
+  // ---- negotiation
+
+  private startTls(): undefined {
+    // Anything pipelined after <starttls/> in plaintext is discarded, never parsed.
+    this.parser.halt();
+    this.conn.write(`<proceed xmlns='${NS_TLS}'/>`);
+    const seconds = this.ctx.config.limits.tlsHandshakeSeconds;
+    this.ctx.sweeper.set(this.tlsDeadline, seconds * 1000, () => this.conn.teardown(`TLS handshake took longer than ${seconds} seconds`));
+    this.conn.startTls(this.ctx.tls.context, (err) => {
+      this.ctx.sweeper.clear(this.tlsDeadline);
+      if (err) return this.conn.teardown(`TLS handshake failed: ${err.message}`);
+      this.phase = "auth";
+      this.headerSent = false;
+      this.sasl = this.newSasl();
+      this.parser.reset();
+    });
+    return undefined;
+  }
+
+  private newSasl(): SaslNegotiation {
+    const binding = channelBindingFromTls(this.conn.socket as TLSSocket, this.ctx.tls.certDer);
+    return new SaslNegotiation(this.ctx, this.address, binding);
+  }
+
+  private async authenticate(el: Element): Promise<void> {
+    const outcome = await this.sasl!.handle(el);
+    if (this.phase !== "auth") return;
+    this.conn.write(serialize(outcome.reply, NS_CLIENT));
+    if (outcome.kind === "success") {
+      this.username = outcome.username;
+      this.phase = "bind";
+      this.headerSent = false;
+      this.backlog.length = 0; // a client must wait for <success/> before it restarts the stream
+      this.parser.reset();
+      this.ctx.log.info("authenticated", { user: outcome.username, address: this.address });
+    } else if (outcome.kind === "failure" && outcome.final) {
+      this.conn.write("</stream:stream>");
+      this.phase = "closed";
+      this.conn.end();
+    }
+  }
+
+  private bind(iq: Element): undefined {
+    const requested = iq.getChild("bind", NS_BIND)!.getChildText("resource");
+    const reply = (err: StanzaError): undefined => void this.send(errorReply(iq, err)!);
+    let resource: string;
+    if (requested === undefined || requested.trim() === "") {
+      resource = randomBytes(9).toString("base64url");
+    } else {
+      const prepared = prepResource(requested);
+      if (prepared === null) return reply(new StanzaError("bad-request", "the requested resource is not a valid resourcepart"));
+      resource = prepared;
+    }
+    const { sessions, config } = this.ctx;
+    const replacing = sessions.get(this.username, resource);
+    if (replacing === undefined && sessions.countOfUser(this.username) >= config.limits.sessionsPerAccount) {
+      return reply(new StanzaError("resource-constraint", `this account already has ${config.limits.sessionsPerAccount} sessions`, "cancel"));
+    }
+    const jid = parseJid(`${this.username}@${this.ctx.domain}/${resource}`);
+    if (!jid.ok) return reply(new StanzaError("bad-request", jid.reason));
+    this.jid = jid.jid;
+    this.jidText = jid.jid.toString();
+    this.resource = resource;
+    // A new session with the same resource replaces the old one (RFC 6120 §7.7.2.2, option 3).
+    sessions.add(this);
+    replacing?.close(new StreamError("conflict", "replaced by a new session with the same resource"));
+    this.phase = "bound";
+    this.counted = false;
+    this.ctx.unauthenticated.dec(this.address);
+    this.ctx.sweeper.clear(this);
+    this.send(xml("iq", { type: "result", id: iq.attr("id") }, xml("bind", { xmlns: NS_BIND }, xml("jid", null, this.jidText))));
+    this.ctx.bus.fire("session-bound", { session: this });
+    return undefined;
+  }
+
+  // ---- stanzas
+
+  private stanza(el: Element): undefined {
+    if (!STANZAS.has(el.name)) {
+      return this.fail(new StreamError("unsupported-stanza-type", `<${el.name}/> in ${el.xmlns ?? "no namespace"} is not supported here`));
+    }
+    if (el.xmlns !== NS_CLIENT) {
+      return this.fail(new StreamError("invalid-namespace", `stanzas on a client stream must be in ${NS_CLIENT}`));
+    }
+    const from = el.attr("from");
+    if (from !== undefined) {
+      const f = parseJid(from);
+      if (!f.ok || !(f.jid.equals(this.jid) || f.jid.equals(this.jid.bare))) {
+        return this.fail(new StreamError("invalid-from", "the from address must be your own"));
+      }
+    }
+    // The server stamps the sender: whatever the client claimed, this is who sent it.
+    el.attrs.from = this.jidText;
+    const toAttr = el.attr("to");
+    if (toAttr === undefined) {
+      if (el.name === "presence") return this.ownPresence(el);
+      if (el.name === "iq" && el.getChild("session", NS_SESSION) && el.attr("type") === "set") {
+        this.send(xml("iq", { type: "result", id: el.attr("id") }));
+        return;
+      }
+      this.ctx.router.route(el, this.jid, this.jid.bare, this);
+      return;
+    }
+    const to = parseJid(toAttr);
+    if (!to.ok) {
+      const reply = errorReply(el, new StanzaError("jid-malformed", `the to address is not a valid JID: ${to.reason}`));
+      if (reply) {
+        delete reply.attrs.from;
+        reply.attrs.to = this.jidText;
+        this.send(reply);
+      }
+      return;
+    }
+    el.attrs.to = to.jid.toString();
+    this.ctx.router.route(el, this.jid, to.jid, this);
+    return;
+  }
+
+  /** Presence without a `to` sets this session's availability (RFC 6121 §4.2, §4.5). */
+  private ownPresence(el: Element): undefined {
+    const type = el.attr("type");
+    if (type === "unavailable") {
+      this.available = false;
+      return;
+    }
+    if (type !== undefined) {
+      const reply = errorReply(el, new StanzaError("bad-request", `presence of type ${type} needs a to address`));
+      if (reply) this.send(reply);
+      return;
+    }
+    const p = el.getChildText("priority");
+    if (p !== undefined) {
+      const n = /^\s*[+-]?\d{1,3}\s*$/.test(p) ? Number(p) : Number.NaN;
+      if (!(n >= -128 && n <= 127)) {
+        const reply = errorReply(el, new StanzaError("bad-request", "priority must be an integer from -128 to 127"));
+        if (reply) this.send(reply);
+        return;
+      }
+      this.priority = n;
+    }
+    const wasAvailable = this.available;
+    this.available = true;
+    if (!wasAvailable) this.ctx.bus.fire("session-available", { session: this });
+    return;
+  }
+}

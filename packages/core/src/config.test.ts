@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { loadConfig, settingsMarkdown } from "./config.js";
+
+const file = (text: string) => {
+  const f = join(mkdtempSync(join(tmpdir(), "hato-config-")), "hato.yaml");
+  writeFileSync(f, text);
+  return f;
+};
+
+describe("configuration", () => {
+  it("has embedded defaults: localhost, 5222, 5223, 256 KiB stanzas", () => {
+    const c = loadConfig();
+    assert.equal(c.domain, "localhost");
+    assert.equal(c.c2sPort, 5222);
+    assert.equal(c.tlsPort, 5223);
+    assert.equal(c.limits.stanzaBytes, 262144);
+  });
+
+  it("reads hato.yaml, and flags override the file", () => {
+    const f = file("domain: example.org\nc2s-port: 15222\nlimits:\n  stanza-bytes: 65536\n");
+    const c = loadConfig({ file: f, flags: new Map([["c2s-port", "0"]]) });
+    assert.equal(c.domain, "example.org");
+    assert.equal(c.c2sPort, 0);
+    assert.equal(c.limits.stanzaBytes, 65536);
+    assert.equal(c.file, f);
+  });
+
+  it("names the file, the setting and the problem", () => {
+    assert.throws(() => loadConfig({ file: file("c2s-port: lots\n") }), /hato\.yaml: c2s-port: expected an integer from 0 to 65535, got "lots"/);
+    assert.throws(() => loadConfig({ file: file("limits:\n  stanza-byte: 1\n") }), /unknown setting "limits\.stanza-byte"/);
+    assert.throws(() => loadConfig({ file: file("log:\n  level: loud\n") }), /one of debug, info, warn, error/);
+    assert.throws(() => loadConfig({ file: file("domain: [unclosed\n") }), /hato\.yaml/);
+    assert.throws(() => loadConfig({ flags: new Map([["limits.depth", "1"]]) }), /flag --limits-depth/);
+    assert.throws(() => loadConfig({ file: join(tmpdir(), "no-such-hato.yaml") }), /no-such-hato\.yaml/);
+  });
+
+  it("refuses YAML aliases (no billion laughs in the config either)", () => {
+    assert.throws(() => loadConfig({ file: file("domain: &x localhost\nhost: *x\n") }));
+  });
+
+  it("documents every setting with its flag", () => {
+    const md = settingsMarkdown();
+    assert.match(md, /`limits\.stanza-bytes` \| `--limits-stanza-bytes`/);
+  });
+});

@@ -1,0 +1,167 @@
+// Typed event bus with named priorities (Prosody's hooks, with names checked by type and at run time).
+
+import type { Jid } from "@hato/jid";
+import type { Element } from "@hato/xml";
+import { HatoError, HatoErrors } from "./errors.js";
+import type { Session } from "./session.js";
+
+/** Named priorities: higher runs first; the first handler that returns true takes the event. */
+export const Priority = {
+  /** Blocking and policy: refuse before anything else sees the stanza. */
+  POLICY: 100,
+  /** Ordinary feature handlers. */
+  DEFAULT: 0,
+  /** Observers that watch without taking (carbons, archiving). */
+  OBSERVE: -10,
+  /** Delivery to sessions or storage. */
+  DELIVERY: -100,
+  /** Last resort answers. */
+  FALLBACK: -1000,
+} as const;
+
+export type StanzaKind = "message" | "presence" | "iq";
+/** Where a stanza is addressed: the server itself, an account (bare JID), or one session. */
+export type Target = "host" | "bare" | "full";
+export type IqRequestType = "get" | "set";
+
+/**
+ * Stanza events: `message/bare`, `presence/full`, `iq/host`, and for IQ requests the
+ * payload-specific `iq-get/host/urn:xmpp:ping:ping` (namespace, colon, element name).
+ */
+export type StanzaEventName =
+  | `${StanzaKind}/${Target}`
+  | `iq-${IqRequestType}/${Target}/${string}:${string}`;
+
+/** A stanza travelling through the router, with addresses already checked and prepared. */
+export interface StanzaEvent {
+  readonly stanza: Element;
+  /** The stamped sender: the session's full JID, or the server's domain. */
+  readonly from: Jid;
+  readonly to: Jid;
+  /** The local session it came from; undefined when the server or a module generated it. */
+  readonly origin: Session | undefined;
+}
+
+/** Events that are not stanzas. */
+export interface ServerEvents {
+  "session-bound": { session: Session };
+  "session-available": { session: Session };
+  "session-closed": { session: Session; reason: string };
+  "user-created": { username: string };
+  "user-deleted": { username: string };
+  "server-started": Record<string, never>;
+  "server-stopping": Record<string, never>;
+}
+
+export type EventName = StanzaEventName | keyof ServerEvents;
+export type EventPayload<E extends EventName> = E extends keyof ServerEvents
+  ? ServerEvents[E]
+  : StanzaEvent;
+
+/** true takes the event; anything else lets it pass to the next handler. */
+export type HandlerResult = boolean | undefined | void;
+export type Handler<E extends EventName> = (
+  payload: EventPayload<E>,
+) => HandlerResult | Promise<HandlerResult>;
+
+interface Entry {
+  handler: Handler<EventName>;
+  priority: number;
+  owner: string;
+}
+
+const SERVER_EVENTS = new Set<string>([
+  "session-bound",
+  "session-available",
+  "session-closed",
+  "user-created",
+  "user-deleted",
+  "server-started",
+  "server-stopping",
+]);
+const STANZA_EVENT = /^(?:(?:message|presence|iq)\/(?:host|bare|full)|iq-(?:get|set)\/(?:host|bare|full)\/.+:[^:]+)$/;
+
+/** Throws at registration time for a name no one will ever fire (a typo would go unnoticed). */
+export function checkEventName(name: string): asserts name is EventName {
+  if (!SERVER_EVENTS.has(name) && !STANZA_EVENT.test(name)) {
+    throw new HatoError(HatoErrors.EVENT_UNKNOWN, `unknown event name "${name}"`);
+  }
+}
+
+/** Handlers by event name, kept sorted by priority (stable for equal priorities). */
+export class EventBus {
+  private readonly handlers = new Map<string, Entry[]>();
+  private readonly onError: (owner: string, event: string, err: unknown) => void;
+
+  constructor(onError: (owner: string, event: string, err: unknown) => void) {
+    this.onError = onError;
+  }
+
+  /** Adds a handler; returns a function that removes it. */
+  on<E extends EventName>(event: E, handler: Handler<E>, priority: number, owner: string): () => void {
+    checkEventName(event);
+    const entry: Entry = { handler: handler as Handler<EventName>, priority, owner };
+    const list = this.handlers.get(event) ?? [];
+    let i = list.length;
+    while (i > 0 && list[i - 1]!.priority < priority) i--;
+    list.splice(i, 0, entry);
+    this.handlers.set(event, list);
+    return () => {
+      const cur = this.handlers.get(event);
+      const at = cur?.indexOf(entry) ?? -1;
+      if (cur && at >= 0) cur.splice(at, 1);
+    };
+  }
+
+  has(event: EventName): boolean {
+    return (this.handlers.get(event)?.length ?? 0) > 0;
+  }
+
+  /**
+   * Runs handlers in priority order until one returns true. Stays synchronous while the
+   * handlers are (the hot path for online delivery) and becomes a promise only when a
+   * handler returns one. A handler that throws is logged and counts as not taking.
+   */
+  fire<E extends EventName>(event: E, payload: EventPayload<E>): boolean | Promise<boolean> {
+    const list = this.handlers.get(event);
+    if (list === undefined || list.length === 0) return false;
+    // Copy so a handler that unhooks during dispatch does not skip its neighbour.
+    const snapshot = list.length === 1 ? list : list.slice();
+    for (let i = 0; i < snapshot.length; i++) {
+      const entry = snapshot[i]!;
+      let result: HandlerResult | Promise<HandlerResult>;
+      try {
+        result = entry.handler(payload);
+      } catch (err) {
+        this.onError(entry.owner, event, err);
+        continue;
+      }
+      if (result === true) return true;
+      if (result instanceof Promise) return this.continueAsync(event, payload, snapshot, i, result);
+    }
+    return false;
+  }
+
+  private async continueAsync(
+    event: string,
+    payload: unknown,
+    list: Entry[],
+    index: number,
+    pending: Promise<HandlerResult>,
+  ): Promise<boolean> {
+    try {
+      if ((await pending) === true) return true;
+    } catch (err) {
+      this.onError(list[index]!.owner, event, err);
+    }
+    for (let i = index + 1; i < list.length; i++) {
+      const entry = list[i]!;
+      try {
+        if ((await entry.handler(payload as never)) === true) return true;
+      } catch (err) {
+        this.onError(entry.owner, event, err);
+      }
+    }
+    return false;
+  }
+}

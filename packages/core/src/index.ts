@@ -1,0 +1,12 @@
+// @hato/core: router, typed events, module API, sessions, client streams, configuration, errors.
+export * from "./accounts.js";
+export * from "./admin-socket.js";
+export * from "./config.js";
+export * from "./errors.js";
+export * from "./events.js";
+export * from "./limits.js";
+export * from "./logger.js";
+export * from "./module-api.js";
+export * from "./router.js";
+export * from "./server.js";
+export * from "./session.js";

@@ -1,0 +1,165 @@
+// The one object a feature module sees: hooks, IQ handlers, disco features, storage, options.
+
+import type { Jid } from "@hato/jid";
+import type { Storage } from "@hato/storage";
+import { type Element, xml } from "@hato/xml";
+import type { Config } from "./config.js";
+import { StanzaError } from "./errors.js";
+import {
+  type EventBus,
+  type EventName,
+  type EventPayload,
+  type Handler,
+  type IqRequestType,
+  Priority,
+  type StanzaEvent,
+  type Target,
+} from "./events.js";
+import type { Logger } from "./logger.js";
+import type { Router } from "./router.js";
+import type { SessionRegistry } from "./session.js";
+
+/** A feature module: a name and a load function that registers everything through the API. */
+export interface HatoModule {
+  readonly name: string;
+  load(api: ModuleApi): void | Promise<void>;
+}
+
+/** An IQ request handler: returns the result's payload (or nothing), throws StanzaError to refuse. */
+export type IqHandler = (ev: StanzaEvent) => Element | undefined | Promise<Element | undefined>;
+
+/** An identity in disco#info (XEP-0030 §3.1). */
+export interface Identity {
+  category: string;
+  type: string;
+  name?: string;
+}
+
+/** What a module can touch. Everything it registers is removed when it unloads. */
+export interface ModuleApi {
+  readonly name: string;
+  readonly domain: string;
+  /** The server's own address, for `from` on stanzas it originates. */
+  readonly serverJid: Jid;
+  readonly config: Readonly<Config>;
+  readonly log: Logger;
+  readonly storage: Storage;
+  readonly sessions: SessionRegistry;
+  /** Hooks an event at a priority (default Priority.DEFAULT). */
+  hook<E extends EventName>(event: E, handler: Handler<E>, priority?: number): void;
+  /** Answers IQ get/set requests for one payload (namespace + element) at one target. */
+  handleIq(type: IqRequestType, target: Target, ns: string, name: string, handler: IqHandler, priority?: number): void;
+  /** Fires an event, e.g. one the module defines for others. */
+  fire<E extends EventName>(event: E, payload: EventPayload<E>): boolean | Promise<boolean>;
+  /** Routes a stanza as if `from` sent it to `to`. */
+  route(stanza: Element, from: Jid, to: Jid): void;
+  /** Answers a stanza with a stanza error (no-op for errors and results). */
+  bounce(ev: StanzaEvent, err: StanzaError): void;
+  /** Adds a disco#info feature of the server. */
+  addFeature(ns: string): void;
+  addIdentity(identity: Identity): void;
+  /** What every module registered for the server's disco#info. */
+  discoInfo(): { features: ReadonlySet<string>; identities: readonly Identity[] };
+  /** Runs when the module unloads (server stop). */
+  onUnload(fn: () => void | Promise<void>): void;
+}
+
+/** Server-wide registries that module APIs write into. */
+export interface ModuleHost {
+  domain: string;
+  serverJid: Jid;
+  config: Config;
+  log: Logger;
+  storage: Storage;
+  sessions: SessionRegistry;
+  bus: EventBus;
+  router: Router;
+  features: Set<string>;
+  identities: Identity[];
+}
+
+/** A module's API plus the means to unload everything it registered. */
+export function createModuleApi(host: ModuleHost, name: string): { api: ModuleApi; unload: () => Promise<void> } {
+  const log = host.log.child(name);
+  const undo: (() => void | Promise<void>)[] = [];
+
+  const hook = <E extends EventName>(event: E, handler: Handler<E>, priority: number = Priority.DEFAULT) => {
+    undo.push(host.bus.on(event, handler, priority, name));
+  };
+
+  const api: ModuleApi = {
+    name,
+    domain: host.domain,
+    serverJid: host.serverJid,
+    config: host.config,
+    log,
+    storage: host.storage,
+    sessions: host.sessions,
+    hook,
+    handleIq(type, target, ns, el, handler, priority) {
+      hook(
+        `iq-${type}/${target}/${ns}:${el}`,
+        (ev) => {
+          const answer = (payload: Element | undefined) => {
+            const reply = xml("iq", {
+              type: "result",
+              id: ev.stanza.attr("id"),
+              from: ev.to.toString(),
+              to: ev.from.toString(),
+            });
+            if (payload) reply.append(payload);
+            // Straight back to the asking session when there is one; otherwise through the router.
+            if (ev.origin) ev.origin.send(reply);
+            else host.router.route(reply, ev.to, ev.from, undefined);
+          };
+          const fail = (err: unknown) => {
+            if (!(err instanceof StanzaError)) {
+              log.error("IQ handler failed", { ns, el, err });
+              err = new StanzaError("internal-server-error", "the server failed to process this request");
+            }
+            host.router.bounce(ev, err as StanzaError);
+          };
+          try {
+            const out = handler(ev);
+            if (out instanceof Promise) out.then(answer, fail);
+            else answer(out);
+          } catch (err) {
+            fail(err);
+          }
+          return true;
+        },
+        priority,
+      );
+    },
+    fire: (event, payload) => host.bus.fire(event, payload),
+    route: (stanza, from, to) => host.router.route(stanza, from, to, undefined),
+    bounce: (ev, err) => host.router.bounce(ev, err),
+    addFeature(ns) {
+      host.features.add(ns);
+      undo.push(() => void host.features.delete(ns));
+    },
+    addIdentity(identity) {
+      host.identities.push(identity);
+      undo.push(() => {
+        const i = host.identities.indexOf(identity);
+        if (i >= 0) host.identities.splice(i, 1);
+      });
+    },
+    discoInfo: () => ({ features: host.features, identities: host.identities }),
+    onUnload(fn) {
+      undo.push(fn);
+    },
+  };
+
+  const unload = async () => {
+    for (const fn of undo.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log.error("unload failed", { err });
+      }
+    }
+    undo.length = 0;
+  };
+  return { api, unload };
+}

@@ -1,0 +1,190 @@
+// The server: wires configuration, storage, modules and listeners together.
+
+import { timingSafeEqual } from "node:crypto";
+import { createServer as createTcpServer, type Server as NetServer, type Socket } from "node:net";
+import { createSecureContext, createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { jid as makeJid } from "@hato/jid";
+import { deriveScramCredentialsAsync, makeFakeSalt } from "@hato/sasl";
+import type { Storage } from "@hato/storage";
+import type { C2sContext } from "./c2s/context.js";
+import { C2sStream } from "./c2s/stream.js";
+import type { Config } from "./config.js";
+import { HatoError, HatoErrors, StreamError } from "./errors.js";
+import { EventBus } from "./events.js";
+import { AuthThrottle, Gauge, Sweeper } from "./limits.js";
+import type { Logger } from "./logger.js";
+import { createModuleApi, type HatoModule, type Identity, type ModuleHost } from "./module-api.js";
+import { Router } from "./router.js";
+import { SessionRegistry } from "./session.js";
+
+export interface ServerOptions {
+  config: Config;
+  storage: Storage;
+  log: Logger;
+  modules: HatoModule[];
+  /** Secret bytes for deterministic fake salts (unknown users look like known ones). */
+  secret: Buffer;
+  /** PEM certificate chain and key. */
+  tls: { cert: string; key: string };
+}
+
+/** The ports actually bound (useful when 0 asked the system to choose). */
+export interface BoundPorts {
+  c2s: number;
+  tls: number;
+}
+
+/** A running Hato server. */
+export class Server {
+  readonly config: Config;
+  readonly storage: Storage;
+  readonly log: Logger;
+  readonly sessions = new SessionRegistry();
+  readonly bus: EventBus;
+  readonly router: Router;
+  readonly features = new Set<string>();
+  readonly identities: Identity[] = [];
+  private readonly sweeper = new Sweeper();
+  private readonly listeners: NetServer[] = [];
+  private readonly unloaders: (() => Promise<void>)[] = [];
+  private readonly sockets = new Set<Socket>();
+  private readonly ctx: C2sContext;
+
+  constructor(private readonly opts: ServerOptions) {
+    this.config = opts.config;
+    this.storage = opts.storage;
+    this.log = opts.log;
+    this.bus = new EventBus((owner, event, err) => this.log.error("handler failed", { module: owner, event, err }));
+    const serverJid = makeJid(this.config.domain);
+    this.router = new Router(this.config.domain, this.bus, serverJid, this.log.child("router"));
+    const context = createSecureContext({ cert: opts.tls.cert, key: opts.tls.key, minVersion: "TLSv1.2" });
+    const throttle = new AuthThrottle(this.config.limits.authFailuresPerAddress, this.config.limits.authFailuresPerAccount);
+    this.sweeper.every(() => throttle.expire());
+    const { limits } = this.config;
+    this.ctx = {
+      domain: this.config.domain,
+      serverJid,
+      config: this.config,
+      log: this.log.child("c2s"),
+      storage: this.storage,
+      sessions: this.sessions,
+      router: this.router,
+      bus: this.bus,
+      tls: { context, certDer: pemToDer(opts.tls.cert) },
+      sweeper: this.sweeper,
+      throttle,
+      unauthenticated: new Gauge(),
+      fakeSalt: makeFakeSalt(opts.secret),
+      verifyPassword: (u, p) => this.verifyPassword(u, p),
+      parserLimits: {
+        maxStanzaBytes: limits.stanzaBytes,
+        maxDepth: limits.depth,
+        maxAttributes: limits.attributes,
+        maxChildren: limits.children,
+      },
+    };
+  }
+
+  /** Loads the modules and opens the listeners. */
+  async start(): Promise<BoundPorts> {
+    const host: ModuleHost = {
+      domain: this.config.domain,
+      serverJid: this.ctx.serverJid,
+      config: this.config,
+      log: this.log,
+      storage: this.storage,
+      sessions: this.sessions,
+      bus: this.bus,
+      router: this.router,
+      features: this.features,
+      identities: this.identities,
+    };
+    for (const m of this.opts.modules) {
+      const { api, unload } = createModuleApi(host, m.name);
+      try {
+        await m.load(api);
+      } catch (err) {
+        throw new HatoError(HatoErrors.MODULE_FAILED, `module ${m.name} failed to load: ${(err as Error).message}`);
+      }
+      this.unloaders.push(unload);
+    }
+    const { host: address, c2sPort, tlsPort } = this.config;
+    const ports: BoundPorts = { c2s: 0, tls: 0 };
+    if (c2sPort !== 0) {
+      const s = createTcpServer((socket) => this.accept(socket, false));
+      ports.c2s = await this.listen(s, address, c2sPort, "c2s");
+    }
+    if (tlsPort !== 0) {
+      const s = createTlsServer(
+        {
+          cert: this.opts.tls.cert,
+          key: this.opts.tls.key,
+          minVersion: "TLSv1.2",
+          ALPNProtocols: ["xmpp-client"],
+          handshakeTimeout: this.config.limits.tlsHandshakeSeconds * 1000,
+        },
+        (socket: TLSSocket) => this.accept(socket, true),
+      );
+      s.on("tlsClientError", (err) => this.log.debug("TLS handshake failed", { err: err.message }));
+      ports.tls = await this.listen(s, address, tlsPort, "tls");
+    }
+    this.bus.fire("server-started", {});
+    return ports;
+  }
+
+  private accept(socket: Socket, directTls: boolean): void {
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
+    socket.on("error", () => {}); // reported through the stream's own handler
+    new C2sStream(this.ctx, socket, directTls);
+  }
+
+  private listen(s: NetServer, host: string, port: number, name: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      s.once("error", (err) =>
+        reject(new HatoError(HatoErrors.LISTEN_FAILED, `cannot listen on ${host} port ${port} (${name}): ${err.message}`)),
+      );
+      s.listen({ host, port }, () => {
+        this.listeners.push(s);
+        const addr = s.address();
+        resolve(typeof addr === "object" && addr ? addr.port : port);
+      });
+    });
+  }
+
+  /** Closes every session (RFC 6120 `system-shutdown`), the listeners and the modules. */
+  async stop(): Promise<void> {
+    await this.bus.fire("server-stopping", {});
+    for (const l of this.listeners) l.close();
+    for (const s of [...this.sessions.all()]) s.close(new StreamError("system-shutdown", "the server is shutting down"));
+    await new Promise((r) => setTimeout(r, 50));
+    for (const sock of this.sockets) sock.destroy();
+    for (const unload of this.unloaders.reverse()) await unload();
+    this.sweeper.stop();
+  }
+
+  /** Closes every session of an account (after it was deleted, say). */
+  closeSessionsOf(username: string, reason: string): number {
+    const list = [...this.sessions.ofUser(username)];
+    for (const s of list) s.close(new StreamError("not-authorized", reason));
+    return list.length;
+  }
+
+  /** Checks a password against the stored SCRAM keys (for SASL PLAIN). */
+  private async verifyPassword(username: string, password: string): Promise<boolean> {
+    const account = await this.storage.accounts.get(username);
+    const known = account !== undefined && !account.disabled;
+    // An unknown name costs the same key derivation, so timing tells nothing either.
+    const salt = known ? account.scram.sha256.salt : this.ctx.fakeSalt(username, "sha256");
+    const iterations = known ? account.scram.sha256.iterations : this.config.scram.iterations;
+    const derived = await deriveScramCredentialsAsync(password, "sha256", { salt, iterations });
+    return known && timingSafeEqual(derived.storedKey, account.scram.sha256.storedKey);
+  }
+}
+
+/** The DER bytes of the first certificate in a PEM chain. */
+function pemToDer(pem: string): Buffer {
+  const m = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem);
+  if (!m) throw new HatoError(HatoErrors.CONFIG_INVALID, "the TLS certificate is not PEM");
+  return Buffer.from(m[1]!.replace(/\s+/g, ""), "base64");
+}

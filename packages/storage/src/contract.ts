@@ -1,0 +1,20 @@
+// Storage contract: the node:test suite every adapter must pass; only calling it defines tests.
+
+import { describe } from "node:test";
+import { accountTests } from "./contract/accounts.js";
+import { facadeTests } from "./contract/facade.js";
+import type { OpenStorage } from "./contract/fixtures.js";
+import { kvTests } from "./contract/kv.js";
+import { offlineTests } from "./contract/offline.js";
+
+export type { OpenStorage } from "./contract/fixtures.js";
+
+/** Defines the contract tests for one adapter; `open` must return a fresh, empty storage each call. */
+export function runStorageContract(name: string, open: OpenStorage): void {
+  describe(`storage contract: ${name}`, () => {
+    describe("accounts", () => accountTests(open));
+    describe("offline messages", () => offlineTests(open));
+    describe("key-value", () => kvTests(open));
+    describe("whole storage", () => facadeTests(open));
+  });
+}

@@ -1,0 +1,19 @@
+// @hato/storage: storage ports, their adapters (memory, SQLite) and the contract every adapter passes.
+
+export { runStorageContract } from "./contract.js";
+export { StorageError, type StorageErrorCode, storageErrors } from "./errors.js";
+export { openMemoryStorage } from "./memory.js";
+export type {
+  Account,
+  AccountChanges,
+  AccountStore,
+  KeyValueStore,
+  OfflineLimits,
+  OfflineMessage,
+  OfflinePushResult,
+  OfflineStore,
+  Storage,
+  StoredScram,
+} from "./ports.js";
+export { latestVersion as sqliteSchemaVersion } from "./sqlite/migrations.js";
+export { openSqliteStorage, type SqliteOptions } from "./sqlite/open.js";

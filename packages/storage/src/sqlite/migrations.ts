@@ -1,0 +1,130 @@
+// Numbered SQLite schema migrations, applied in order inside one write transaction at open.
+
+import type { Database } from "better-sqlite3";
+import { StorageError } from "../errors.js";
+
+/** One schema step; `version` numbers are dense and never reused once released. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+// Kept as TS strings so that tsc puts them in dist/ (it would not copy .sql files).
+// STRICT tables make SQLite refuse wrongly typed values instead of silently storing them.
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial",
+    sql: `
+      CREATE TABLE accounts (
+        username   TEXT PRIMARY KEY NOT NULL,
+        created_at INTEGER NOT NULL,              -- ms since the epoch
+        roles      TEXT NOT NULL DEFAULT '[]',    -- JSON array of strings
+        disabled   INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))
+      ) STRICT, WITHOUT ROWID;
+
+      -- One row per hash function, so SCRAM-SHA-512 later needs no schema change.
+      CREATE TABLE scram_credentials (
+        username   TEXT NOT NULL REFERENCES accounts (username) ON DELETE CASCADE,
+        hash       TEXT NOT NULL,                 -- 'sha1', 'sha256'
+        iterations INTEGER NOT NULL,
+        salt       BLOB NOT NULL,
+        stored_key BLOB NOT NULL,
+        server_key BLOB NOT NULL,
+        PRIMARY KEY (username, hash)
+      ) STRICT, WITHOUT ROWID;
+
+      -- AUTOINCREMENT: ids are never reused, so a late remove() cannot hit a newer message.
+      CREATE TABLE offline_messages (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        username TEXT NOT NULL REFERENCES accounts (username) ON DELETE CASCADE,
+        sender   TEXT NOT NULL,
+        stamp    INTEGER NOT NULL,                -- ms since the epoch
+        bytes    INTEGER NOT NULL,                -- UTF-8 size of stanza, for the quota
+        stanza   TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX offline_messages_by_user ON offline_messages (username, id);
+
+      -- Host data and user data apart, so user rows can cascade from accounts.
+      CREATE TABLE host_kv (
+        store TEXT NOT NULL,
+        key   TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (store, key)
+      ) STRICT;
+      CREATE TABLE user_kv (
+        username TEXT NOT NULL REFERENCES accounts (username) ON DELETE CASCADE,
+        store    TEXT NOT NULL,
+        key      TEXT NOT NULL,
+        value    TEXT NOT NULL,
+        PRIMARY KEY (username, store, key)
+      ) STRICT;
+    `,
+  },
+];
+
+/** The newest schema version this code knows. */
+export const latestVersion = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+
+/** Reads the schema version (0 for a database without Hato's tables). */
+export function schemaVersion(db: Database): number {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'")
+    .get();
+  if (table === undefined) return 0;
+  const row = db.prepare("SELECT max(version) AS v FROM schema_version").get() as {
+    v: number | null;
+  };
+  return row.v ?? 0;
+}
+
+function tooNew(file: string, version: number, known: number): StorageError {
+  return new StorageError(
+    "HATO_ERR_STORAGE_SCHEMA_TOO_NEW",
+    `${file} has schema version ${version}, this Hato knows up to ${known}; ` +
+      "upgrade Hato (or restore a backup made for this version)",
+  );
+}
+
+/** Brings the schema up to `latestVersion`; throws if the database is newer than the code. */
+export function migrate(db: Database, file: string, list: readonly Migration[] = migrations): void {
+  // IMMEDIATE takes the write lock before reading the version, so two processes opening a new
+  // file at once migrate it once: the second waits (busy_timeout), then finds nothing to do.
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
+      version    INTEGER PRIMARY KEY NOT NULL,
+      name       TEXT NOT NULL,
+      applied_at INTEGER NOT NULL
+    ) STRICT`);
+    const current = schemaVersion(db);
+    const known = list.reduce((max, m) => Math.max(max, m.version), 0);
+    if (current > known) throw tooNew(file, current, known);
+    const record = db.prepare(
+      "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+    );
+    for (const m of [...list].sort((a, b) => a.version - b.version)) {
+      if (m.version <= current) continue;
+      db.exec(m.sql);
+      record.run(m.version, m.name, Date.now());
+    }
+  }).immediate();
+}
+
+/** Throws HATO_ERR_STORAGE_SCHEMA_TOO_NEW, without writing, if the file is newer than the code. */
+export function refuseNewer(db: Database, file: string): number {
+  const current = schemaVersion(db);
+  if (current > latestVersion) throw tooNew(file, current, latestVersion);
+  return current;
+}
+
+/** Checks, without writing, that a database opened read-only has exactly the current schema. */
+export function checkReadonlySchema(db: Database, file: string): void {
+  const current = refuseNewer(db, file);
+  if (current < latestVersion) {
+    throw new StorageError(
+      "HATO_ERR_STORAGE_SCHEMA_TOO_OLD",
+      `${file} has schema version ${current}, this Hato needs ${latestVersion}; open it read-write once`,
+    );
+  }
+}

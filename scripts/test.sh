@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole test suite (`npm test`): provision, build and type check, lint, every test, a short fuzz.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "provision"
+bash scripts/provision.sh
+
+step "build and type check (tsc -b)"
+npx tsc -b
+
+step "lint and format check (biome)"
+npx biome check .
+
+step "tests (node --test)"
+# Node 20 takes explicit files; listing them ourselves keeps helpers under test/dist (agents,
+# support code) from being run as tests, and fails loudly when the build produced none.
+mapfile -t files < <(find packages/*/dist test/dist -name '*.test.js' -type f 2>/dev/null | sort)
+if [[ ${#files[@]} -eq 0 ]]; then
+  echo "no compiled test files found (packages/*/dist, test/dist)" >&2
+  exit 1
+fi
+echo "${#files[@]} test files"
+# Two cores: two test files at a time; interop files start servers and client processes.
+status=0
+node --test --test-reporter=tap --test-concurrency=2 --test-timeout=120000 "${files[@]}" || status=$?
+
+if [[ -f fuzz/run.sh ]]; then
+  step "fuzz (short)"
+  bash fuzz/run.sh --self-test || status=1
+  bash fuzz/run.sh xml-stream 30 || status=1
+fi
+
+if [[ $status -ne 0 ]]; then
+  echo "test.sh: FAILED" >&2
+fi
+exit "$status"

@@ -1,0 +1,113 @@
+// Real XMPP clients (slixmpp, xmpp.js) as child processes speaking one JSON-line protocol.
+
+import { fileURLToPath } from "node:url";
+import type { Hato } from "./hato.js";
+import { Proc } from "./process.js";
+import { spawnPython } from "./python.js";
+
+export type AgentKind = "slixmpp" | "xmppjs";
+
+export interface AgentEvent {
+  event: "online" | "message" | "sent" | "sasl-failure" | "stream-error" | "disconnected" | "error";
+  [field: string]: unknown;
+}
+export interface OnlineEvent extends AgentEvent {
+  event: "online";
+  jid: string;
+  mechanism: string;
+  tls: string | null;
+  alpn: string | null;
+}
+export interface MessageEvent extends AgentEvent {
+  event: "message";
+  from: string;
+  to: string;
+  type: string;
+  body: string;
+  delay: { stamp?: string; from?: string } | null;
+  xml: string;
+}
+
+export interface AgentOptions {
+  /** Local part; the domain is the server's. */
+  user: string;
+  password: string;
+  tls: "starttls" | "direct";
+  /** slixmpp only: how SCRAM-*-PLUS binds to TLS (see slixmpp-agent.py). */
+  channelBinding?: "stock" | "tls-server-end-point" | "none";
+  /** slixmpp only: the SASL mechanisms it may choose from. */
+  mechs?: string[];
+  timeoutSeconds?: number;
+}
+
+const XMPPJS_AGENT = fileURLToPath(new URL("./xmppjs-agent.js", import.meta.url));
+
+/** One running client; events are read in order through `next`. */
+export class Agent {
+  private cursor = 0;
+  constructor(
+    readonly kind: AgentKind,
+    readonly proc: Proc,
+  ) {}
+
+  /** Every event so far. */
+  events(): AgentEvent[] {
+    return this.proc.outputLines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as AgentEvent);
+  }
+
+  /** The next event (after the previous `next`) of this kind that `match` accepts. */
+  async next<E extends AgentEvent = AgentEvent>(kind: AgentEvent["event"], match: (e: E) => boolean = () => true, timeoutMs = 20_000): Promise<E> {
+    const parse = (line: string) => {
+      if (!line.startsWith("{")) return undefined;
+      const e = JSON.parse(line) as E;
+      return e.event === kind && match(e) ? e : undefined;
+    };
+    const { line, index } = await this.proc.waitForLine((l) => parse(l) !== undefined, timeoutMs, this.cursor);
+    this.cursor = index + 1;
+    return parse(line)!;
+  }
+
+  /** Waits until the client is online; fails with the client's output when it is not. */
+  online(timeoutMs = 20_000): Promise<OnlineEvent> {
+    return this.next<OnlineEvent>("online", () => true, timeoutMs);
+  }
+
+  message(match: (m: MessageEvent) => boolean = () => true, timeoutMs = 20_000): Promise<MessageEvent> {
+    return this.next<MessageEvent>("message", match, timeoutMs);
+  }
+
+  send(to: string, body: string, id?: string): void {
+    this.proc.writeLine(JSON.stringify({ send: { to, body, id } }));
+  }
+
+  /** Asks the client to close its stream, then makes sure the process is gone. */
+  async stop(): Promise<void> {
+    if (!this.proc.exited) {
+      this.proc.child.stdin!.end(JSON.stringify({ quit: true }) + "\n");
+      const timer = setTimeout(() => this.proc.child.kill("SIGKILL"), 5000);
+      await this.proc.done.catch(() => undefined);
+      clearTimeout(timer);
+    }
+  }
+
+  describe(): string {
+    return `${this.kind} agent\n${this.proc.describe()}`;
+  }
+}
+
+/** Starts a client of `kind` for user@server's domain, trusting the server's test CA. */
+export function startAgent(kind: AgentKind, hato: Hato, o: AgentOptions): Agent {
+  const port = String(o.tls === "direct" ? hato.tlsPort : hato.c2sPort);
+  const jid = `${o.user}@${hato.domain}`;
+  const timeout = String(o.timeoutSeconds ?? 60);
+  if (kind === "slixmpp") {
+    const args = ["--jid", jid, "--password", o.password, "--port", port, "--tls", o.tls, "--ca", hato.caFile, "--timeout", timeout];
+    if (o.channelBinding) args.push("--channel-binding", o.channelBinding);
+    if (o.mechs) args.push("--mechs", o.mechs.join(","));
+    if (process.env.HATO_TEST_LOG === "1") args.push("--debug");
+    return new Agent(kind, spawnPython("slixmpp-agent.py", args, {}, (o.timeoutSeconds ?? 60) * 1000 + 5000));
+  }
+  const args = [XMPPJS_AGENT, "--jid", jid, "--password", o.password, "--port", port, "--tls", o.tls, "--timeout", timeout];
+  const env = { ...process.env, NODE_EXTRA_CA_CERTS: hato.caFile };
+  return new Agent(kind, new Proc(process.execPath, args, { env, timeoutMs: (o.timeoutSeconds ?? 60) * 1000 + 5000 }));
+}
