@@ -1,6 +1,7 @@
 // A real `hato start` in a child process, on loopback, with a temporary data folder and a test CA.
 
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,6 +37,15 @@ export function testCerts(): Promise<TestCerts> {
   return certs;
 }
 
+/** A port free on 127.0.0.1 right now (Hato's port 0 means "off", not "any"). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const { port } = s.address() as { port: number };
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
 export interface HatoOptions {
   /** Extra settings as flags without the dashes: `{ "offline-max-messages": "5" }`. */
   flags?: Record<string, string>;
@@ -68,13 +78,13 @@ export interface Hato {
   log(): string;
 }
 
-/** Starts `hato start` on 127.0.0.1 with system-chosen ports; call `stop()` in an `after` hook. */
+/** Starts `hato start` on 127.0.0.1 on two free ports; call `stop()` in an `after` hook. */
 export async function startHato(opts: HatoOptions = {}): Promise<Hato> {
   const { caFile, certFile, keyFile } = await testCerts();
   const root = await mkdtemp(join(tmpdir(), "hato-test-"));
   removeAtExit(root);
   const dataDir = join(root, "data");
-  let ports = { c2s: "0", tls: "0" };
+  let ports = { c2s: String(await freePort()), tls: String(await freePort()) };
   let logs = "";
   const domain = "localhost";
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The `hato` command: start the server, manage accounts, check the configuration.
 
 import { existsSync } from "node:fs";

@@ -1,10 +1,9 @@
 // The server: wires configuration, storage, modules and listeners together.
 
-import { timingSafeEqual } from "node:crypto";
 import { createServer as createTcpServer, type Server as NetServer, type Socket } from "node:net";
 import { createSecureContext, createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { jid as makeJid } from "@hato/jid";
-import { deriveScramCredentialsAsync, makeFakeSalt } from "@hato/sasl";
+import { makeFakeSalt } from "@hato/sasl";
 import type { Storage } from "@hato/storage";
 import type { C2sContext } from "./c2s/context.js";
 import { C2sStream } from "./c2s/stream.js";
@@ -75,7 +74,6 @@ export class Server {
       throttle,
       unauthenticated: new Gauge(),
       fakeSalt: makeFakeSalt(opts.secret),
-      verifyPassword: (u, p) => this.verifyPassword(u, p),
       parserLimits: {
         maxStanzaBytes: limits.stanzaBytes,
         maxDepth: limits.depth,
@@ -168,17 +166,6 @@ export class Server {
     const list = [...this.sessions.ofUser(username)];
     for (const s of list) s.close(new StreamError("not-authorized", reason));
     return list.length;
-  }
-
-  /** Checks a password against the stored SCRAM keys (for SASL PLAIN). */
-  private async verifyPassword(username: string, password: string): Promise<boolean> {
-    const account = await this.storage.accounts.get(username);
-    const known = account !== undefined && !account.disabled;
-    // An unknown name costs the same key derivation, so timing tells nothing either.
-    const salt = known ? account.scram.sha256.salt : this.ctx.fakeSalt(username, "sha256");
-    const iterations = known ? account.scram.sha256.iterations : this.config.scram.iterations;
-    const derived = await deriveScramCredentialsAsync(password, "sha256", { salt, iterations });
-    return known && timingSafeEqual(derived.storedKey, account.scram.sha256.storedKey);
   }
 }
 

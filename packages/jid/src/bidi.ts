@@ -1,14 +1,12 @@
 // The Bidi Rule for labels and identifiers containing right-to-left characters (RFC 5893 §2).
 //
 // JavaScript has no Bidi_Class property, so bidiClass() derives it from code point ranges and
-// General_Category. It is exact for ASCII, for marks (NSM), for the digits that matter
-// (Arabic-Indic AN, Extended Arabic-Indic EN) and for letters; R and AL are merged, since the
-// rule treats them alike. Known approximations: everything assigned in the right-to-left
-// blocks that is not a mark, a listed number or listed punctuation counts as R; outside them,
-// letters, Mc, Nd and Nl count as L (a few modifier letters such as U+02B9 are really ON),
-// symbols and punctuation count as ON (currency and a few others as ET). Symbols and
-// non-ASCII punctuation are disallowed in the IdentifierClass and in IDNA2008 anyway, so the
-// approximation only touches characters that are rejected for other reasons.
+// General_Category, with R and AL merged (the rule treats them alike): marks are NSM, letters
+// and digits are R inside the right-to-left blocks and L outside, with listed exceptions
+// (Arabic-Indic digits AN, Extended Arabic-Indic digits EN, some modifier letters ON, ...).
+// Checked against Python's unicodedata (Unicode 14): every code point that IDNA2008 or the
+// IdentifierClass allows gets its real class. Symbols and punctuation are only roughly
+// classed (mostly ON), but those are disallowed wherever the Bidi Rule applies.
 
 import { memoByCodePoint } from "./memo.js";
 
@@ -95,8 +93,33 @@ const EUROPEAN_NUMBER: ReadonlyArray<readonly [number, number]> = [
   [0x1f100, 0x1f10a],
 ];
 
+// Letters and marks that IDNA2008 or the IdentifierClass allow but whose Bidi_Class the
+// category heuristic gets wrong: modifier letters that are ON, and a few marks that are L.
+const OVERRIDES = new Map<number, BidiClass>([
+  [0x0cbf, "L"],
+  [0x0cc6, "L"],
+  [0x0f0b, "L"],
+  [0x11a07, "L"],
+  [0x11a08, "L"],
+  [0x11c3f, "L"],
+  [0x1171e, "NSM"],
+  [0x02ec, "ON"],
+  [0x2e2f, "ON"],
+  [0xa67f, "ON"],
+  [0xa788, "ON"],
+]);
+for (const [lo, hi] of [
+  [0x02b9, 0x02ba],
+  [0x02c6, 0x02cf],
+  [0xa717, 0xa71f],
+] as const) {
+  for (let cp = lo; cp <= hi; cp++) OVERRIDES.set(cp, "ON");
+}
+
 function computeBidiClass(cp: number): BidiClass {
   if (cp < 0x80) return asciiClass(cp);
+  const override = OVERRIDES.get(cp);
+  if (override !== undefined) return override;
   const ch = String.fromCodePoint(cp);
   if (MARK.test(ch)) return "NSM";
   if (isRtlBlock(cp)) {

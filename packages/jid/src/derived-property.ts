@@ -6,9 +6,9 @@
 // "version agility" intends. Where JavaScript has no matching property we approximate:
 // - Hangul_Syllable_Type L/V/T ("OldHangulJamo") is taken as the three conjoining jamo blocks,
 //   which is exact for assigned code points.
-// - IDNA's "Unstable" uses casefold(); JavaScript has only toLowerCase(). We special-case the
-//   code points where full case folding differs from lowercasing and NFKC does not already
-//   catch the difference (Cherokee small letters fold to capitals; U+0345 folds to U+03B9).
+// - IDNA's "Unstable" uses casefold(), which JavaScript lacks; toLowerCase(toUpperCase()) with
+//   Cherokee folded to capitals stands in for it. Checked against the tables of Python's
+//   `idna` package (Unicode 14 code points): the IDNA2008 property matches for all of them.
 // - BackwardCompatible is empty in both RFCs, so it is not represented.
 
 import { memoByCodePoint } from "./memo.js";
@@ -74,7 +74,9 @@ function isJoinControl(cp: number): boolean {
 
 function isOldHangulJamo(cp: number): boolean {
   return (
-    (cp >= 0x1100 && cp <= 0x11ff) || (cp >= 0xa960 && cp <= 0xa97f) || (cp >= 0xd7b0 && cp <= 0xd7ff)
+    (cp >= 0x1100 && cp <= 0x11ff) ||
+    (cp >= 0xa960 && cp <= 0xa97f) ||
+    (cp >= 0xd7b0 && cp <= 0xd7ff)
   );
 }
 
@@ -97,13 +99,15 @@ function computePrecisProperty(cp: number): PrecisProperty {
 
 const CHEROKEE = /[\u13a0-\u13ff\uab70-\uabbf]/g;
 
-// Full case folding, approximated with toLowerCase plus the folds where the two differ and
-// NFKC does not already hide the difference: Cherokee folds to capitals, U+0345 to U+03B9.
+// Full case folding, approximated as lowercase-of-uppercase, which folds letters such as
+// U+1C80 (rounded ve) and U+0345 the way CaseFolding.txt does. Exceptions: Cherokee folds to
+// its capitals, and dotless ı folds to itself (its fold to i is Turkic-only).
 function caseFold(s: string): string {
   return s
-    .toLowerCase()
-    .replace(CHEROKEE, (c) => c.toUpperCase())
-    .replace(/\u0345/g, "\u03b9");
+    .split("\u0131")
+    .map((part) => part.toUpperCase().toLowerCase())
+    .join("\u0131")
+    .replace(CHEROKEE, (c) => c.toUpperCase());
 }
 
 function computeIdnaProperty(cp: number): IdnaProperty {

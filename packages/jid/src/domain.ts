@@ -69,7 +69,8 @@ function prepareLabel(label: string): Prepared {
   if (label.length > MAX_LABEL_OCTETS) return fail("a domain label is longer than 63 octets");
   if (label.startsWith("xn--")) {
     const decoded = punycodeDecode(label.slice(4));
-    if (decoded === null || ASCII.test(decoded)) return fail("a domain label is not a valid A-label");
+    if (decoded === null || ASCII.test(decoded))
+      return fail("a domain label is not a valid A-label");
     const err = uLabelError(decoded);
     if (err !== null) return fail(err);
     if (`xn--${punycodeEncode(decoded)}` !== label) {

@@ -1,8 +1,8 @@
 // XMPP addresses (RFC 7622): splitting, per-part preparation and the immutable Jid value.
 
 import { enforceDomain } from "./domain.js";
-import { RecentCache } from "./recent-cache.js";
 import { enforceLocal, enforceResource, type Prepared } from "./precis.js";
+import { RecentCache } from "./recent-cache.js";
 
 let construct: (local: string, domain: string, resource: string) => Jid;
 

@@ -143,7 +143,10 @@ export function enforceResource(s: string): Prepared {
 // RFC 8266 §2.2 Additional Mapping Rule: non-ASCII spaces become U+0020, then leading and
 // trailing spaces are removed and runs of spaces collapse to one.
 function mapNicknameSpaces(s: string): string {
-  return s.replace(NON_ASCII_SPACE, " ").replace(/^ +| +$/g, "").replace(/ {2,}/g, " ");
+  return s
+    .replace(NON_ASCII_SPACE, " ")
+    .replace(/^ +| +$/g, "")
+    .replace(/ {2,}/g, " ");
 }
 
 const mapNickname = (s: string): string => mapNicknameSpaces(s).normalize("NFKC");

@@ -1,4 +1,5 @@
 // Test-only fixtures for @hato/sasl: throwaway certificates (never used at run time) and a memory SASL context.
+import assert from "node:assert/strict";
 import { randomBytes, X509Certificate } from "node:crypto";
 import type { ChannelBindingSource, ChannelBindingType } from "./channel-binding.js";
 import { createScramClient, type ScramClientOptions } from "./client.js";
@@ -13,6 +14,7 @@ AwEHoUQDQgAE1B7jCm+vpHSwZ+sq6sRY0+b2md/txjgO/x1Mv2vnxtxj15kUcUiB
 IvRCpwPsot0Sdbqzr1zVqeS2JAkH6h2B1w==
 -----END EC PRIVATE KEY-----`;
 
+/** Self-signed test certificates, one per signature algorithm (for tls-server-end-point). */
 export const EC_SHA256_PEM = `-----BEGIN CERTIFICATE-----
 MIIBfzCCASWgAwIBAgIUbBnxZYobLYtGjAJt/f9k5tybvdUwCgYIKoZIzj0EAwIw
 FDESMBAGA1UEAwwJaGF0by50ZXN0MCAXDTI2MTEyMjAyMjMxNloYDzIxMjYxMDI5
@@ -88,6 +90,14 @@ DQEBBAUAA4GBAHHxv3txVjbDKvxrHSKelFDF1KaIAYm5rQ/hpk9qFCHPoHwflVei
 IhfwPO3rKrnNVNM2zVgQ/K7umhAjhjD5bOMYtnDYT62KVGgPwgcv7BNuj+xx68sa
 cYpPLhuTHfzOjTAb6qnhYfgJx+en7rzzIRx6AdEWlKWVvjQTi48clFhI
 -----END CERTIFICATE-----`;
+
+/** Asserts that `step` is a failure with this condition and a text matching `text`. */
+export function assertFailure(step: SaslStep | undefined, condition: string, text: RegExp): void {
+  assert.equal(step?.kind, "failure", `expected a failure, got ${JSON.stringify(step)}`);
+  if (step?.kind !== "failure") return;
+  assert.equal(step.condition, condition, step.text);
+  assert.match(step.text, text);
+}
 
 /** DER bytes of a PEM certificate. */
 export function der(pem: string): Buffer {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { plainResponse } from "./client.js";
 import type { SaslStep } from "./context.js";
-import { memoryContext } from "./fixtures.js";
+import { assertFailure, memoryContext } from "./fixtures.js";
 import { checkScramPassword, deriveScramCredentials } from "./scram-crypto.js";
 import { createSaslServer, makePlainVerifier } from "./server.js";
 
@@ -11,11 +11,6 @@ const USERS = { juliet: "r0m30myr0m30", spaced: "pass word" };
 
 async function plain(message: Buffer, ctx = memoryContext(USERS)): Promise<SaslStep> {
   return createSaslServer("PLAIN", ctx)!.step(message);
-}
-
-function assertFailure(step: SaslStep, condition: string, text: RegExp) {
-  assert.equal(step.kind === "failure" && step.condition, condition, JSON.stringify(step));
-  assert.match(step.kind === "failure" ? step.text : "", text);
 }
 
 describe("PLAIN", () => {

@@ -151,38 +151,3 @@ export function decodeUtf8(buf: Uint8Array, start: number, end: number): string 
   if (hasSlicers) return (buf as NodeBytes).utf8Slice(start, end);
   return decoder.decode(buf.subarray(start, end));
 }
-
-// Names and short values repeat endlessly on an XMPP stream (`message`, `to`, `type`, `chat`,
-// namespace URIs, the peer's JIDs). A small direct-mapped cache keyed by a hash of the bytes
-// returns the same string without decoding; a miss just decodes and replaces the slot. Keys live
-// in one flat byte pool, so a miss allocates nothing but the string.
-const SLOTS = 1024;
-const SLOT_BYTES = 48;
-const pool = new Uint8Array(SLOTS * SLOT_BYTES);
-const poolLen = new Int32Array(SLOTS).fill(-1);
-const poolStr: string[] = new Array<string>(SLOTS).fill("");
-
-/** Decodes validated UTF-8, sharing strings for short repeated byte sequences. */
-export function decodeInterned(buf: Uint8Array, start: number, end: number): string {
-  const len = end - start;
-  if (len > SLOT_BYTES) return decodeUtf8(buf, start, end);
-  let h = len;
-  let any = 0;
-  for (let k = start; k < end; k++) {
-    const b = buf[k]!;
-    h = (Math.imul(h, 31) + b) | 0;
-    any |= b;
-  }
-  const slot = (h ^ (h >>> 15)) & (SLOTS - 1);
-  const base = slot * SLOT_BYTES;
-  if (poolLen[slot] === len) {
-    let k = 0;
-    while (k < len && pool[base + k] === buf[start + k]) k++;
-    if (k === len) return poolStr[slot]!;
-  }
-  const s = any < 0x80 ? decodeAscii(buf, start, end) : decodeUtf8(buf, start, end);
-  for (let k = 0; k < len; k++) pool[base + k] = buf[start + k]!;
-  poolLen[slot] = len;
-  poolStr[slot] = s;
-  return s;
-}

@@ -13,7 +13,6 @@ import {
   copyBytes,
   decodeAscii,
   decodeCodePoint,
-  decodeInterned,
   decodeUtf8,
   INCOMPLETE,
   isNameCharCp,
@@ -26,6 +25,7 @@ import type { Element } from "./element.js";
 import { codePointName, fail, XmlFailure } from "./failure.js";
 import type { XmlErrorCondition, XmlStreamError } from "./failure.js";
 import { DEFAULT_LIMITS, type ParserLimits } from "./limits.js";
+import { nameCache, valueCache } from "./intern.js";
 import { buildElement, NsScope } from "./namespaces.js";
 import { REF_INCOMPLETE, parseReference } from "./references.js";
 
@@ -262,7 +262,7 @@ export class StreamParser {
           }
           if (i > mark) {
             // Short runs (whitespace, "away", "chat") are shared; longer ones decoded once.
-            if (this.text === "") this.text = decodeInterned(buf, mark, i);
+            if (this.text === "") this.text = valueCache.decode(buf, mark, i);
             else this.text += nonAscii ? decodeUtf8(buf, mark, i) : decodeAscii(buf, mark, i);
           }
           mark = i;
@@ -284,7 +284,10 @@ export class StreamParser {
             mark = i;
             continue loop;
           }
-          if (c1 === 0x3f) this.pi(buf, i);
+          if (c1 === 0x3f) {
+            if (i + 5 >= end) break loop; // enough to tell a misplaced XML declaration
+            this.pi(buf, i);
+          }
           this.checkTagStart(c1);
           this.pushText();
           this.checkNesting();
@@ -329,8 +332,8 @@ export class StreamParser {
             if (this.bang(buf, i, end, false) === BANG_NEED) break loop;
           }
           if (c1 === 0x3f) {
+            if (i + 5 >= end) break loop;
             if (!this.headerDone && this.bufAbs + i === this.declAt) {
-              if (i + 5 >= end) break loop;
               if (this.isXmlDeclStart(buf, i)) {
                 state = XML_DECL;
                 i += 6;
@@ -491,7 +494,7 @@ export class StreamParser {
             break loop;
           }
           if (this.value === "") {
-            this.attrValues[this.nAttrs++] = decodeInterned(buf, mark, i);
+            this.attrValues[this.nAttrs++] = valueCache.decode(buf, mark, i);
           } else {
             if (i > mark) this.value += nonAscii ? decodeUtf8(buf, mark, i) : decodeAscii(buf, mark, i);
             this.attrValues[this.nAttrs++] = this.value;
@@ -512,6 +515,7 @@ export class StreamParser {
             break loop;
           }
           i = r;
+          if (i === mark) this.unexpected(buf[i]!, "after '</'");
           this.checkEndName(buf, mark, i);
           state = END_TAIL;
           continue loop;
@@ -634,7 +638,14 @@ export class StreamParser {
 
   /** Decodes and checks a QName (Namespaces §4: at most one colon, NCNames on either side). */
   private qname(buf: Uint8Array, start: number, end: number, what: string): string {
-    const q = decodeInterned(buf, start, end);
+    // Cached names passed these checks already; the length limit is this parser's own.
+    if (end - start <= this.lim.maxNameLength) {
+      const cached = nameCache.find(buf, start, end);
+      if (cached !== undefined) return cached;
+    } else {
+      nameCache.find(buf, start, end); // only to learn whether the bytes are ASCII
+    }
+    const q = nameCache.ascii ? decodeAscii(buf, start, end) : decodeUtf8(buf, start, end);
     if (end - start > this.lim.maxNameLength && [...q].length > this.lim.maxNameLength) {
       this.nameTooLong();
     }
@@ -647,6 +658,7 @@ export class StreamParser {
     ) {
       fail("not-well-formed", `invalid ${what} name "${q}"`);
     }
+    nameCache.store(buf, start, end, q);
     return q;
   }
 

@@ -125,6 +125,9 @@ class Agent(slixmpp.ClientXMPP):
 
 
 async def main():
+    if sys.argv[1:] == ["--version"]:
+        print(json.dumps({"slixmpp": slixmpp.__version__, "python": sys.version.split()[0]}))
+        return
     p = argparse.ArgumentParser()
     p.add_argument("--jid", required=True)
     p.add_argument("--password", required=True)

@@ -26,6 +26,5 @@ export interface C2sContext {
   /** Unauthenticated connections per address. */
   unauthenticated: Gauge;
   fakeSalt: (username: string, hash: "sha1" | "sha256") => Buffer;
-  verifyPassword: (username: string, password: string) => Promise<boolean>;
   parserLimits: Partial<ParserLimits>;
 }

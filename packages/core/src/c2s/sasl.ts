@@ -3,6 +3,7 @@
 import {
   type ChannelBindingSource,
   createSaslServer,
+  makePlainVerifier,
   type SaslServer,
   type SaslStep,
   supportedMechanisms,
@@ -124,19 +125,24 @@ export class SaslNegotiation {
   }
 
   private saslContext() {
-    const { storage, fakeSalt, config } = this.ctx;
+    const { storage, fakeSalt, config, domain } = this.ctx;
+    const lookup = async (username: string, hash: "sha1" | "sha256") => {
+      const account = await storage.accounts.get(username);
+      if (account === undefined || account.disabled) return undefined;
+      return hash === "sha1" ? account.scram.sha1 : account.scram.sha256;
+    };
+    const iterations = config.scram.iterations;
     return {
       mechanismsOffered: this.offered,
       channelBinding: this.channelBinding,
       prepUsername: (s: string) => prepLocal(s),
-      lookup: async (username: string, hash: "sha1" | "sha256") => {
-        const account = await storage.accounts.get(username);
-        if (account === undefined || account.disabled) return undefined;
-        return hash === "sha1" ? account.scram.sha1 : account.scram.sha256;
-      },
-      verifyPlain: (username: string, password: string) => this.ctx.verifyPassword(username, password),
+      lookup,
+      // PLAIN costs an unknown name the same key derivation as a known one.
+      verifyPlain: makePlainVerifier({ lookup, fakeSalt, iterations }),
+      // Some clients name themselves by bare JID as authorization identity: that is the same user.
+      authorize: (username: string, authzid: string) => authzid === username || authzid === `${username}@${domain}`,
       fakeSalt,
-      iterations: config.scram.iterations,
+      iterations,
     };
   }
 }
