@@ -11,8 +11,10 @@ bash scripts/provision.sh
 step "build and type check (tsc -b)"
 npx tsc -b
 
+status=0
 step "lint and format check (biome)"
-npx biome check .
+# A lint failure fails the run, but the tests still run so that one report shows everything.
+npx biome check . || { status=1; echo "test.sh: lint failed (npx biome check --write . fixes formatting)" >&2; }
 
 step "tests (node --test)"
 # Node 20 takes explicit files; listing them ourselves keeps helpers under test/dist (agents,
@@ -24,8 +26,7 @@ if [[ ${#files[@]} -eq 0 ]]; then
 fi
 echo "${#files[@]} test files"
 # Two cores: two test files at a time; interop files start servers and client processes.
-status=0
-node --test --test-reporter=tap --test-concurrency=2 --test-timeout=120000 "${files[@]}" || status=$?
+node --test --test-reporter=tap --test-concurrency=2 --test-timeout=120000 "${files[@]}" || status=1
 
 if [[ -f fuzz/run.sh ]]; then
   step "fuzz (short)"

@@ -24,11 +24,20 @@ describe("attacks", () => {
   after(() => t.stop());
 
   const restricted: [string, string][] = [
-    ["billion laughs", `<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><message to='bob@localhost'><body>&lol2;</body></message>`],
-    ["external entity (XXE)", `<!DOCTYPE m [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><message><body>&xxe;</body></message>`],
+    [
+      "billion laughs",
+      `<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><message to='bob@localhost'><body>&lol2;</body></message>`,
+    ],
+    [
+      "external entity (XXE)",
+      `<!DOCTYPE m [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><message><body>&xxe;</body></message>`,
+    ],
     ["undeclared entity", "<message to='bob@localhost'><body>&nbsp;</body></message>"],
     ["comment", "<message to='bob@localhost'><!-- hi --><body>x</body></message>"],
-    ["processing instruction", "<message to='bob@localhost'><?php evil(); ?><body>x</body></message>"],
+    [
+      "processing instruction",
+      "<message to='bob@localhost'><?php evil(); ?><body>x</body></message>",
+    ],
   ];
   for (const [name, raw] of restricted) {
     it(`${name} closes the stream with restricted-xml`, async () => {
@@ -37,18 +46,28 @@ describe("attacks", () => {
   }
 
   it("invalid UTF-8 closes the stream with not-well-formed", async () => {
-    const raw = Buffer.concat([Buffer.from("<message to='bob@localhost'><body>"), Buffer.from([0xc0, 0xaf, 0xff]), Buffer.from("</body></message>")]);
+    const raw = Buffer.concat([
+      Buffer.from("<message to='bob@localhost'><body>"),
+      Buffer.from([0xc0, 0xaf, 0xff]),
+      Buffer.from("</body></message>"),
+    ]);
     assert.equal((await sendAfterLogin(t, raw)).condition, "not-well-formed");
   });
 
   it("an oversize stanza gets policy-violation naming the limit", async () => {
-    const err = await sendAfterLogin(t, `<message to='bob@localhost'><body>${"A".repeat(300 * 1024)}</body></message>`);
+    const err = await sendAfterLogin(
+      t,
+      `<message to='bob@localhost'><body>${"A".repeat(300 * 1024)}</body></message>`,
+    );
     assert.equal(err.condition, "policy-violation");
     assert.match(err.text ?? "", /262144/);
   });
 
   it("deep nesting gets policy-violation", async () => {
-    const err = await sendAfterLogin(t, `<message to='bob@localhost'>${"<a>".repeat(200)}${"</a>".repeat(200)}</message>`);
+    const err = await sendAfterLogin(
+      t,
+      `<message to='bob@localhost'>${"<a>".repeat(200)}${"</a>".repeat(200)}</message>`,
+    );
     assert.equal(err.condition, "policy-violation");
   });
 
@@ -59,7 +78,8 @@ describe("attacks", () => {
     const chunk = "B".repeat(64 * 1024);
     let sent = 0;
     while (sent < 10 * 1024 * 1024 && !client.closed && !client.socket.destroyed) {
-      if (!client.socket.write(chunk)) await new Promise((r) => client.socket.once("drain", r).once("close", r));
+      if (!client.socket.write(chunk))
+        await new Promise((r) => client.socket.once("drain", r).once("close", r));
       sent += chunk.length;
     }
     const err = await client.expectStreamError();
@@ -82,9 +102,16 @@ describe("attacks", () => {
     const got = await b.client.expect((e) => e.attr("id") === "s1");
     assert.equal(got.attr("from"), m.jid);
     await new Promise((r) => setTimeout(r, 100));
-    assert.ok(!b.client.received.some((e) => e.attr("id") === "forged"), "the nested message is not a stanza");
+    assert.ok(
+      !b.client.received.some((e) => e.attr("id") === "forged"),
+      "the nested message is not a stanza",
+    );
     const nested = got.getChild("x", "urn:example")!.getChild("message", "jabber:client");
-    assert.equal(nested?.attr("from"), "admin@localhost", "it arrives as inert payload, not as a top-level stanza");
+    assert.equal(
+      nested?.attr("from"),
+      "admin@localhost",
+      "it arrives as inert payload, not as a top-level stanza",
+    );
     b.client.close();
     m.client.close();
   });
@@ -99,12 +126,19 @@ describe("attacks", () => {
       const fast = await RawClient.login(t2, "fast", "pw-f");
       const body = "x".repeat(32 * 1024);
       for (let i = 0; i < 600 && t2.server.sessions.countOfUser("slow") > 0; i++) {
-        fast.client.send(`<message to='slow@localhost/r' type='chat'><body>${body}</body></message>`);
+        fast.client.send(
+          `<message to='slow@localhost/r' type='chat'><body>${body}</body></message>`,
+        );
         if (i % 20 === 0) await new Promise((r) => setTimeout(r, 10));
       }
       const deadline = Date.now() + 5000;
-      while (t2.server.sessions.countOfUser("slow") > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      assert.equal(t2.server.sessions.countOfUser("slow"), 0, "the non-reading session was dropped");
+      while (t2.server.sessions.countOfUser("slow") > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.equal(
+        t2.server.sessions.countOfUser("slow"),
+        0,
+        "the non-reading session was dropped",
+      );
       fast.client.send(`<iq type='get' id='still' to='localhost'><ping xmlns='${NS_PING}'/></iq>`);
       await fast.client.expect((e) => e.attr("id") === "still");
       fast.client.close();

@@ -17,9 +17,15 @@ describe("XEP-0160 offline messages", () => {
       await t.addUser("alice", "pw-a");
       await t.addUser("bob", "pw-b");
       const a = await RawClient.login(t, "alice", "pw-a", "desk");
-      a.client.send("<message to='bob@localhost' type='chat' id='o1'><body>while you were out</body></message>");
-      a.client.send("<message to='bob@localhost' type='chat' id='o2'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>");
-      a.client.send("<message to='bob@localhost' type='chat' id='o3'><body>second</body></message>");
+      a.client.send(
+        "<message to='bob@localhost' type='chat' id='o1'><body>while you were out</body></message>",
+      );
+      a.client.send(
+        "<message to='bob@localhost' type='chat' id='o2'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>",
+      );
+      a.client.send(
+        "<message to='bob@localhost' type='chat' id='o3'><body>second</body></message>",
+      );
       await new Promise((r) => setTimeout(r, 200));
       a.client.close();
       await t.stop();
@@ -39,7 +45,10 @@ describe("XEP-0160 offline messages", () => {
       assert.equal(delay?.attr("from"), "localhost");
       assert.ok(!Number.isNaN(Date.parse(delay?.attr("stamp") ?? "")));
       assert.equal(m3.getChildText("body"), "second");
-      assert.ok(!b.client.received.some((e) => e.attr("id") === "o2"), "chat states are not stored");
+      assert.ok(
+        !b.client.received.some((e) => e.attr("id") === "o2"),
+        "chat states are not stored",
+      );
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(await t.storage.offline.count("bob"), 0, "delivered messages leave storage");
       b.client.close();

@@ -5,8 +5,13 @@ import { after, before, describe, it } from "node:test";
 import { NS_BIND, NS_DISCO_INFO, NS_PING, NS_STANZAS_ERR, NS_VERSION } from "@hato/xml";
 import { RawClient, startServer, type TestServer } from "../support/inproc.js";
 
-const errCondition = (el: { getChild(n: string): { elements(): { name: string; xmlns?: string }[] } | undefined }) =>
-  el.getChild("error")?.elements().find((c) => c.xmlns === NS_STANZAS_ERR && c.name !== "text")?.name;
+const errCondition = (el: {
+  getChild(n: string): { elements(): { name: string; xmlns?: string }[] } | undefined;
+}) =>
+  el
+    .getChild("error")
+    ?.elements()
+    .find((c) => c.xmlns === NS_STANZAS_ERR && c.name !== "text")?.name;
 
 describe("binding", () => {
   let t: TestServer;
@@ -69,19 +74,28 @@ describe("routing", () => {
   it("alice sends bob a message; the server stamps from, whatever alice claimed", async () => {
     const a = await RawClient.login(t, "alice", "pw-a", "desk");
     const b = await RawClient.login(t, "bob", "pw-b", "laptop");
-    a.client.send("<message to='bob@localhost' type='chat' id='m1'><body>hello bob</body></message>");
+    a.client.send(
+      "<message to='bob@localhost' type='chat' id='m1'><body>hello bob</body></message>",
+    );
     const m = await b.client.expect((e) => e.name === "message" && e.attr("id") === "m1");
     assert.equal(m.attr("from"), "alice@localhost/desk");
     assert.equal(m.getChildText("body"), "hello bob");
     // bob answers to alice's full JID
-    b.client.send("<message to='alice@localhost/desk' type='chat' id='m2'><body>hi alice</body></message>");
+    b.client.send(
+      "<message to='alice@localhost/desk' type='chat' id='m2'><body>hi alice</body></message>",
+    );
     const r = await a.client.expect((e) => e.attr("id") === "m2");
     assert.equal(r.attr("from"), "bob@localhost/laptop");
     // a from that is not alice's own: the stream closes with invalid-from
-    a.client.send("<message from='bob@localhost/laptop' to='bob@localhost'><body>spoof</body></message>");
+    a.client.send(
+      "<message from='bob@localhost/laptop' to='bob@localhost'><body>spoof</body></message>",
+    );
     assert.equal((await a.client.expectStreamError()).condition, "invalid-from");
     await new Promise((r) => setTimeout(r, 100));
-    assert.ok(!b.client.received.some((e) => e.getChildText("body") === "spoof"), "the spoofed message never arrives");
+    assert.ok(
+      !b.client.received.some((e) => e.getChildText("body") === "spoof"),
+      "the spoofed message never arrives",
+    );
     b.client.close();
   });
 
@@ -92,7 +106,9 @@ describe("routing", () => {
     high.client.send("<presence><priority>5</priority></presence>");
     const a = await RawClient.login(t, "alice", "pw-a");
     await new Promise((r) => setTimeout(r, 50));
-    a.client.send("<message to='bob@localhost' type='chat' id='p1'><body>to the best</body></message>");
+    a.client.send(
+      "<message to='bob@localhost' type='chat' id='p1'><body>to the best</body></message>",
+    );
     await high.client.expect((e) => e.attr("id") === "p1");
     await new Promise((r) => setTimeout(r, 100));
     assert.ok(!low.client.received.some((e) => e.attr("id") === "p1"));
@@ -105,10 +121,16 @@ describe("routing", () => {
     const pong = await a.client.expect((e) => e.attr("id") === "ping");
     assert.equal(pong.attr("type"), "result");
     assert.equal(pong.attr("from"), "localhost");
-    a.client.send(`<iq type='get' id='disco' to='localhost'><query xmlns='${NS_DISCO_INFO}'/></iq>`);
+    a.client.send(
+      `<iq type='get' id='disco' to='localhost'><query xmlns='${NS_DISCO_INFO}'/></iq>`,
+    );
     const info = await a.client.expect((e) => e.attr("id") === "disco");
-    const features = info.getChild("query", NS_DISCO_INFO)!.getChildren("feature").map((f) => f.attr("var"));
-    for (const f of [NS_PING, NS_VERSION, NS_DISCO_INFO, "msgoffline"]) assert.ok(features.includes(f), f);
+    const features = info
+      .getChild("query", NS_DISCO_INFO)!
+      .getChildren("feature")
+      .map((f) => f.attr("var"));
+    for (const f of [NS_PING, NS_VERSION, NS_DISCO_INFO, "msgoffline"])
+      assert.ok(features.includes(f), f);
     assert.ok(info.getChild("query", NS_DISCO_INFO)!.getChild("identity"));
     a.client.send(`<iq type='get' id='ver' to='localhost'><query xmlns='${NS_VERSION}'/></iq>`);
     const ver = await a.client.expect((e) => e.attr("id") === "ver");
@@ -118,29 +140,50 @@ describe("routing", () => {
 
   it("unsupported IQs get service-unavailable; errors and results are never answered", async () => {
     const a = await RawClient.login(t, "alice", "pw-a");
-    a.client.send("<iq type='get' id='u1' to='localhost'><query xmlns='urn:example:nothing'/></iq>");
-    assert.equal(errCondition(await a.client.expect((e) => e.attr("id") === "u1")), "service-unavailable");
-    a.client.send("<iq type='error' id='u2' to='localhost'><error type='cancel'><bad-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+    a.client.send(
+      "<iq type='get' id='u1' to='localhost'><query xmlns='urn:example:nothing'/></iq>",
+    );
+    assert.equal(
+      errCondition(await a.client.expect((e) => e.attr("id") === "u1")),
+      "service-unavailable",
+    );
+    a.client.send(
+      "<iq type='error' id='u2' to='localhost'><error type='cancel'><bad-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+    );
     a.client.send("<iq type='result' id='u3' to='localhost'/>");
     a.client.send("<message type='error' id='u4' to='localhost'/>");
     a.client.send(`<iq type='get' id='u5' to='localhost'><ping xmlns='${NS_PING}'/></iq>`);
     await a.client.expect((e) => e.attr("id") === "u5");
-    assert.ok(!a.client.received.some((e) => ["u2", "u3", "u4"].includes(e.attr("id") ?? "")), "no answer to error/result");
+    assert.ok(
+      !a.client.received.some((e) => ["u2", "u3", "u4"].includes(e.attr("id") ?? "")),
+      "no answer to error/result",
+    );
     a.client.close();
   });
 
   it("malformed addresses and stanzas get jid-malformed and bad-request", async () => {
     const a = await RawClient.login(t, "alice", "pw-a");
     a.client.send("<message to='bob@@localhost' id='j1'><body>x</body></message>");
-    assert.equal(errCondition(await a.client.expect((e) => e.attr("id") === "j1")), "jid-malformed");
-    a.client.send(`<iq type='get' id='j2' to='localhost'><ping xmlns='${NS_PING}'/><ping xmlns='${NS_PING}'/></iq>`);
+    assert.equal(
+      errCondition(await a.client.expect((e) => e.attr("id") === "j1")),
+      "jid-malformed",
+    );
+    a.client.send(
+      `<iq type='get' id='j2' to='localhost'><ping xmlns='${NS_PING}'/><ping xmlns='${NS_PING}'/></iq>`,
+    );
     assert.equal(errCondition(await a.client.expect((e) => e.attr("id") === "j2")), "bad-request");
     a.client.send("<iq type='bogus' id='j3' to='localhost'/>");
     assert.equal(errCondition(await a.client.expect((e) => e.attr("id") === "j3")), "bad-request");
     a.client.send("<message to='someone@example.org' id='j4'><body>x</body></message>");
-    assert.equal(errCondition(await a.client.expect((e) => e.attr("id") === "j4")), "remote-server-not-found");
+    assert.equal(
+      errCondition(await a.client.expect((e) => e.attr("id") === "j4")),
+      "remote-server-not-found",
+    );
     a.client.send(`<iq type='get' id='j5' to='bob@localhost/gone'><ping xmlns='${NS_PING}'/></iq>`);
-    assert.equal(errCondition(await a.client.expect((e) => e.attr("id") === "j5")), "service-unavailable");
+    assert.equal(
+      errCondition(await a.client.expect((e) => e.attr("id") === "j5")),
+      "service-unavailable",
+    );
     a.client.close();
   });
 

@@ -19,24 +19,38 @@ function b64(s: Buffer | string): string {
 }
 
 /** Runs a SCRAM exchange by hand and returns the server-first attributes and the outcome. */
-async function scram(c: RawClient, mech: string, user: string, password: string, cb?: { type: "tls-exporter" | "tls-server-end-point"; data: Buffer }) {
+async function scram(
+  c: RawClient,
+  mech: string,
+  user: string,
+  password: string,
+  cb?: { type: "tls-exporter" | "tls-server-end-point"; data: Buffer },
+) {
   const client = createScramClient(mech, { username: user, password, channelBinding: cb });
   c.send(`<auth xmlns='${NS_SASL}' mechanism='${mech}'>${b64(client.first())}</auth>`);
-  const challenge = await c.expect((e) => e.name === "challenge" || e.name === "failure", "challenge");
+  const challenge = await c.expect(
+    (e) => e.name === "challenge" || e.name === "failure",
+    "challenge",
+  );
   if (challenge.name === "failure") return { serverFirst: "", outcome: challenge };
   const serverFirst = Buffer.from(challenge.text(), "base64").toString();
   c.send(`<response xmlns='${NS_SASL}'>${b64(client.final(Buffer.from(serverFirst)))}</response>`);
   const outcome = await c.expect((e) => e.name === "success" || e.name === "failure", "outcome");
-  if (outcome.name === "success") assert.ok(client.verify(Buffer.from(outcome.text(), "base64")), "server signature verifies");
+  if (outcome.name === "success")
+    assert.ok(client.verify(Buffer.from(outcome.text(), "base64")), "server signature verifies");
   return { serverFirst, outcome };
 }
 
-const condition = (failure: { elements(): { name: string }[] }) => failure.elements().find((e) => e.name !== "text")?.name;
+const condition = (failure: { elements(): { name: string }[] }) =>
+  failure.elements().find((e) => e.name !== "text")?.name;
 
 describe("RFC 6120 SASL", () => {
   let t: TestServer;
   before(async () => {
-    t = await startServer({ "limits.auth-failures-per-account": "3", "limits.auth-failures-per-address": "1000" });
+    t = await startServer({
+      "limits.auth-failures-per-account": "3",
+      "limits.auth-failures-per-address": "1000",
+    });
     await t.addUser("alice", "correct horse");
     await t.addUser("victim", "battery staple");
     await t.addUser("dave", "dave's password");
@@ -54,15 +68,25 @@ describe("RFC 6120 SASL", () => {
 
   it("client authenticates with SCRAM-SHA-256-PLUS bound to tls-exporter (TLS 1.3)", async () => {
     const c = await tlsClient(t);
-    const data = (c.socket as TLSSocket).exportKeyingMaterial(32, "EXPORTER-Channel-Binding", Buffer.alloc(0));
-    const { outcome } = await scram(c, "SCRAM-SHA-256-PLUS", "alice", "correct horse", { type: "tls-exporter", data });
+    const data = (c.socket as TLSSocket).exportKeyingMaterial(
+      32,
+      "EXPORTER-Channel-Binding",
+      Buffer.alloc(0),
+    );
+    const { outcome } = await scram(c, "SCRAM-SHA-256-PLUS", "alice", "correct horse", {
+      type: "tls-exporter",
+      data,
+    });
     assert.equal(outcome.name, "success");
     c.close();
   });
 
   it("channel-binding data from another TLS connection (a MITM) fails", async () => {
     const c = await tlsClient(t);
-    const { outcome } = await scram(c, "SCRAM-SHA-256-PLUS", "alice", "correct horse", { type: "tls-exporter", data: Buffer.alloc(32, 1) });
+    const { outcome } = await scram(c, "SCRAM-SHA-256-PLUS", "alice", "correct horse", {
+      type: "tls-exporter",
+      data: Buffer.alloc(32, 1),
+    });
     assert.equal(outcome.name, "failure");
     c.close();
   });
@@ -78,11 +102,18 @@ describe("RFC 6120 SASL", () => {
 
   it("PLAIN inside TLS works; an authorization identity for someone else is refused", async () => {
     const c = await tlsClient(t);
-    c.send(`<auth xmlns='${NS_SASL}' mechanism='PLAIN'>${b64(plainResponse("alice", "correct horse"))}</auth>`);
-    assert.equal((await c.expect((e) => e.name === "success" || e.name === "failure")).name, "success");
+    c.send(
+      `<auth xmlns='${NS_SASL}' mechanism='PLAIN'>${b64(plainResponse("alice", "correct horse"))}</auth>`,
+    );
+    assert.equal(
+      (await c.expect((e) => e.name === "success" || e.name === "failure")).name,
+      "success",
+    );
     c.close();
     const d = await tlsClient(t);
-    d.send(`<auth xmlns='${NS_SASL}' mechanism='PLAIN'>${b64("victim@localhost\0alice\0correct horse")}</auth>`);
+    d.send(
+      `<auth xmlns='${NS_SASL}' mechanism='PLAIN'>${b64("victim@localhost\0alice\0correct horse")}</auth>`,
+    );
     const f = await d.expectName("failure");
     assert.equal(condition(f), "invalid-authzid");
     d.close();
@@ -96,7 +127,11 @@ describe("RFC 6120 SASL", () => {
     const unknown = await scram(d, "SCRAM-SHA-256", "nobody-here", "whatever");
     d.close();
     const shape = (sf: string) => sf.replace(/r=[^,]+/, "r=").replace(/s=[^,]+/, "s=");
-    assert.equal(shape(unknown.serverFirst), shape(wrong.serverFirst), "same attributes and iteration count");
+    assert.equal(
+      shape(unknown.serverFirst),
+      shape(wrong.serverFirst),
+      "same attributes and iteration count",
+    );
     assert.equal(unknown.outcome.name, "failure");
     assert.equal(condition(unknown.outcome), condition(wrong.outcome));
     assert.equal(unknown.outcome.getChildText("text"), wrong.outcome.getChildText("text"));
@@ -104,7 +139,10 @@ describe("RFC 6120 SASL", () => {
     const e = await tlsClient(t);
     const again = await scram(e, "SCRAM-SHA-256", "nobody-here", "whatever");
     e.close();
-    assert.equal(/s=([^,]+)/.exec(again.serverFirst)?.[1], /s=([^,]+)/.exec(unknown.serverFirst)?.[1]);
+    assert.equal(
+      /s=([^,]+)/.exec(again.serverFirst)?.[1],
+      /s=([^,]+)/.exec(unknown.serverFirst)?.[1],
+    );
   });
 
   it("brute force on one account: after the limit even the right password gets temporary-auth-failure", async () => {
@@ -150,7 +188,10 @@ describe("RFC 6120 SASL", () => {
 
 describe("login throttling per address", () => {
   it("too many failures from one address lock that address out", async () => {
-    const t = await startServer({ "limits.auth-failures-per-address": "2", "limits.auth-failures-per-account": "100" });
+    const t = await startServer({
+      "limits.auth-failures-per-address": "2",
+      "limits.auth-failures-per-account": "100",
+    });
     try {
       await t.addUser("bob", "pw-bob");
       for (let i = 0; i < 2; i++) {
@@ -159,7 +200,9 @@ describe("login throttling per address", () => {
         c.close();
       }
       const c = await tlsClient(t);
-      c.send(`<auth xmlns='${NS_SASL}' mechanism='PLAIN'>${b64(plainResponse("bob", "pw-bob"))}</auth>`);
+      c.send(
+        `<auth xmlns='${NS_SASL}' mechanism='PLAIN'>${b64(plainResponse("bob", "pw-bob"))}</auth>`,
+      );
       assert.equal(condition(await c.expectName("failure")), "temporary-auth-failure");
       c.close();
     } finally {

@@ -21,7 +21,11 @@ describe("RFC 6120 streams", () => {
     assert.ok(c.streamHeader?.attr("id"));
     const starttls = features.getChild("starttls", NS_TLS);
     assert.ok(starttls?.getChild("required"), "STARTTLS must be required");
-    assert.equal(features.getChild("mechanisms", NS_SASL), undefined, "no SASL before TLS, so PLAIN is never offered in plaintext");
+    assert.equal(
+      features.getChild("mechanisms", NS_SASL),
+      undefined,
+      "no SASL before TLS, so PLAIN is never offered in plaintext",
+    );
     c.close();
   });
 
@@ -41,11 +45,23 @@ describe("RFC 6120 streams", () => {
     await c.starttls(t.ca);
     c.open();
     const features = await c.expectName("features");
-    const mechs = features.getChild("mechanisms", NS_SASL)!.getChildren("mechanism").map((m) => m.text());
-    for (const m of ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"]) {
+    const mechs = features
+      .getChild("mechanisms", NS_SASL)!
+      .getChildren("mechanism")
+      .map((m) => m.text());
+    for (const m of [
+      "SCRAM-SHA-256-PLUS",
+      "SCRAM-SHA-1-PLUS",
+      "SCRAM-SHA-256",
+      "SCRAM-SHA-1",
+      "PLAIN",
+    ]) {
       assert.ok(mechs.includes(m), `${m} offered (got ${mechs.join(" ")})`);
     }
-    const types = features.getChild("sasl-channel-binding", NS_SASL_CB)!.getChildren("channel-binding").map((b) => b.attr("type"));
+    const types = features
+      .getChild("sasl-channel-binding", NS_SASL_CB)!
+      .getChildren("channel-binding")
+      .map((b) => b.attr("type"));
     assert.ok(types.includes("tls-exporter") || types.includes("tls-server-end-point"));
     c.close();
   });
@@ -65,7 +81,9 @@ describe("RFC 6120 streams", () => {
     c.open();
     await c.expectName("features");
     // An attacker on the path appends a PLAIN auth in cleartext; it must never be processed.
-    c.send(`<starttls xmlns='${NS_TLS}'/><auth xmlns='${NS_SASL}' mechanism='PLAIN'>${Buffer.from("\0inject\0secret-pw").toString("base64")}</auth>`);
+    c.send(
+      `<starttls xmlns='${NS_TLS}'/><auth xmlns='${NS_SASL}' mechanism='PLAIN'>${Buffer.from("\0inject\0secret-pw").toString("base64")}</auth>`,
+    );
     await c.expectName("proceed");
     c.socket.removeAllListeners("data");
     const tls = await import("node:tls");
@@ -80,7 +98,9 @@ describe("RFC 6120 streams", () => {
     secure.on("data", (d) => {
       text += d.toString();
     });
-    secure.write("<stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>");
+    secure.write(
+      "<stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>",
+    );
     await new Promise((r) => setTimeout(r, 300));
     assert.match(text, /<mechanisms/);
     assert.doesNotMatch(text, /<success/);
@@ -97,7 +117,9 @@ describe("RFC 6120 streams", () => {
 
   it("a stream without version 1.0 gets unsupported-version", async () => {
     const c = await RawClient.connect(t.c2sPort);
-    c.send("<stream:stream to='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>");
+    c.send(
+      "<stream:stream to='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>",
+    );
     assert.equal((await c.expectStreamError()).condition, "unsupported-version");
   });
 

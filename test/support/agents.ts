@@ -52,17 +52,27 @@ export class Agent {
 
   /** Every event so far. */
   events(): AgentEvent[] {
-    return this.proc.outputLines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as AgentEvent);
+    return this.proc.outputLines
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as AgentEvent);
   }
 
   /** The next event (after the previous `next`) of this kind that `match` accepts. */
-  async next<E extends AgentEvent = AgentEvent>(kind: AgentEvent["event"], match: (e: E) => boolean = () => true, timeoutMs = 20_000): Promise<E> {
+  async next<E extends AgentEvent = AgentEvent>(
+    kind: AgentEvent["event"],
+    match: (e: E) => boolean = () => true,
+    timeoutMs = 20_000,
+  ): Promise<E> {
     const parse = (line: string) => {
       if (!line.startsWith("{")) return undefined;
       const e = JSON.parse(line) as E;
       return e.event === kind && match(e) ? e : undefined;
     };
-    const { line, index } = await this.proc.waitForLine((l) => parse(l) !== undefined, timeoutMs, this.cursor);
+    const { line, index } = await this.proc.waitForLine(
+      (l) => parse(l) !== undefined,
+      timeoutMs,
+      this.cursor,
+    );
     this.cursor = index + 1;
     return parse(line)!;
   }
@@ -72,7 +82,10 @@ export class Agent {
     return this.next<OnlineEvent>("online", () => true, timeoutMs);
   }
 
-  message(match: (m: MessageEvent) => boolean = () => true, timeoutMs = 20_000): Promise<MessageEvent> {
+  message(
+    match: (m: MessageEvent) => boolean = () => true,
+    timeoutMs = 20_000,
+  ): Promise<MessageEvent> {
     return this.next<MessageEvent>("message", match, timeoutMs);
   }
 
@@ -101,13 +114,44 @@ export function startAgent(kind: AgentKind, hato: Hato, o: AgentOptions): Agent 
   const jid = `${o.user}@${hato.domain}`;
   const timeout = String(o.timeoutSeconds ?? 60);
   if (kind === "slixmpp") {
-    const args = ["--jid", jid, "--password", o.password, "--port", port, "--tls", o.tls, "--ca", hato.caFile, "--timeout", timeout];
+    const args = [
+      "--jid",
+      jid,
+      "--password",
+      o.password,
+      "--port",
+      port,
+      "--tls",
+      o.tls,
+      "--ca",
+      hato.caFile,
+      "--timeout",
+      timeout,
+    ];
     if (o.channelBinding) args.push("--channel-binding", o.channelBinding);
     if (o.mechs) args.push("--mechs", o.mechs.join(","));
     if (process.env.HATO_TEST_LOG === "1") args.push("--debug");
-    return new Agent(kind, spawnPython("slixmpp-agent.py", args, {}, (o.timeoutSeconds ?? 60) * 1000 + 5000));
+    return new Agent(
+      kind,
+      spawnPython("slixmpp-agent.py", args, {}, (o.timeoutSeconds ?? 60) * 1000 + 5000),
+    );
   }
-  const args = [XMPPJS_AGENT, "--jid", jid, "--password", o.password, "--port", port, "--tls", o.tls, "--timeout", timeout];
+  const args = [
+    XMPPJS_AGENT,
+    "--jid",
+    jid,
+    "--password",
+    o.password,
+    "--port",
+    port,
+    "--tls",
+    o.tls,
+    "--timeout",
+    timeout,
+  ];
   const env = { ...process.env, NODE_EXTRA_CA_CERTS: hato.caFile };
-  return new Agent(kind, new Proc(process.execPath, args, { env, timeoutMs: (o.timeoutSeconds ?? 60) * 1000 + 5000 }));
+  return new Agent(
+    kind,
+    new Proc(process.execPath, args, { env, timeoutMs: (o.timeoutSeconds ?? 60) * 1000 + 5000 }),
+  );
 }

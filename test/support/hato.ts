@@ -28,7 +28,11 @@ export function testCerts(): Promise<TestCerts> {
     removeAtExit(dir);
     const ca = await createCa();
     const leaf = await ca.issue(["localhost"]);
-    const files = { caFile: join(dir, "ca.pem"), certFile: join(dir, "localhost.pem"), keyFile: join(dir, "localhost.key") };
+    const files = {
+      caFile: join(dir, "ca.pem"),
+      certFile: join(dir, "localhost.pem"),
+      keyFile: join(dir, "localhost.key"),
+    };
     await writeFile(files.caFile, ca.cert);
     await writeFile(files.certFile, leaf.cert);
     await writeFile(files.keyFile, leaf.key, { mode: 0o600 });
@@ -90,14 +94,34 @@ export async function startHato(opts: HatoOptions = {}): Promise<Hato> {
 
   // cwd is the temp folder so that no hato.yaml lying around is picked up.
   const cli = (args: string[], o: { input?: string } = {}) =>
-    run(process.execPath, [CLI, ...args, "--data", dataDir], { cwd: root, input: o.input ?? "", timeoutMs: 30_000 });
+    run(process.execPath, [CLI, ...args, "--data", dataDir], {
+      cwd: root,
+      input: o.input ?? "",
+      timeoutMs: 30_000,
+    });
 
   const launch = async () => {
     const extra = Object.entries(opts.flags ?? {}).flatMap(([k, v]) => [`--${k}`, v]);
     const args = [
-      CLI, "start", "--data", dataDir, "--domain", domain, "--host", "127.0.0.1",
-      "--c2s-port", ports.c2s, "--tls-port", ports.tls, "--tls-cert", certFile, "--tls-key", keyFile,
-      "--log-level", opts.logLevel ?? "info", ...extra,
+      CLI,
+      "start",
+      "--data",
+      dataDir,
+      "--domain",
+      domain,
+      "--host",
+      "127.0.0.1",
+      "--c2s-port",
+      ports.c2s,
+      "--tls-port",
+      ports.tls,
+      "--tls-cert",
+      certFile,
+      "--tls-key",
+      keyFile,
+      "--log-level",
+      opts.logLevel ?? "info",
+      ...extra,
     ];
     const proc = new Proc(process.execPath, args, { cwd: root });
     try {
@@ -121,7 +145,8 @@ export async function startHato(opts: HatoOptions = {}): Promise<Hato> {
     cli,
     async addUser(name, password) {
       const r = await cli(["user", "add", `${name}@${domain}`, "--password", password]);
-      if (r.code !== 0) throw new Error(`hato user add ${name} failed (${r.code}): ${r.stdout}${r.stderr}`);
+      if (r.code !== 0)
+        throw new Error(`hato user add ${name} failed (${r.code}): ${r.stdout}${r.stderr}`);
     },
     async shutdown() {
       const proc = handle.proc;
@@ -140,7 +165,9 @@ export async function startHato(opts: HatoOptions = {}): Promise<Hato> {
     async restart() {
       const result = await handle.shutdown();
       if (result && (result.code !== 0 || result.signal !== null)) {
-        throw new Error(`hato did not stop cleanly on SIGTERM (code ${result.code}, signal ${result.signal}):\n${result.stderr}`);
+        throw new Error(
+          `hato did not stop cleanly on SIGTERM (code ${result.code}, signal ${result.signal}):\n${result.stderr}`,
+        );
       }
       await handle.start();
     },

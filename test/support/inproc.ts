@@ -2,7 +2,7 @@
 
 import { once } from "node:events";
 import { createServer, connect as netConnect, type Socket } from "node:net";
-import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import { type TLSSocket, connect as tlsConnect } from "node:tls";
 import { createCa, type PemPair } from "@hato/cli";
 import { Accounts, type Config, createLogger, loadConfig, Server } from "@hato/core";
 import { defaultModules } from "@hato/modules";
@@ -41,7 +41,10 @@ export interface TestServer {
 }
 
 /** Starts a server on loopback with memory storage; `flags` override settings by path. */
-export async function startServer(flags: Record<string, string> = {}, storage?: Storage): Promise<TestServer> {
+export async function startServer(
+  flags: Record<string, string> = {},
+  storage?: Storage,
+): Promise<TestServer> {
   const { ca, leaf } = await testCa();
   const config = loadConfig({
     flags: new Map(
@@ -56,7 +59,14 @@ export async function startServer(flags: Record<string, string> = {}, storage?: 
   });
   const store = storage ?? openMemoryStorage();
   const log = createLogger(process.env.HATO_TEST_LOG === "1" ? "debug" : "error");
-  const server = new Server({ config, storage: store, log, modules: [...defaultModules], secret: Buffer.alloc(32, 7), tls: leaf });
+  const server = new Server({
+    config,
+    storage: store,
+    log,
+    modules: [...defaultModules],
+    secret: Buffer.alloc(32, 7),
+    tls: leaf,
+  });
   const ports = await server.start();
   const accounts = new Accounts(store, config.domain, config.scram.iterations);
   return {
@@ -125,7 +135,13 @@ export class RawClient {
   /** Connects to the STARTTLS port (plain TCP) or, with `tls`, to the direct-TLS port. */
   static async connect(port: number, opts: { tls?: { ca: string } } = {}): Promise<RawClient> {
     const socket = opts.tls
-      ? tlsConnect({ host: "127.0.0.1", port, ca: opts.tls.ca, servername: "localhost", ALPNProtocols: ["xmpp-client"] })
+      ? tlsConnect({
+          host: "127.0.0.1",
+          port,
+          ca: opts.tls.ca,
+          servername: "localhost",
+          ALPNProtocols: ["xmpp-client"],
+        })
       : netConnect({ host: "127.0.0.1", port });
     await once(socket, opts.tls ? "secureConnect" : "connect");
     return new RawClient(socket);
@@ -136,16 +152,23 @@ export class RawClient {
   }
 
   open(to = "localhost"): void {
-    this.send(`<?xml version='1.0'?><stream:stream to='${to}' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`);
+    this.send(
+      `<?xml version='1.0'?><stream:stream to='${to}' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`,
+    );
   }
 
   /** Waits until an element matching `pred` arrives (and removes it from `received`). */
-  async expect(pred: (el: Element) => boolean, what = "element", timeoutMs = 5000): Promise<Element> {
+  async expect(
+    pred: (el: Element) => boolean,
+    what = "element",
+    timeoutMs = 5000,
+  ): Promise<Element> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.received.findIndex(pred);
       if (i >= 0) return this.received.splice(i, 1)[0]!;
-      if (this.closed) throw new Error(`stream closed while waiting for ${what}; got ${this.describe()}`);
+      if (this.closed)
+        throw new Error(`stream closed while waiting for ${what}; got ${this.describe()}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${this.describe()}`);
       await new Promise<void>((resolve) => {
@@ -164,8 +187,14 @@ export class RawClient {
   }
 
   /** Waits for a stream error and the close; returns the condition and text. */
-  async expectStreamError(timeoutMs = 5000): Promise<{ condition: string; text: string | undefined }> {
-    const err = await this.expect((el) => el.name === "error" && el.xmlns === "http://etherx.jabber.org/streams", "stream error", timeoutMs);
+  async expectStreamError(
+    timeoutMs = 5000,
+  ): Promise<{ condition: string; text: string | undefined }> {
+    const err = await this.expect(
+      (el) => el.name === "error" && el.xmlns === "http://etherx.jabber.org/streams",
+      "stream error",
+      timeoutMs,
+    );
     const cond = err.elements().find((c) => c.name !== "text")!;
     return { condition: cond.name, text: err.getChildText("text") };
   }
@@ -196,16 +225,28 @@ export class RawClient {
   }
 
   /** SCRAM (SHA-256 by default) on a TLS stream, then the stream restart. */
-  async authenticate(user: string, password: string, mechanism = "SCRAM-SHA-256"): Promise<Element> {
+  async authenticate(
+    user: string,
+    password: string,
+    mechanism = "SCRAM-SHA-256",
+  ): Promise<Element> {
     this.open();
     const features = await this.expectName("features");
     const scram = createScramClient(mechanism, { username: user, password });
-    this.send(`<auth xmlns='${NS_SASL}' mechanism='${mechanism}'>${scram.first().toString("base64")}</auth>`);
-    const challenge = await this.expect((e) => e.name === "challenge" || e.name === "failure", "challenge");
+    this.send(
+      `<auth xmlns='${NS_SASL}' mechanism='${mechanism}'>${scram.first().toString("base64")}</auth>`,
+    );
+    const challenge = await this.expect(
+      (e) => e.name === "challenge" || e.name === "failure",
+      "challenge",
+    );
     if (challenge.name === "failure") return challenge;
     const final = scram.final(Buffer.from(challenge.text(), "base64"));
     this.send(`<response xmlns='${NS_SASL}'>${final.toString("base64")}</response>`);
-    const outcome = await this.expect((e) => e.name === "success" || e.name === "failure", "success");
+    const outcome = await this.expect(
+      (e) => e.name === "success" || e.name === "failure",
+      "success",
+    );
     if (outcome.name === "success") this.parser.reset();
     void features;
     return outcome;
@@ -217,7 +258,10 @@ export class RawClient {
     await this.expectName("features");
     const r = resource === undefined ? "" : `<resource>${resource}</resource>`;
     this.send(`<iq type='set' id='bind1'><bind xmlns='${NS_BIND}'>${r}</bind></iq>`);
-    const res = await this.expect((e) => e.name === "iq" && e.attr("id") === "bind1", "bind result");
+    const res = await this.expect(
+      (e) => e.name === "iq" && e.attr("id") === "bind1",
+      "bind result",
+    );
     const jid = res.getChild("bind", NS_BIND)?.getChildText("jid");
     if (!jid) throw new Error("bind failed");
     if (presence) this.send("<presence/>");
@@ -225,7 +269,13 @@ export class RawClient {
   }
 
   /** Connect, STARTTLS, authenticate, bind: a ready session. */
-  static async login(t: TestServer, user: string, password: string, resource?: string, presence = true): Promise<{ client: RawClient; jid: string }> {
+  static async login(
+    t: TestServer,
+    user: string,
+    password: string,
+    resource?: string,
+    presence = true,
+  ): Promise<{ client: RawClient; jid: string }> {
     const client = await RawClient.connect(t.c2sPort);
     await client.starttls(t.ca);
     const outcome = await client.authenticate(user, password);

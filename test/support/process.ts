@@ -109,7 +109,11 @@ export class Proc {
   }
 
   /** Waits for a stdout line (from index `from` on) that `match` accepts; returns it and its index. */
-  async waitForLine(match: RegExp | ((line: string) => boolean), timeoutMs: number, from = 0): Promise<{ line: string; index: number }> {
+  async waitForLine(
+    match: RegExp | ((line: string) => boolean),
+    timeoutMs: number,
+    from = 0,
+  ): Promise<{ line: string; index: number }> {
     const test = typeof match === "function" ? match : (l: string) => match.test(l);
     return new Promise((resolve, reject) => {
       const check = () => {
@@ -122,7 +126,11 @@ export class Proc {
         }
         if (this.exited && this.child.stdout!.readableEnded) {
           finish();
-          reject(new Error(`process exited (${this.child.exitCode ?? this.child.signalCode}) before printing ${match}\n${this.describe()}`));
+          reject(
+            new Error(
+              `process exited (${this.child.exitCode ?? this.child.signalCode}) before printing ${match}\n${this.describe()}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {

@@ -31,5 +31,9 @@ declare module "@xmpp/client" {
     resource?: string;
   }): Client;
 
-  export function xml(name: string, attrs?: Record<string, string>, ...children: (XmlElement | string)[]): XmlElement;
+  export function xml(
+    name: string,
+    attrs?: Record<string, string>,
+    ...children: (XmlElement | string)[]
+  ): XmlElement;
 }

@@ -18,16 +18,24 @@ const { values: opt } = parseArgs({
   },
 });
 
-const emit = (event: string, fields: Record<string, unknown> = {}) => process.stdout.write(JSON.stringify({ event, ...fields }) + "\n");
+const emit = (event: string, fields: Record<string, unknown> = {}) =>
+  process.stdout.write(JSON.stringify({ event, ...fields }) + "\n");
 
 const [username, domain] = (opt.jid ?? "").split("@");
 if (!username || !domain || !opt.port || !opt.password) {
-  process.stderr.write("usage: xmppjs-agent --jid USER@DOMAIN --password PW --port N [--tls starttls|direct]\n");
+  process.stderr.write(
+    "usage: xmppjs-agent --jid USER@DOMAIN --password PW --port N [--tls starttls|direct]\n",
+  );
   process.exit(2);
 }
 // The host name is what the certificate is checked against, so it must be a name, not 127.0.0.1.
 const scheme = opt.tls === "direct" ? "xmpps" : "xmpp";
-const xmpp = client({ service: `${scheme}://${opt.host}:${opt.port}`, domain, username, password: opt.password });
+const xmpp = client({
+  service: `${scheme}://${opt.host}:${opt.port}`,
+  domain,
+  username,
+  password: opt.password,
+});
 xmpp.reconnect.stop(); // a closed stream must be seen as such, not hidden by a reconnection
 let mechanism: string | undefined;
 
@@ -56,7 +64,9 @@ xmpp.on("stanza", (el: XmlElement) => {
     xml: el.toString(),
   });
 });
-xmpp.on("error", (err: Error & { condition?: string }) => emit("error", { message: err.message, condition: err.condition }));
+xmpp.on("error", (err: Error & { condition?: string }) =>
+  emit("error", { message: err.message, condition: err.condition }),
+);
 xmpp.on("offline", () => {
   emit("disconnected");
   process.exit(0);
@@ -79,11 +89,20 @@ const quit = async () => {
 createInterface({ input: process.stdin })
   .on("line", (line) => {
     if (line.trim() === "") return;
-    const cmd = JSON.parse(line) as { send?: { to: string; body: string; type?: string; id?: string }; quit?: boolean };
+    const cmd = JSON.parse(line) as {
+      send?: { to: string; body: string; type?: string; id?: string };
+      quit?: boolean;
+    };
     if (cmd.send) {
       const id = cmd.send.id ?? `xjs-${Date.now().toString(36)}`;
       xmpp
-        .send(xml("message", { to: cmd.send.to, type: cmd.send.type ?? "chat", id }, xml("body", {}, cmd.send.body)))
+        .send(
+          xml(
+            "message",
+            { to: cmd.send.to, type: cmd.send.type ?? "chat", id },
+            xml("body", {}, cmd.send.body),
+          ),
+        )
         .then(() => emit("sent", { id, to: cmd.send!.to }))
         .catch((err: Error) => emit("error", { message: err.message }));
     } else if (cmd.quit) void quit();

@@ -28,13 +28,19 @@ async function keyPem(key: CryptoKey): Promise<string> {
 function serverExtensions(names: string[]): x509.Extension[] {
   return [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+    new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+      true,
+    ),
     new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-    new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: "dns" as const, value }))),
+    new x509.SubjectAlternativeNameExtension(
+      names.map((value) => ({ type: "dns" as const, value })),
+    ),
   ];
 }
 
-const generate = () => webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"]) as Promise<CryptoKeyPair>;
+const generate = () =>
+  webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"]) as Promise<CryptoKeyPair>;
 
 /** A self-signed server certificate for these DNS names, valid for `days`. */
 export async function createSelfSigned(names: string[], days = 825): Promise<PemPair> {
@@ -51,7 +57,9 @@ export async function createSelfSigned(names: string[], days = 825): Promise<Pem
 }
 
 /** A certificate authority plus a function issuing server certificates under it. */
-export async function createCa(name = "Hato Test CA"): Promise<PemPair & { issue(names: string[]): Promise<PemPair> }> {
+export async function createCa(
+  name = "Hato Test CA",
+): Promise<PemPair & { issue(names: string[]): Promise<PemPair> }> {
   const caKeys = await generate();
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     name: `CN=${name}`,
@@ -61,7 +69,10 @@ export async function createCa(name = "Hato Test CA"): Promise<PemPair & { issue
     keys: caKeys,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
     ],
   });
   return {

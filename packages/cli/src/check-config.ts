@@ -1,6 +1,6 @@
 // `hato check-config`: the configuration, certificate and data folder, checked before starting.
 
-import { X509Certificate, createPrivateKey } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Config } from "@hato/core";
@@ -11,9 +11,12 @@ export async function checkConfig(config: Config): Promise<number> {
     try {
       const cert = new X509Certificate(readFileSync(config.tls.cert));
       const key = createPrivateKey(readFileSync(config.tls.key));
-      if (!cert.checkPrivateKey(key)) problems.push(`tls.key does not belong to the certificate in ${config.tls.cert}`);
-      if (cert.checkHost(config.domain) === undefined) problems.push(`the certificate does not name ${config.domain}`);
-      if (new Date(cert.validTo) < new Date()) problems.push(`the certificate expired on ${cert.validTo}`);
+      if (!cert.checkPrivateKey(key))
+        problems.push(`tls.key does not belong to the certificate in ${config.tls.cert}`);
+      if (cert.checkHost(config.domain) === undefined)
+        problems.push(`the certificate does not name ${config.domain}`);
+      if (new Date(cert.validTo) < new Date())
+        problems.push(`the certificate expired on ${cert.validTo}`);
     } catch (err) {
       problems.push(`TLS certificate or key unreadable: ${(err as Error).message}`);
     }
@@ -24,8 +27,10 @@ export async function checkConfig(config: Config): Promise<number> {
   } catch {
     problems.push(`the data folder ${config.data} is not writable`);
   }
-  if (config.c2sPort !== 0 && config.c2sPort === config.tlsPort) problems.push("c2s-port and tls-port must differ");
-  if (config.c2sPort === 0 && config.tlsPort === 0) problems.push("both client ports are off: nobody could connect");
+  if (config.c2sPort !== 0 && config.c2sPort === config.tlsPort)
+    problems.push("c2s-port and tls-port must differ");
+  if (config.c2sPort === 0 && config.tlsPort === 0)
+    problems.push("both client ports are off: nobody could connect");
   if (problems.length > 0) {
     for (const p of problems) process.stderr.write(`hato: ${p}\n`);
     return 1;

@@ -29,14 +29,18 @@ export function serverSecret(data: string): Buffer {
 /** The configured certificate, or a self-signed one generated in the data folder for the domain. */
 export async function tlsMaterial(config: Config): Promise<PemPair> {
   if (config.tls.cert !== "") {
-    return { cert: readFileSync(config.tls.cert, "utf8"), key: readFileSync(config.tls.key, "utf8") };
+    return {
+      cert: readFileSync(config.tls.cert, "utf8"),
+      key: readFileSync(config.tls.key, "utf8"),
+    };
   }
   const dir = paths(config.data).tlsDir;
   const cert = join(dir, `${config.domain}.crt`);
   const key = join(dir, `${config.domain}.key`);
   if (!existsSync(cert) || !existsSync(key)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const names = config.domain === "localhost" ? ["localhost"] : [config.domain, `*.${config.domain}`];
+    const names =
+      config.domain === "localhost" ? ["localhost"] : [config.domain, `*.${config.domain}`];
     const pair = await createSelfSigned(names);
     writeFileSync(key, pair.key, { mode: 0o600 });
     writeFileSync(cert, pair.cert, { mode: 0o644 });

@@ -29,7 +29,12 @@ function parse(argv: string[]) {
     version: { type: "boolean" },
   };
   for (const s of SETTINGS) options[flagOf(s.path).slice(2)] = { type: "string" };
-  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options,
+    allowPositionals: true,
+    strict: true,
+  });
   const flags = new Map<string, string>();
   for (const s of SETTINGS) {
     const v = values[flagOf(s.path).slice(2)];
@@ -56,13 +61,22 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command === undefined && !values.help ? 2 : 0;
   }
-  const file = typeof values.config === "string" ? values.config : existsSync("hato.yaml") ? "hato.yaml" : undefined;
+  const file =
+    typeof values.config === "string"
+      ? values.config
+      : existsSync("hato.yaml")
+        ? "hato.yaml"
+        : undefined;
   const config = loadConfig({ file, flags });
   switch (command) {
     case "start":
       return start(config);
     case "user":
-      return userCommand(config, rest, typeof values.password === "string" ? values.password : undefined);
+      return userCommand(
+        config,
+        rest,
+        typeof values.password === "string" ? values.password : undefined,
+      );
     case "check-config":
       return checkConfig(config);
     default:

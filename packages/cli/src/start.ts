@@ -2,7 +2,7 @@
 
 import { randomBytes } from "node:crypto";
 import { unlinkSync, writeFileSync } from "node:fs";
-import { type Config, createLogger, serveAdminSocket, Accounts, Server } from "@hato/core";
+import { Accounts, type Config, createLogger, Server, serveAdminSocket } from "@hato/core";
 import { defaultModules } from "@hato/modules";
 import { openSqliteStorage } from "@hato/storage";
 import { ensureDataDir, paths, serverSecret, tlsMaterial } from "./data-dir.js";
@@ -16,11 +16,15 @@ async function firstAdmin(accounts: Accounts, config: Config, count: number): Pr
   // Shown on the terminal when there is one; otherwise a file only the server's user can
   // read. Never through the logger, so it cannot end up in collected logs.
   if (process.stdout.isTTY) {
-    process.stdout.write(`\nFirst start: created ${address} with password\n\n    ${password}\n\nIt is shown only this once.\n\n`);
+    process.stdout.write(
+      `\nFirst start: created ${address} with password\n\n    ${password}\n\nIt is shown only this once.\n\n`,
+    );
   } else {
     const file = paths(config.data).adminPassword;
     writeFileSync(file, `${address} ${password}\n`, { mode: 0o600 });
-    process.stdout.write(`First start: created ${address}; its password is in ${file} (readable only by this user).\n`);
+    process.stdout.write(
+      `First start: created ${address}; its password is in ${file} (readable only by this user).\n`,
+    );
   }
 }
 
@@ -32,10 +36,19 @@ export async function start(config: Config): Promise<number> {
   const storage = openSqliteStorage(p.db);
   const accounts = new Accounts(storage, config.domain, config.scram.iterations);
   await firstAdmin(accounts, config, await storage.accounts.count());
-  const server = new Server({ config, storage, log, modules: [...defaultModules], secret: serverSecret(config.data), tls });
+  const server = new Server({
+    config,
+    storage,
+    log,
+    modules: [...defaultModules],
+    secret: serverSecret(config.data),
+    tls,
+  });
   const ports = await server.start();
   const admin = await serveAdminSocket(server, p.socket);
-  process.stdout.write(`hato: ready domain=${config.domain} c2s-port=${ports.c2s} tls-port=${ports.tls} data=${config.data}\n`);
+  process.stdout.write(
+    `hato: ready domain=${config.domain} c2s-port=${ports.c2s} tls-port=${ports.tls} data=${config.data}\n`,
+  );
   log.info("started", { domain: config.domain, c2s: ports.c2s, tls: ports.tls });
 
   let stopping = false;

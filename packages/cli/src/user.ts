@@ -1,13 +1,17 @@
 // `hato user ...`: through the running server's admin socket when there is one, else on the data folder.
 
 import { createInterface } from "node:readline";
-import { Accounts, adminRequest, type AdminRequest, type Config } from "@hato/core";
+import { Accounts, type AdminRequest, adminRequest, type Config } from "@hato/core";
 import { openSqliteStorage } from "@hato/storage";
 import { ensureDataDir, paths } from "./data-dir.js";
 
 /** Reads a password: hidden prompt on a terminal, else the first line of standard input. */
 async function readPassword(): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: process.stdin.isTTY,
+  });
   if (process.stdin.isTTY) {
     process.stdout.write("Password: ");
     // Echo nothing while the password is typed.
@@ -22,14 +26,19 @@ async function readPassword(): Promise<string> {
   return line;
 }
 
-export async function userCommand(config: Config, args: string[], password: string | undefined): Promise<number> {
+export async function userCommand(
+  config: Config,
+  args: string[],
+  password: string | undefined,
+): Promise<number> {
   const [sub, address] = args;
   const needsAddress = sub === "add" || sub === "passwd" || sub === "del";
   if (!["add", "passwd", "del", "list"].includes(sub ?? "") || (needsAddress && !address)) {
     process.stderr.write("usage: hato user add|passwd|del ADDRESS, or hato user list\n");
     return 2;
   }
-  if ((sub === "add" || sub === "passwd") && password === undefined) password = await readPassword();
+  if ((sub === "add" || sub === "passwd") && password === undefined)
+    password = await readPassword();
   const req = { op: `user.${sub}`, address, password } as AdminRequest;
 
   const live = await adminRequest(paths(config.data).socket, req);

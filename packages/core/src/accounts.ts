@@ -10,17 +10,24 @@ export function accountName(input: string, domain: string): string {
   const full = input.includes("@") ? input : `${input}@${domain}`;
   const r = parseJid(full);
   if (!r.ok || r.jid.local === "" || r.jid.resource !== "") {
-    throw new HatoError(HatoErrors.JID_INVALID, `"${input}" is not a valid account address${r.ok ? "" : `: ${r.reason}`}`);
+    throw new HatoError(
+      HatoErrors.JID_INVALID,
+      `"${input}" is not a valid account address${r.ok ? "" : `: ${r.reason}`}`,
+    );
   }
   if (r.jid.domain !== domain) {
-    throw new HatoError(HatoErrors.WRONG_DOMAIN, `${r.jid.toString()} is not on this server's domain ${domain}`);
+    throw new HatoError(
+      HatoErrors.WRONG_DOMAIN,
+      `${r.jid.toString()} is not on this server's domain ${domain}`,
+    );
   }
   return r.jid.local;
 }
 
 /** SCRAM keys for both hashes; the password itself is never stored. */
 export async function scramFor(password: string, iterations: number): Promise<Account["scram"]> {
-  if (password.length === 0) throw new HatoError(HatoErrors.CONFIG_INVALID, "the password must not be empty");
+  if (password.length === 0)
+    throw new HatoError(HatoErrors.CONFIG_INVALID, "the password must not be empty");
   const [sha1, sha256] = await Promise.all([
     deriveScramCredentialsAsync(password, "sha1", { iterations }),
     deriveScramCredentialsAsync(password, "sha256", { iterations }),
@@ -39,15 +46,25 @@ export class Accounts {
   async add(address: string, password: string, roles: string[] = []): Promise<string> {
     const username = accountName(address, this.domain);
     const scram = await scramFor(password, this.iterations);
-    const created = await this.storage.accounts.create({ username, createdAt: new Date(), scram, roles });
-    if (!created) throw new HatoError(HatoErrors.USER_EXISTS, `${username}@${this.domain} already exists`);
+    const created = await this.storage.accounts.create({
+      username,
+      createdAt: new Date(),
+      scram,
+      roles,
+    });
+    if (!created)
+      throw new HatoError(HatoErrors.USER_EXISTS, `${username}@${this.domain} already exists`);
     return username;
   }
 
   async passwd(address: string, password: string): Promise<string> {
     const username = accountName(address, this.domain);
-    const ok = await this.storage.accounts.setCredentials(username, await scramFor(password, this.iterations));
-    if (!ok) throw new HatoError(HatoErrors.USER_NOT_FOUND, `${username}@${this.domain} does not exist`);
+    const ok = await this.storage.accounts.setCredentials(
+      username,
+      await scramFor(password, this.iterations),
+    );
+    if (!ok)
+      throw new HatoError(HatoErrors.USER_NOT_FOUND, `${username}@${this.domain} does not exist`);
     return username;
   }
 

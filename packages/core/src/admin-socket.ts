@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, unlinkSync } from "node:fs";
 import { createConnection, createServer, type Server as NetServer } from "node:net";
 import { Accounts } from "./accounts.js";
-import { HatoError } from "./errors.js";
+import { HatoError, HatoErrors } from "./errors.js";
 import type { Server } from "./server.js";
 
 const MAX_LINE = 64 * 1024;
@@ -16,11 +16,17 @@ export interface AdminRequest {
   address?: string;
   password?: string;
 }
-export type AdminResponse = { ok: true; result?: unknown } | { ok: false; code: string; error: string };
+export type AdminResponse =
+  | { ok: true; result?: unknown }
+  | { ok: false; code: string; error: string };
 
 /** Serves admin requests for a running server on `path`. */
 export async function serveAdminSocket(server: Server, path: string): Promise<NetServer> {
-  const accounts = new Accounts(server.storage, server.config.domain, server.config.scram.iterations);
+  const accounts = new Accounts(
+    server.storage,
+    server.config.domain,
+    server.config.scram.iterations,
+  );
   const handle = async (req: AdminRequest): Promise<unknown> => {
     switch (req.op) {
       case "ping":
@@ -36,7 +42,11 @@ export async function serveAdminSocket(server: Server, path: string): Promise<Ne
       case "user.list":
         return accounts.list();
       case "sessions.list":
-        return [...server.sessions.all()].map((s) => ({ jid: s.jid.toString(), address: s.address, available: s.available }));
+        return [...server.sessions.all()].map((s) => ({
+          jid: s.jid.toString(),
+          address: s.address,
+          available: s.available,
+        }));
       default:
         throw new Error(`unknown operation "${String((req as { op: unknown }).op)}"`);
     }
@@ -49,7 +59,13 @@ export async function serveAdminSocket(server: Server, path: string): Promise<Ne
     sock.on("data", (chunk: string) => {
       buf += chunk;
       if (buf.length > MAX_LINE) {
-        sock.end(JSON.stringify({ ok: false, code: "HATO_ERR_ADMIN_TOO_LARGE", error: `request over ${MAX_LINE} bytes` }) + "\n");
+        sock.end(
+          JSON.stringify({
+            ok: false,
+            code: HatoErrors.ADMIN_TOO_LARGE,
+            error: `request over ${MAX_LINE} bytes`,
+          }) + "\n",
+        );
         return;
       }
       let nl = buf.indexOf("\n");
@@ -61,7 +77,10 @@ export async function serveAdminSocket(server: Server, path: string): Promise<Ne
         try {
           req = JSON.parse(line) as AdminRequest;
         } catch {
-          sock.write(JSON.stringify({ ok: false, code: "HATO_ERR_ADMIN_BAD_REQUEST", error: "not JSON" }) + "\n");
+          sock.write(
+            JSON.stringify({ ok: false, code: HatoErrors.ADMIN_BAD_REQUEST, error: "not JSON" }) +
+              "\n",
+          );
           continue;
         }
         handle(req).then(
@@ -70,7 +89,7 @@ export async function serveAdminSocket(server: Server, path: string): Promise<Ne
             sock.write(
               JSON.stringify({
                 ok: false,
-                code: err instanceof HatoError ? err.code : "HATO_ERR_ADMIN_FAILED",
+                code: err instanceof HatoError ? err.code : HatoErrors.ADMIN_FAILED,
                 error: (err as Error).message,
               }) + "\n",
             ),
@@ -91,7 +110,11 @@ export async function serveAdminSocket(server: Server, path: string): Promise<Ne
 }
 
 /** Sends one request to a running server; undefined when no server listens there. */
-export function adminRequest(path: string, req: AdminRequest, timeoutMs = 10_000): Promise<AdminResponse | undefined> {
+export function adminRequest(
+  path: string,
+  req: AdminRequest,
+  timeoutMs = 10_000,
+): Promise<AdminResponse | undefined> {
   return new Promise((resolve, reject) => {
     if (!existsSync(path)) return resolve(undefined);
     const sock = createConnection(path);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { loadConfig, settingsMarkdown } from "./config.js";
+import { configurationDoc, loadConfig, settingsMarkdown } from "./config.js";
 
 const file = (text: string) => {
   const f = join(mkdtempSync(join(tmpdir(), "hato-config-")), "hato.yaml");
@@ -30,12 +30,27 @@ describe("configuration", () => {
   });
 
   it("names the file, the setting and the problem", () => {
-    assert.throws(() => loadConfig({ file: file("c2s-port: lots\n") }), /hato\.yaml: c2s-port: expected an integer from 0 to 65535, got "lots"/);
-    assert.throws(() => loadConfig({ file: file("limits:\n  stanza-byte: 1\n") }), /unknown setting "limits\.stanza-byte"/);
-    assert.throws(() => loadConfig({ file: file("log:\n  level: loud\n") }), /one of debug, info, warn, error/);
+    assert.throws(
+      () => loadConfig({ file: file("c2s-port: lots\n") }),
+      /hato\.yaml: c2s-port: expected an integer from 0 to 65535, got "lots"/,
+    );
+    assert.throws(
+      () => loadConfig({ file: file("limits:\n  stanza-byte: 1\n") }),
+      /unknown setting "limits\.stanza-byte"/,
+    );
+    assert.throws(
+      () => loadConfig({ file: file("log:\n  level: loud\n") }),
+      /one of debug, info, warn, error/,
+    );
     assert.throws(() => loadConfig({ file: file("domain: [unclosed\n") }), /hato\.yaml/);
-    assert.throws(() => loadConfig({ flags: new Map([["limits.depth", "1"]]) }), /flag --limits-depth/);
-    assert.throws(() => loadConfig({ file: join(tmpdir(), "no-such-hato.yaml") }), /no-such-hato\.yaml/);
+    assert.throws(
+      () => loadConfig({ flags: new Map([["limits.depth", "1"]]) }),
+      /flag --limits-depth/,
+    );
+    assert.throws(
+      () => loadConfig({ file: join(tmpdir(), "no-such-hato.yaml") }),
+      /no-such-hato\.yaml/,
+    );
   });
 
   it("refuses YAML aliases (no billion laughs in the config either)", () => {
@@ -45,5 +60,13 @@ describe("configuration", () => {
   it("documents every setting with its flag", () => {
     const md = settingsMarkdown();
     assert.match(md, /`limits\.stanza-bytes` \| `--limits-stanza-bytes`/);
+  });
+
+  it("docs/configuration.md is the generated one (run node scripts/gen-docs.mjs)", () => {
+    const committed = readFileSync(
+      new URL("../../../docs/configuration.md", import.meta.url),
+      "utf8",
+    );
+    assert.equal(committed, configurationDoc());
   });
 });

@@ -28,28 +28,133 @@ const MiB = 1024 * 1024;
 
 /** Every setting Hato has. Paths are dotted; flags are `--` plus the path with dots as dashes. */
 export const SETTINGS: readonly Setting[] = [
-  { path: "domain", type: { kind: "string", pattern: /^[^\s@/]{1,253}$/, describe: "a domain name" }, default: "localhost", doc: "The XMPP domain this server hosts." },
-  { path: "data", type: { kind: "path" }, default: "./data", doc: "Folder for the database, generated certificate, server secret and admin socket." },
-  { path: "host", type: { kind: "string" }, default: "::", doc: "Address the listeners bind to (`::` is every address, `127.0.0.1` loopback only)." },
-  { path: "c2s-port", type: { kind: "int", min: 0, max: 65535 }, default: 5222, doc: "Client port with STARTTLS (RFC 6120); 0 turns it off." },
-  { path: "tls-port", type: { kind: "int", min: 0, max: 65535 }, default: 5223, doc: "Direct-TLS client port (XEP-0368, ALPN `xmpp-client`); 0 turns it off." },
-  { path: "tls.cert", type: { kind: "path" }, default: "", doc: "PEM certificate chain; empty means a self-signed one generated in the data folder." },
+  {
+    path: "domain",
+    type: { kind: "string", pattern: /^[^\s@/]{1,253}$/, describe: "a domain name" },
+    default: "localhost",
+    doc: "The XMPP domain this server hosts.",
+  },
+  {
+    path: "data",
+    type: { kind: "path" },
+    default: "./data",
+    doc: "Folder for the database, generated certificate, server secret and admin socket.",
+  },
+  {
+    path: "host",
+    type: { kind: "string" },
+    default: "::",
+    doc: "Address the listeners bind to (`::` is every address, `127.0.0.1` loopback only).",
+  },
+  {
+    path: "c2s-port",
+    type: { kind: "int", min: 0, max: 65535 },
+    default: 5222,
+    doc: "Client port with STARTTLS (RFC 6120); 0 turns it off.",
+  },
+  {
+    path: "tls-port",
+    type: { kind: "int", min: 0, max: 65535 },
+    default: 5223,
+    doc: "Direct-TLS client port (XEP-0368, ALPN `xmpp-client`); 0 turns it off.",
+  },
+  {
+    path: "tls.cert",
+    type: { kind: "path" },
+    default: "",
+    doc: "PEM certificate chain; empty means a self-signed one generated in the data folder.",
+  },
   { path: "tls.key", type: { kind: "path" }, default: "", doc: "PEM private key for `tls.cert`." },
-  { path: "log.level", type: { kind: "enum", values: ["debug", "info", "warn", "error"] }, default: "info", doc: "Least severe log level written to standard error." },
-  { path: "limits.stanza-bytes", type: { kind: "int", min: 4 * KiB, max: 16 * MiB }, default: 256 * KiB, doc: "Largest stanza accepted, in bytes, counted as it arrives." },
-  { path: "limits.depth", type: { kind: "int", min: 4, max: 256 }, default: 32, doc: "Deepest element nesting inside a stanza." },
-  { path: "limits.attributes", type: { kind: "int", min: 4, max: 1024 }, default: 64, doc: "Most attributes on one element." },
-  { path: "limits.children", type: { kind: "int", min: 16, max: 65536 }, default: 1024, doc: "Most child nodes of one element." },
-  { path: "limits.outbound-queue-bytes", type: { kind: "int", min: 64 * KiB, max: 256 * MiB }, default: 2 * MiB, doc: "Bytes waiting to be sent to one client before it is disconnected as not reading." },
-  { path: "limits.tls-handshake-seconds", type: { kind: "int", min: 1, max: 600 }, default: 10, doc: "Time allowed for a TLS handshake." },
-  { path: "limits.auth-seconds", type: { kind: "int", min: 1, max: 3600 }, default: 30, doc: "Time from connecting to a bound resource." },
-  { path: "limits.unauthenticated-per-address", type: { kind: "int", min: 1, max: 1000000 }, default: 16, doc: "Connections from one IP address that have not yet authenticated. Raise it only for load tests on loopback." },
-  { path: "limits.auth-failures-per-address", type: { kind: "int", min: 1, max: 1000000 }, default: 10, doc: "Failed logins from one IP address per minute before further attempts get `temporary-auth-failure`." },
-  { path: "limits.auth-failures-per-account", type: { kind: "int", min: 1, max: 1000 }, default: 5, doc: "Failed logins for one account name per minute before further attempts get `temporary-auth-failure`." },
-  { path: "limits.sessions-per-account", type: { kind: "int", min: 1, max: 1000 }, default: 16, doc: "Simultaneous sessions of one account." },
-  { path: "offline.max-messages", type: { kind: "int", min: 0, max: 1000000 }, default: 1000, doc: "Messages stored for one offline account (XEP-0160); 0 turns offline storage off." },
-  { path: "offline.max-bytes", type: { kind: "int", min: 0, max: 1024 * MiB }, default: 10 * MiB, doc: "Bytes stored for one offline account." },
-  { path: "scram.iterations", type: { kind: "int", min: 4096, max: 1000000 }, default: 10000, doc: "PBKDF2 iterations for newly stored passwords." },
+  {
+    path: "log.level",
+    type: { kind: "enum", values: ["debug", "info", "warn", "error"] },
+    default: "info",
+    doc: "Least severe log level written to standard error.",
+  },
+  {
+    path: "limits.stanza-bytes",
+    type: { kind: "int", min: 4 * KiB, max: 16 * MiB },
+    default: 256 * KiB,
+    doc: "Largest stanza accepted, in bytes, counted as it arrives.",
+  },
+  {
+    path: "limits.depth",
+    type: { kind: "int", min: 4, max: 256 },
+    default: 32,
+    doc: "Deepest element nesting inside a stanza.",
+  },
+  {
+    path: "limits.attributes",
+    type: { kind: "int", min: 4, max: 1024 },
+    default: 64,
+    doc: "Most attributes on one element.",
+  },
+  {
+    path: "limits.children",
+    type: { kind: "int", min: 16, max: 65536 },
+    default: 1024,
+    doc: "Most child nodes of one element.",
+  },
+  {
+    path: "limits.outbound-queue-bytes",
+    type: { kind: "int", min: 64 * KiB, max: 256 * MiB },
+    default: 2 * MiB,
+    doc: "Bytes waiting to be sent to one client before it is disconnected as not reading.",
+  },
+  {
+    path: "limits.tls-handshake-seconds",
+    type: { kind: "int", min: 1, max: 600 },
+    default: 10,
+    doc: "Time allowed for a TLS handshake.",
+  },
+  {
+    path: "limits.auth-seconds",
+    type: { kind: "int", min: 1, max: 3600 },
+    default: 30,
+    doc: "Time from connecting to a bound resource.",
+  },
+  {
+    path: "limits.unauthenticated-per-address",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 16,
+    doc: "Connections from one IP address that have not yet authenticated. Raise it only for load tests on loopback.",
+  },
+  {
+    path: "limits.auth-failures-per-address",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 10,
+    doc: "Failed logins from one IP address per minute before further attempts get `temporary-auth-failure`.",
+  },
+  {
+    path: "limits.auth-failures-per-account",
+    type: { kind: "int", min: 1, max: 1000 },
+    default: 5,
+    doc: "Failed logins for one account name per minute before further attempts get `temporary-auth-failure`.",
+  },
+  {
+    path: "limits.sessions-per-account",
+    type: { kind: "int", min: 1, max: 1000 },
+    default: 16,
+    doc: "Simultaneous sessions of one account.",
+  },
+  {
+    path: "offline.max-messages",
+    type: { kind: "int", min: 0, max: 1000000 },
+    default: 1000,
+    doc: "Messages stored for one offline account (XEP-0160); 0 turns offline storage off.",
+  },
+  {
+    path: "offline.max-bytes",
+    type: { kind: "int", min: 0, max: 1024 * MiB },
+    default: 10 * MiB,
+    doc: "Bytes stored for one offline account.",
+  },
+  {
+    path: "scram.iterations",
+    type: { kind: "int", min: 4096, max: 1000000 },
+    default: 10000,
+    doc: "PBKDF2 iterations for newly stored passwords.",
+  },
 ];
 
 /** The resolved configuration, typed. */
@@ -104,7 +209,8 @@ function check(setting: Setting, value: unknown, where: string): unknown {
       if (value === false || value === "false") return false;
       throw bad("true or false");
     case "enum":
-      if (typeof value !== "string" || !t.values.includes(value)) throw bad(`one of ${t.values.join(", ")}`);
+      if (typeof value !== "string" || !t.values.includes(value))
+        throw bad(`one of ${t.values.join(", ")}`);
       return value;
     case "path":
       if (typeof value !== "string") throw bad("a file or folder path");
@@ -124,7 +230,10 @@ function flatten(doc: unknown, file: string): Map<string, unknown> {
   const prefixes = new Set(SETTINGS.flatMap((s) => s.path.split(".").slice(0, -1)));
   const walk = (node: unknown, prefix: string) => {
     if (node === null || typeof node !== "object" || Array.isArray(node)) {
-      throw new HatoError(HatoErrors.CONFIG_INVALID, `${file}: ${prefix || "top level"}: expected a mapping`);
+      throw new HatoError(
+        HatoErrors.CONFIG_INVALID,
+        `${file}: ${prefix || "top level"}: expected a mapping`,
+      );
     }
     for (const [key, value] of Object.entries(node)) {
       const path = prefix ? `${prefix}.${key}` : key;
@@ -164,7 +273,8 @@ export function loadConfig(opts: { file?: string; flags?: Map<string, string> } 
   const values = new Map<string, unknown>();
   for (const s of SETTINGS) values.set(s.path, s.default);
   const fromFile = opts.file ? readConfigFile(opts.file) : new Map<string, unknown>();
-  for (const [path, value] of fromFile) values.set(path, check(SETTINGS.find((s) => s.path === path)!, value, opts.file!));
+  for (const [path, value] of fromFile)
+    values.set(path, check(SETTINGS.find((s) => s.path === path)!, value, opts.file!));
   for (const [path, raw] of opts.flags ?? []) {
     const s = SETTINGS.find((x) => x.path === path);
     if (!s) throw new HatoError(HatoErrors.CONFIG_INVALID, `unknown flag ${flagOf(path)}`);
@@ -174,7 +284,10 @@ export function loadConfig(opts: { file?: string; flags?: Map<string, string> } 
   for (const [path, value] of values) {
     const parts = path.split(".").map(camel);
     let node = tree;
-    for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
+    for (const p of parts.slice(0, -1)) {
+      node[p] ??= {};
+      node = node[p] as Record<string, unknown>;
+    }
     node[parts.at(-1)!] = value;
   }
   const config = tree as unknown as Config;
@@ -194,4 +307,21 @@ export function settingsMarkdown(): string {
     return `| \`${s.path}\` | \`${flagOf(s.path)}\` | ${def} | ${s.doc} |`;
   });
   return ["| setting | flag | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+/** The whole of docs/configuration.md; a test keeps the committed file equal to this. */
+export function configurationDoc(): string {
+  return `# Configuration
+
+Hato reads \`hato.yaml\` (\`--config FILE\`; \`./hato.yaml\` when it exists), then command-line
+flags, which win. Unknown settings, wrong types and out-of-range values are refused at start
+with the file, the setting and the problem named. YAML aliases are refused. In the file,
+dotted settings are nested mappings (\`limits.stanza-bytes\` is \`stanza-bytes\` under
+\`limits:\`); every setting also has a flag.
+
+This file is generated from the settings table in \`packages/core/src/config.ts\`
+(\`node scripts/gen-docs.mjs\`).
+
+${settingsMarkdown()}
+`;
 }

@@ -1,12 +1,6 @@
 // Error registry (RFC 6120 §4.9 stream errors, §8.3 stanza errors): one code per failure.
 
-import {
-  Element,
-  NS_STANZAS_ERR,
-  NS_STREAM,
-  NS_STREAMS_ERR,
-  xml,
-} from "@hato/xml";
+import { type Element, NS_STANZAS_ERR, NS_STREAM, NS_STREAMS_ERR, xml } from "@hato/xml";
 
 /** RFC 6120 §4.9.3 stream error conditions. */
 export type StreamCondition =
@@ -159,7 +153,8 @@ export function errorReply(stanza: Element, err: StanzaError, by?: string): Elem
   // Keep the request's payload for IQs (RFC 6120 §8.3.1 allows it); messages and
   // presences get only the error, so a bounced message does not echo its body twice.
   if (stanza.name === "iq") {
-    for (const c of stanza.children) if (typeof c !== "string" && c.name !== "error") reply.append(c);
+    for (const c of stanza.children)
+      if (typeof c !== "string" && c.name !== "error") reply.append(c);
   }
   return reply.append(err.toElement(by));
 }
@@ -175,6 +170,9 @@ export const HatoErrors = {
   USER_NOT_FOUND: "HATO_ERR_USER_NOT_FOUND",
   JID_INVALID: "HATO_ERR_JID_INVALID",
   WRONG_DOMAIN: "HATO_ERR_WRONG_DOMAIN",
+  ADMIN_BAD_REQUEST: "HATO_ERR_ADMIN_BAD_REQUEST",
+  ADMIN_TOO_LARGE: "HATO_ERR_ADMIN_TOO_LARGE",
+  ADMIN_FAILED: "HATO_ERR_ADMIN_FAILED",
 } as const;
 
 /** A failure outside XMPP with a stable code, e.g. a bad configuration file. */

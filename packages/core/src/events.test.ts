@@ -9,14 +9,24 @@ describe("EventBus", () => {
     const seen: string[] = [];
     const bus = new EventBus(() => {});
     bus.on("message/bare", () => void seen.push("delivery"), Priority.DELIVERY, "d");
-    bus.on("message/bare", () => {
-      seen.push("policy");
-      return false;
-    }, Priority.POLICY, "p");
-    bus.on("message/bare", () => {
-      seen.push("default");
-      return true;
-    }, Priority.DEFAULT, "x");
+    bus.on(
+      "message/bare",
+      () => {
+        seen.push("policy");
+        return false;
+      },
+      Priority.POLICY,
+      "p",
+    );
+    bus.on(
+      "message/bare",
+      () => {
+        seen.push("default");
+        return true;
+      },
+      Priority.DEFAULT,
+      "x",
+    );
     assert.equal(bus.fire("message/bare", payload), true);
     assert.deepEqual(seen, ["policy", "default"]);
   });
@@ -35,9 +45,14 @@ describe("EventBus", () => {
   it("a throwing handler is reported with its module name and does not take the event", () => {
     const errors: string[] = [];
     const bus = new EventBus((owner) => errors.push(owner));
-    bus.on("message/full", () => {
-      throw new Error("boom");
-    }, 10, "broken");
+    bus.on(
+      "message/full",
+      () => {
+        throw new Error("boom");
+      },
+      10,
+      "broken",
+    );
     bus.on("message/full", () => true, 0, "ok");
     assert.equal(bus.fire("message/full", payload), true);
     assert.deepEqual(errors, ["broken"]);
@@ -57,7 +72,10 @@ describe("EventBus", () => {
 
   it("refuses unknown event names at registration", () => {
     const bus = new EventBus(() => {});
-    assert.throws(() => bus.on("mesage/bare" as never, () => true, 0, "typo"), /unknown event name/);
+    assert.throws(
+      () => bus.on("mesage/bare" as never, () => true, 0, "typo"),
+      /unknown event name/,
+    );
     assert.doesNotThrow(() => bus.on("iq-get/host/urn:xmpp:ping:ping", () => true, 0, "ok"));
   });
 });

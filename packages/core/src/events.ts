@@ -59,6 +59,7 @@ export type EventPayload<E extends EventName> = E extends keyof ServerEvents
   : StanzaEvent;
 
 /** true takes the event; anything else lets it pass to the next handler. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing passes the event on
 export type HandlerResult = boolean | undefined | void;
 export type Handler<E extends EventName> = (
   payload: EventPayload<E>,
@@ -79,7 +80,8 @@ const SERVER_EVENTS = new Set<string>([
   "server-started",
   "server-stopping",
 ]);
-const STANZA_EVENT = /^(?:(?:message|presence|iq)\/(?:host|bare|full)|iq-(?:get|set)\/(?:host|bare|full)\/.+:[^:]+)$/;
+const STANZA_EVENT =
+  /^(?:(?:message|presence|iq)\/(?:host|bare|full)|iq-(?:get|set)\/(?:host|bare|full)\/.+:[^:]+)$/;
 
 /** Throws at registration time for a name no one will ever fire (a typo would go unnoticed). */
 export function checkEventName(name: string): asserts name is EventName {
@@ -98,7 +100,12 @@ export class EventBus {
   }
 
   /** Adds a handler; returns a function that removes it. */
-  on<E extends EventName>(event: E, handler: Handler<E>, priority: number, owner: string): () => void {
+  on<E extends EventName>(
+    event: E,
+    handler: Handler<E>,
+    priority: number,
+    owner: string,
+  ): () => void {
     checkEventName(event);
     const entry: Entry = { handler: handler as Handler<EventName>, priority, owner };
     const list = this.handlers.get(event) ?? [];

@@ -17,14 +17,23 @@ export interface Logger {
 type Sink = (line: string) => void;
 
 /** A logger writing `time level [name] message key=value` lines at or above `level`. */
-export function createLogger(level: LogLevel, name = "hato", sink: Sink = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  level: LogLevel,
+  name = "hato",
+  sink: Sink = (l) => process.stderr.write(l),
+): Logger {
   const min = RANK[level];
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[lvl] < min) return;
     let line = `${new Date().toISOString()} ${lvl} [${name}] ${msg}`;
     if (fields) {
       for (const [k, v] of Object.entries(fields)) {
-        const s = v instanceof Error ? (v.stack ?? v.message) : typeof v === "string" ? v : JSON.stringify(v);
+        const s =
+          v instanceof Error
+            ? (v.stack ?? v.message)
+            : typeof v === "string"
+              ? v
+              : JSON.stringify(v);
         line += ` ${k}=${s}`;
       }
     }

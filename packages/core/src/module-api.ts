@@ -48,7 +48,14 @@ export interface ModuleApi {
   /** Hooks an event at a priority (default Priority.DEFAULT). */
   hook<E extends EventName>(event: E, handler: Handler<E>, priority?: number): void;
   /** Answers IQ get/set requests for one payload (namespace + element) at one target. */
-  handleIq(type: IqRequestType, target: Target, ns: string, name: string, handler: IqHandler, priority?: number): void;
+  handleIq(
+    type: IqRequestType,
+    target: Target,
+    ns: string,
+    name: string,
+    handler: IqHandler,
+    priority?: number,
+  ): void;
   /** Fires an event, e.g. one the module defines for others. */
   fire<E extends EventName>(event: E, payload: EventPayload<E>): boolean | Promise<boolean>;
   /** Routes a stanza as if `from` sent it to `to`. */
@@ -79,11 +86,18 @@ export interface ModuleHost {
 }
 
 /** A module's API plus the means to unload everything it registered. */
-export function createModuleApi(host: ModuleHost, name: string): { api: ModuleApi; unload: () => Promise<void> } {
+export function createModuleApi(
+  host: ModuleHost,
+  name: string,
+): { api: ModuleApi; unload: () => Promise<void> } {
   const log = host.log.child(name);
   const undo: (() => void | Promise<void>)[] = [];
 
-  const hook = <E extends EventName>(event: E, handler: Handler<E>, priority: number = Priority.DEFAULT) => {
+  const hook = <E extends EventName>(
+    event: E,
+    handler: Handler<E>,
+    priority: number = Priority.DEFAULT,
+  ) => {
     undo.push(host.bus.on(event, handler, priority, name));
   };
 
@@ -115,7 +129,10 @@ export function createModuleApi(host: ModuleHost, name: string): { api: ModuleAp
           const fail = (err: unknown) => {
             if (!(err instanceof StanzaError)) {
               log.error("IQ handler failed", { ns, el, err });
-              err = new StanzaError("internal-server-error", "the server failed to process this request");
+              err = new StanzaError(
+                "internal-server-error",
+                "the server failed to process this request",
+              );
             }
             host.router.bounce(ev, err as StanzaError);
           };

@@ -41,7 +41,13 @@ export class Router {
     }
     if (to.domain !== this.domain) {
       // Federation is a later issue; until then a remote address is an unreachable server.
-      this.bounce(ev, new StanzaError("remote-server-not-found", `server-to-server connections are not enabled; ${to.domain} is not hosted here`));
+      this.bounce(
+        ev,
+        new StanzaError(
+          "remote-server-not-found",
+          `server-to-server connections are not enabled; ${to.domain} is not hosted here`,
+        ),
+      );
       return;
     }
     const target: Target = to.local === "" ? "host" : to.resource === "" ? "bare" : "full";
@@ -52,7 +58,10 @@ export class Router {
     const name = `${stanza.name as "message" | "presence"}/${target}` as const;
     this.after(this.bus.fire(name, ev), (taken) => {
       if (!taken && stanza.name === "message") {
-        this.bounce(ev, new StanzaError("service-unavailable", "no service here handles this message"));
+        this.bounce(
+          ev,
+          new StanzaError("service-unavailable", "no service here handles this message"),
+        );
       }
     });
   }
@@ -61,12 +70,19 @@ export class Router {
     const type = ev.stanza.attr("type")!;
     if (type === "get" || type === "set") {
       const payload = ev.stanza.elements()[0]!;
-      const specific = `iq-${type}/${target}/${payload.xmlns ?? ""}:${payload.name}` as StanzaEventName;
+      const specific =
+        `iq-${type}/${target}/${payload.xmlns ?? ""}:${payload.name}` as StanzaEventName;
       this.after(this.bus.fire(specific, ev), (taken) => {
         if (taken) return;
         this.after(this.bus.fire(`iq/${target}`, ev), (generic) => {
           if (!generic) {
-            this.bounce(ev, new StanzaError("service-unavailable", `${payload.xmlns ?? ""} ${payload.name} is not supported here`));
+            this.bounce(
+              ev,
+              new StanzaError(
+                "service-unavailable",
+                `${payload.xmlns ?? ""} ${payload.name} is not supported here`,
+              ),
+            );
           }
         });
       });
@@ -105,9 +121,13 @@ export class Router {
         if (type === undefined || !IQ_TYPES.has(type)) {
           return new StanzaError("bad-request", "an iq needs a type of get, set, result or error");
         }
-        if (stanza.attr("id") === undefined) return new StanzaError("bad-request", "an iq needs an id");
+        if (stanza.attr("id") === undefined)
+          return new StanzaError("bad-request", "an iq needs an id");
         if ((type === "get" || type === "set") && stanza.elements().length !== 1) {
-          return new StanzaError("bad-request", `an iq of type ${type} needs exactly one child element`);
+          return new StanzaError(
+            "bad-request",
+            `an iq of type ${type} needs exactly one child element`,
+          );
         }
         return undefined;
       }

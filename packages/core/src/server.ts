@@ -53,11 +53,20 @@ export class Server {
     this.config = opts.config;
     this.storage = opts.storage;
     this.log = opts.log;
-    this.bus = new EventBus((owner, event, err) => this.log.error("handler failed", { module: owner, event, err }));
+    this.bus = new EventBus((owner, event, err) =>
+      this.log.error("handler failed", { module: owner, event, err }),
+    );
     const serverJid = makeJid(this.config.domain);
     this.router = new Router(this.config.domain, this.bus, serverJid, this.log.child("router"));
-    const context = createSecureContext({ cert: opts.tls.cert, key: opts.tls.key, minVersion: "TLSv1.2" });
-    const throttle = new AuthThrottle(this.config.limits.authFailuresPerAddress, this.config.limits.authFailuresPerAccount);
+    const context = createSecureContext({
+      cert: opts.tls.cert,
+      key: opts.tls.key,
+      minVersion: "TLSv1.2",
+    });
+    const throttle = new AuthThrottle(
+      this.config.limits.authFailuresPerAddress,
+      this.config.limits.authFailuresPerAccount,
+    );
     this.sweeper.every(() => throttle.expire());
     const { limits } = this.config;
     this.ctx = {
@@ -102,7 +111,10 @@ export class Server {
       try {
         await m.load(api);
       } catch (err) {
-        throw new HatoError(HatoErrors.MODULE_FAILED, `module ${m.name} failed to load: ${(err as Error).message}`);
+        throw new HatoError(
+          HatoErrors.MODULE_FAILED,
+          `module ${m.name} failed to load: ${(err as Error).message}`,
+        );
       }
       this.unloaders.push(unload);
     }
@@ -140,7 +152,12 @@ export class Server {
   private listen(s: NetServer, host: string, port: number, name: string): Promise<number> {
     return new Promise((resolve, reject) => {
       s.once("error", (err) =>
-        reject(new HatoError(HatoErrors.LISTEN_FAILED, `cannot listen on ${host} port ${port} (${name}): ${err.message}`)),
+        reject(
+          new HatoError(
+            HatoErrors.LISTEN_FAILED,
+            `cannot listen on ${host} port ${port} (${name}): ${err.message}`,
+          ),
+        ),
       );
       s.listen({ host, port }, () => {
         this.listeners.push(s);
@@ -154,7 +171,8 @@ export class Server {
   async stop(): Promise<void> {
     await this.bus.fire("server-stopping", {});
     for (const l of this.listeners) l.close();
-    for (const s of [...this.sessions.all()]) s.close(new StreamError("system-shutdown", "the server is shutting down"));
+    for (const s of [...this.sessions.all()])
+      s.close(new StreamError("system-shutdown", "the server is shutting down"));
     await new Promise((r) => setTimeout(r, 50));
     for (const sock of this.sockets) sock.destroy();
     for (const unload of this.unloaders.reverse()) await unload();

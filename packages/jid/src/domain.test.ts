@@ -21,6 +21,10 @@ describe("domain mapping", () => {
     assert.equal(prepDomain("ＥＸＡＭＰＬＥ.com"), "example.com");
     assert.equal(prepDomain("example.com。"), "example.com");
   });
+  it("maps Cherokee to capitals, the only case-folded form IDNA2008 allows", () => {
+    assert.equal(prepDomain("\uab70\uab71.example"), "\u13a0\u13a1.example");
+    assert.equal(prepDomain("\u13a0\u13a1.example"), "\u13a0\u13a1.example");
+  });
   it("outputs U-labels: A-labels are decoded, U-labels kept", () => {
     assert.equal(prepDomain("xn--bcher-kva.example"), "bücher.example");
     assert.equal(prepDomain("XN--BCHER-KVA.Example"), "bücher.example");
@@ -59,6 +63,8 @@ describe("domain labels (RFC 5890, 5891, 5892)", () => {
     assert.equal(prepDomain("\u0301a.example"), null);
     assert.equal(prepDomain("a\u200bb.example"), null);
     assert.equal(prepDomain("\u1fb3.example"), null); // unstable under case folding
+    assert.equal(prepDomain("\u1c80.example"), null); // folds to в, so it is unstable
+    assert.equal(prepDomain("\u0131.example"), "\u0131.example"); // dotless ı folds to itself
     assert.equal(prepDomain("ab\u00b7.example"), null);
     assert.equal(prepDomain("l\u00b7l.example"), "l\u00b7l.example");
   });

@@ -24,28 +24,32 @@ const LDH = /^[a-z0-9-]+$/;
 const NUMERIC = /^[0-9]+$/;
 const IDEOGRAPHIC_STOPS = /[\u3002\uff0e\uff61]/g;
 const LEADING_MARK = /^\p{M}/u;
+const CHEROKEE = /[\u13a0-\u13ff\uab70-\uabbf]/g;
 const DEC_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
 const IPV4 = new RegExp(`^${DEC_OCTET}(?:\\.${DEC_OCTET}){3}$`);
 const H16 = /^[0-9a-f]{1,4}$/i;
 
-// RFC 5891 §4.2.3.1: no hyphen at either end, none in both the third and fourth positions.
-function hyphenError(label: string): string | null {
-  if (label.startsWith("-") || label.endsWith("-")) {
+// RFC 5891 §4.2.3.1: no hyphen at either end, none in both the third and fourth positions
+// (counted in code points, hence the code point array for U-labels).
+function hyphenError(label: string | readonly number[]): string | null {
+  const at = (i: number): number | undefined =>
+    typeof label === "string" ? label.charCodeAt(i) : label[i];
+  if (at(0) === 0x2d || at(label.length - 1) === 0x2d) {
     return "a domain label starts or ends with a hyphen";
   }
-  if (label.length >= 4 && label[2] === "-" && label[3] === "-") {
+  if (at(2) === 0x2d && at(3) === 0x2d) {
     return "a domain label has hyphens in its third and fourth positions (reserved)";
   }
   return null;
 }
 
-/** Validates a U-label (RFC 5891 §5.4) and returns its A-label length check result. */
+/** Validates a U-label (RFC 5891 §5.4), including its length as an A-label; null when valid. */
 function uLabelError(label: string): string | null {
   if (label.normalize("NFC") !== label) return "a domain label is not in NFC";
-  const hyphen = hyphenError(label);
+  const cps = codePoints(label);
+  const hyphen = hyphenError(cps);
   if (hyphen !== null) return hyphen;
   if (LEADING_MARK.test(label)) return "a domain label starts with a combining mark";
-  const cps = codePoints(label);
   for (let i = 0; i < cps.length; i++) {
     const cp = cps[i]!;
     const property = idnaProperty(cp);
@@ -180,10 +184,16 @@ export function enforceDomain(s: string): Prepared {
 export function enforceDomainSlow(s: string): Prepared {
   if (s.length > MAX_INPUT_UNITS) return fail("domain is longer than 1023 octets");
   if (s.charCodeAt(0) === 0x5b) return prepareIpLiteral(s);
-  // RFC 5895-style mapping: width, case, NFC, then the ideographic full stops to '.'.
+  // RFC 5895-style mapping: width, case, NFC, then the ideographic full stops to '.'. Cherokee
+  // is the one script whose capitals IDNA2008 allows (they are the case-folded forms), so it
+  // maps to capitals, as UTS #46 does; lowercasing it would make every Cherokee label invalid.
   let mapped = PRINTABLE_ASCII.test(s)
     ? s.toLowerCase()
-    : mapWidth(s).toLowerCase().normalize("NFC").replace(IDEOGRAPHIC_STOPS, ".");
+    : mapWidth(s)
+        .toLowerCase()
+        .replace(CHEROKEE, (c) => c.toUpperCase())
+        .normalize("NFC")
+        .replace(IDEOGRAPHIC_STOPS, ".");
   if (mapped.endsWith(".")) mapped = mapped.slice(0, -1);
   if (mapped === "") return fail("domain is empty");
   if (IPV4.test(mapped)) return mapped;

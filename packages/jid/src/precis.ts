@@ -14,8 +14,9 @@ export type Prepared = string | { readonly error: string };
 /** Largest part of a JID, in UTF-8 octets (RFC 7622 §3.2–3.4). */
 export const MAX_PART_OCTETS = 1023;
 
-// Preparation never shrinks a JID part below one UTF-8 octet per UTF-16 unit, so any input
-// longer than this cannot fit in MAX_PART_OCTETS; the margin keeps the check obviously safe.
+// Preparing a JID part shrinks it at most by canonical composition, which at worst turns three
+// UTF-16 units into two UTF-8 octets (U+01D5 from u and two marks; checked over all of Unicode),
+// so an input longer than this cannot fit in MAX_PART_OCTETS; rejecting it early bounds work.
 export const MAX_INPUT_UNITS = 4 * MAX_PART_OCTETS;
 
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
@@ -153,6 +154,7 @@ const mapNickname = (s: string): string => mapNicknameSpaces(s).normalize("NFKC"
 const mapNicknameKey = (s: string): string => mapNicknameSpaces(s).toLowerCase().normalize("NFKC");
 
 function enforceNicknameWith(s: string, rules: (s: string) => string): Prepared {
+  // Space collapsing can shrink a nickname without bound; this generous cap bounds the work.
   if (s.length > MAX_INPUT_UNITS * 4) return fail("nickname is longer than 1023 octets");
   const mapped = stabilise(s, rules);
   if (mapped === null) return fail("nickname does not stabilise under PRECIS mapping");

@@ -678,8 +678,8 @@ export class StreamParser {
   /** Validates a decoded multi-byte sequence: well-formed UTF-8 and an XML Char. */
   private checkChar(buf: Uint8Array, i: number, r: number): void {
     if (r < 0) {
-      const bytes = Array.from(buf.subarray(i, Math.min(i + 4, buf.length)), (b) => b.toString(16).padStart(2, "0"));
-      fail("not-well-formed", `invalid UTF-8 at byte ${this.bufAbs + i} (${bytes.join(" ")})`);
+      const lead = buf[i]!.toString(16).padStart(2, "0");
+      fail("not-well-formed", `invalid UTF-8 at byte ${this.bufAbs + i} (sequence starting 0x${lead})`);
     }
     const cp = r >> 3;
     if (cp === 0xfffe || cp === 0xffff) fail("not-well-formed", `character ${codePointName(cp)} is not allowed in XML`);

@@ -1,9 +1,9 @@
 // What every client stream shares: configuration, registries, TLS material and limits.
 
+import type { SecureContext } from "node:tls";
 import type { Jid } from "@hato/jid";
 import type { Storage } from "@hato/storage";
 import type { ParserLimits } from "@hato/xml";
-import type { SecureContext } from "node:tls";
 import type { Config } from "../config.js";
 import type { EventBus } from "../events.js";
 import type { AuthThrottle, Gauge, Sweeper } from "../limits.js";

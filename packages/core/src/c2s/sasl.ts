@@ -1,5 +1,6 @@
 // SASL negotiation on a client stream (RFC 6120 §6), with login throttling and XEP-0440.
 
+import { prepLocal } from "@hato/jid";
 import {
   type ChannelBindingSource,
   createSaslServer,
@@ -8,8 +9,7 @@ import {
   type SaslStep,
   supportedMechanisms,
 } from "@hato/sasl";
-import { prepLocal } from "@hato/jid";
-import { Element, NS_SASL, NS_SASL_CB, xml } from "@hato/xml";
+import { type Element, NS_SASL, NS_SASL_CB, xml } from "@hato/xml";
 import type { C2sContext } from "./context.js";
 
 /** How a SASL element was answered. */
@@ -56,7 +56,9 @@ export class SaslNegotiation {
 
   /** The `<mechanisms/>` feature, and XEP-0440's channel-binding types when there are any. */
   features(): Element[] {
-    const out = [xml("mechanisms", { xmlns: NS_SASL }, ...this.offered.map((m) => xml("mechanism", null, m)))];
+    const out = [
+      xml("mechanisms", { xmlns: NS_SASL }, ...this.offered.map((m) => xml("mechanism", null, m))),
+    ];
     if (this.channelBinding.types.length > 0) {
       out.push(
         xml(
@@ -76,13 +78,21 @@ export class SaslNegotiation {
       return this.fail("aborted", "authentication aborted by the client");
     }
     if (el.name === "auth") {
-      if (this.server !== undefined) return this.fail("malformed-request", "an authentication exchange is already in progress");
+      if (this.server !== undefined)
+        return this.fail("malformed-request", "an authentication exchange is already in progress");
       if (this.ctx.throttle.addressBlocked(this.address)) {
-        return this.fail("temporary-auth-failure", "too many failed logins from your address; try again later", true);
+        return this.fail(
+          "temporary-auth-failure",
+          "too many failed logins from your address; try again later",
+          true,
+        );
       }
       const mechanism = el.attr("mechanism") ?? "";
-      const server = this.offered.includes(mechanism) ? createSaslServer(mechanism, this.saslContext()) : undefined;
-      if (server === undefined) return this.fail("invalid-mechanism", `mechanism "${mechanism}" is not offered here`);
+      const server = this.offered.includes(mechanism)
+        ? createSaslServer(mechanism, this.saslContext())
+        : undefined;
+      if (server === undefined)
+        return this.fail("invalid-mechanism", `mechanism "${mechanism}" is not offered here`);
       this.server = server;
     } else if (this.server === undefined) {
       return this.fail("malformed-request", "no authentication exchange is in progress");
@@ -99,21 +109,34 @@ export class SaslNegotiation {
   private outcome(step: SaslStep): SaslOutcome {
     switch (step.kind) {
       case "challenge":
-        return { kind: "continue", reply: xml("challenge", { xmlns: NS_SASL }, step.data.toString("base64")) };
+        return {
+          kind: "continue",
+          reply: xml("challenge", { xmlns: NS_SASL }, step.data.toString("base64")),
+        };
       case "success": {
         this.server = undefined;
         // During a lockout even the right password fails, so a guesser learns nothing.
         if (this.ctx.throttle.accountBlocked(step.username)) {
-          return this.fail("temporary-auth-failure", "too many failed logins for this account; try again later");
+          return this.fail(
+            "temporary-auth-failure",
+            "too many failed logins for this account; try again later",
+          );
         }
         const data = step.data && step.data.length > 0 ? step.data.toString("base64") : undefined;
-        return { kind: "success", reply: xml("success", { xmlns: NS_SASL }, data), username: step.username };
+        return {
+          kind: "success",
+          reply: xml("success", { xmlns: NS_SASL }, data),
+          username: step.username,
+        };
       }
       case "failure":
         this.server = undefined;
         this.ctx.throttle.failed(this.address, step.username);
         if (step.username !== undefined && this.ctx.throttle.accountBlocked(step.username)) {
-          return this.fail("temporary-auth-failure", "too many failed logins for this account; try again later");
+          return this.fail(
+            "temporary-auth-failure",
+            "too many failed logins for this account; try again later",
+          );
         }
         return this.fail(step.condition, step.text);
     }
@@ -121,7 +144,11 @@ export class SaslNegotiation {
 
   private fail(condition: string, text: string, final = false): SaslOutcome {
     this.failures++;
-    return { kind: "failure", reply: failure(condition, text), final: final || this.failures >= MAX_FAILURES_PER_STREAM };
+    return {
+      kind: "failure",
+      reply: failure(condition, text),
+      final: final || this.failures >= MAX_FAILURES_PER_STREAM,
+    };
   }
 
   private saslContext() {
@@ -140,7 +167,8 @@ export class SaslNegotiation {
       // PLAIN costs an unknown name the same key derivation as a known one.
       verifyPlain: makePlainVerifier({ lookup, fakeSalt, iterations }),
       // Some clients name themselves by bare JID as authorization identity: that is the same user.
-      authorize: (username: string, authzid: string) => authzid === username || authzid === `${username}@${domain}`,
+      authorize: (username: string, authzid: string) =>
+        authzid === username || authzid === `${username}@${domain}`,
       fakeSalt,
       iterations,
     };

@@ -71,13 +71,24 @@ export class C2sStream implements Session {
       },
       ctx.parserLimits,
     );
-    const over = ctx.unauthenticated.inc(this.address) > ctx.config.limits.unauthenticatedPerAddress;
+    const over =
+      ctx.unauthenticated.inc(this.address) > ctx.config.limits.unauthenticatedPerAddress;
     ctx.sweeper.set(this, ctx.config.limits.authSeconds * 1000, () =>
-      this.fail(new StreamError("connection-timeout", `no session was established within ${ctx.config.limits.authSeconds} seconds`)),
+      this.fail(
+        new StreamError(
+          "connection-timeout",
+          `no session was established within ${ctx.config.limits.authSeconds} seconds`,
+        ),
+      ),
     );
     if (directTls) this.sasl = this.newSasl();
     if (over) {
-      this.fail(new StreamError("policy-violation", "too many unauthenticated connections from your address"));
+      this.fail(
+        new StreamError(
+          "policy-violation",
+          "too many unauthenticated connections from your address",
+        ),
+      );
     }
   }
 
@@ -106,19 +117,40 @@ export class C2sStream implements Session {
     const text = this.header();
     if (root.name !== "stream" || root.xmlns !== NS_STREAM) {
       this.conn.write(text);
-      return this.fail(new StreamError("invalid-namespace", "the stream root must be <stream:stream> in http://etherx.jabber.org/streams"));
+      return this.fail(
+        new StreamError(
+          "invalid-namespace",
+          "the stream root must be <stream:stream> in http://etherx.jabber.org/streams",
+        ),
+      );
     }
     const to = parseJid(root.attr("to") ?? "");
-    if (!to.ok || to.jid.domain !== this.ctx.domain || to.jid.local !== "" || to.jid.resource !== "") {
+    if (
+      !to.ok ||
+      to.jid.domain !== this.ctx.domain ||
+      to.jid.local !== "" ||
+      to.jid.resource !== ""
+    ) {
       this.conn.write(text);
-      return this.fail(new StreamError("host-unknown", `this server hosts ${this.ctx.domain} only`));
+      return this.fail(
+        new StreamError("host-unknown", `this server hosts ${this.ctx.domain} only`),
+      );
     }
     const version = /^(\d+)\.(\d+)$/.exec(root.attr("version") ?? "");
-    if (!version || version[1] !== "1") {
+    if (version?.[1] !== "1") {
       this.conn.write(text);
-      return this.fail(new StreamError("unsupported-version", "only XMPP version 1.0 streams are supported"));
+      return this.fail(
+        new StreamError("unsupported-version", "only XMPP version 1.0 streams are supported"),
+      );
     }
-    this.conn.write(text + "<stream:features>" + this.features().map((f) => serialize(f, NS_CLIENT)).join("") + "</stream:features>");
+    this.conn.write(
+      text +
+        "<stream:features>" +
+        this.features()
+          .map((f) => serialize(f, NS_CLIENT))
+          .join("") +
+        "</stream:features>",
+    );
     return undefined;
   }
 
@@ -129,7 +161,10 @@ export class C2sStream implements Session {
       case "auth":
         return this.sasl!.features();
       case "bind":
-        return [xml("bind", { xmlns: NS_BIND }), xml("session", { xmlns: NS_SESSION }, xml("optional"))];
+        return [
+          xml("bind", { xmlns: NS_BIND }),
+          xml("session", { xmlns: NS_SESSION }, xml("optional")),
+        ];
       default:
         return [];
     }
@@ -138,7 +173,11 @@ export class C2sStream implements Session {
   /** Sends a stream error and closes (RFC 6120 §4.9.1.1). */
   private fail(err: StreamError): undefined {
     if (this.phase === "closed") return;
-    this.ctx.log.debug("stream error", { address: this.address, condition: err.condition, text: err.text });
+    this.ctx.log.debug("stream error", {
+      address: this.address,
+      condition: err.condition,
+      text: err.text,
+    });
     const head = this.headerSent ? "" : this.header();
     const e = err.toElement();
     const body = e.children.map((c) => serialize(c as Element, NS_STREAM)).join("");
@@ -177,7 +216,12 @@ export class C2sStream implements Session {
   private element(el: Element): void {
     if (this.busy) {
       if (this.backlog.push(el) > MAX_BACKLOG) {
-        this.fail(new StreamError("policy-violation", "too many elements sent without waiting for an answer"));
+        this.fail(
+          new StreamError(
+            "policy-violation",
+            "too many elements sent without waiting for an answer",
+          ),
+        );
       }
       return;
     }
@@ -189,7 +233,12 @@ export class C2sStream implements Session {
         () => this.resume(),
         (err: unknown) => {
           this.ctx.log.error("stream step failed", { err });
-          this.fail(new StreamError("internal-server-error", "the server failed while processing your request"));
+          this.fail(
+            new StreamError(
+              "internal-server-error",
+              "the server failed while processing your request",
+            ),
+          );
         },
       );
     }
@@ -197,7 +246,8 @@ export class C2sStream implements Session {
 
   private resume(): void {
     this.busy = false;
-    while (this.backlog.length > 0 && !this.busy && this.phase !== "closed") this.element(this.backlog.shift()!);
+    while (this.backlog.length > 0 && !this.busy && this.phase !== "closed")
+      this.element(this.backlog.shift()!);
     if (!this.busy && this.phase !== "closed") this.conn.socket.resume();
   }
 
@@ -205,9 +255,14 @@ export class C2sStream implements Session {
     switch (this.phase) {
       case "tls":
         if (el.name === "starttls" && el.xmlns === NS_TLS) return this.startTls();
-        return this.fail(new StreamError("policy-violation", "STARTTLS is required before anything else"));
+        return this.fail(
+          new StreamError("policy-violation", "STARTTLS is required before anything else"),
+        );
       case "auth":
-        if (el.xmlns === NS_SASL && (el.name === "auth" || el.name === "response" || el.name === "abort")) {
+        if (
+          el.xmlns === NS_SASL &&
+          (el.name === "auth" || el.name === "response" || el.name === "abort")
+        ) {
           return this.authenticate(el);
         }
         if (el.name === "starttls" && el.xmlns === NS_TLS) {
@@ -216,12 +271,21 @@ export class C2sStream implements Session {
           this.conn.end();
           return;
         }
-        return this.fail(new StreamError("not-authorized", "authenticate before sending anything else"));
+        return this.fail(
+          new StreamError("not-authorized", "authenticate before sending anything else"),
+        );
       case "bind":
-        if (el.name === "iq" && el.xmlns === NS_CLIENT && el.getChild("bind", NS_BIND) && el.attr("type") === "set") {
+        if (
+          el.name === "iq" &&
+          el.xmlns === NS_CLIENT &&
+          el.getChild("bind", NS_BIND) &&
+          el.attr("type") === "set"
+        ) {
           return this.bind(el);
         }
-        return this.fail(new StreamError("not-authorized", "bind a resource before sending stanzas"));
+        return this.fail(
+          new StreamError("not-authorized", "bind a resource before sending stanzas"),
+        );
       case "bound":
         return this.stanza(el);
       case "closed":
@@ -236,7 +300,9 @@ export class C2sStream implements Session {
     this.parser.halt();
     this.conn.write(`<proceed xmlns='${NS_TLS}'/>`);
     const seconds = this.ctx.config.limits.tlsHandshakeSeconds;
-    this.ctx.sweeper.set(this.tlsDeadline, seconds * 1000, () => this.conn.teardown(`TLS handshake took longer than ${seconds} seconds`));
+    this.ctx.sweeper.set(this.tlsDeadline, seconds * 1000, () =>
+      this.conn.teardown(`TLS handshake took longer than ${seconds} seconds`),
+    );
     this.conn.startTls(this.ctx.tls.context, (err) => {
       this.ctx.sweeper.clear(this.tlsDeadline);
       if (err) return this.conn.teardown(`TLS handshake failed: ${err.message}`);
@@ -279,13 +345,25 @@ export class C2sStream implements Session {
       resource = randomBytes(9).toString("base64url");
     } else {
       const prepared = prepResource(requested);
-      if (prepared === null) return reply(new StanzaError("bad-request", "the requested resource is not a valid resourcepart"));
+      if (prepared === null)
+        return reply(
+          new StanzaError("bad-request", "the requested resource is not a valid resourcepart"),
+        );
       resource = prepared;
     }
     const { sessions, config } = this.ctx;
     const replacing = sessions.get(this.username, resource);
-    if (replacing === undefined && sessions.countOfUser(this.username) >= config.limits.sessionsPerAccount) {
-      return reply(new StanzaError("resource-constraint", `this account already has ${config.limits.sessionsPerAccount} sessions`, "cancel"));
+    if (
+      replacing === undefined &&
+      sessions.countOfUser(this.username) >= config.limits.sessionsPerAccount
+    ) {
+      return reply(
+        new StanzaError(
+          "resource-constraint",
+          `this account already has ${config.limits.sessionsPerAccount} sessions`,
+          "cancel",
+        ),
+      );
     }
     const jid = parseJid(`${this.username}@${this.ctx.domain}/${resource}`);
     if (!jid.ok) return reply(new StanzaError("bad-request", jid.reason));
@@ -294,12 +372,20 @@ export class C2sStream implements Session {
     this.resource = resource;
     // A new session with the same resource replaces the old one (RFC 6120 §7.7.2.2, option 3).
     sessions.add(this);
-    replacing?.close(new StreamError("conflict", "replaced by a new session with the same resource"));
+    replacing?.close(
+      new StreamError("conflict", "replaced by a new session with the same resource"),
+    );
     this.phase = "bound";
     this.counted = false;
     this.ctx.unauthenticated.dec(this.address);
     this.ctx.sweeper.clear(this);
-    this.send(xml("iq", { type: "result", id: iq.attr("id") }, xml("bind", { xmlns: NS_BIND }, xml("jid", null, this.jidText))));
+    this.send(
+      xml(
+        "iq",
+        { type: "result", id: iq.attr("id") },
+        xml("bind", { xmlns: NS_BIND }, xml("jid", null, this.jidText)),
+      ),
+    );
     this.ctx.bus.fire("session-bound", { session: this });
     return undefined;
   }
@@ -308,10 +394,17 @@ export class C2sStream implements Session {
 
   private stanza(el: Element): undefined {
     if (!STANZAS.has(el.name)) {
-      return this.fail(new StreamError("unsupported-stanza-type", `<${el.name}/> in ${el.xmlns ?? "no namespace"} is not supported here`));
+      return this.fail(
+        new StreamError(
+          "unsupported-stanza-type",
+          `<${el.name}/> in ${el.xmlns ?? "no namespace"} is not supported here`,
+        ),
+      );
     }
     if (el.xmlns !== NS_CLIENT) {
-      return this.fail(new StreamError("invalid-namespace", `stanzas on a client stream must be in ${NS_CLIENT}`));
+      return this.fail(
+        new StreamError("invalid-namespace", `stanzas on a client stream must be in ${NS_CLIENT}`),
+      );
     }
     const from = el.attr("from");
     if (from !== undefined) {
@@ -334,7 +427,10 @@ export class C2sStream implements Session {
     }
     const to = parseJid(toAttr);
     if (!to.ok) {
-      const reply = errorReply(el, new StanzaError("jid-malformed", `the to address is not a valid JID: ${to.reason}`));
+      const reply = errorReply(
+        el,
+        new StanzaError("jid-malformed", `the to address is not a valid JID: ${to.reason}`),
+      );
       if (reply) {
         delete reply.attrs.from;
         reply.attrs.to = this.jidText;
@@ -355,7 +451,10 @@ export class C2sStream implements Session {
       return;
     }
     if (type !== undefined) {
-      const reply = errorReply(el, new StanzaError("bad-request", `presence of type ${type} needs a to address`));
+      const reply = errorReply(
+        el,
+        new StanzaError("bad-request", `presence of type ${type} needs a to address`),
+      );
       if (reply) this.send(reply);
       return;
     }
@@ -363,7 +462,10 @@ export class C2sStream implements Session {
     if (p !== undefined) {
       const n = /^\s*[+-]?\d{1,3}\s*$/.test(p) ? Number(p) : Number.NaN;
       if (!(n >= -128 && n <= 127)) {
-        const reply = errorReply(el, new StanzaError("bad-request", "priority must be an integer from -128 to 127"));
+        const reply = errorReply(
+          el,
+          new StanzaError("bad-request", "priority must be an integer from -128 to 127"),
+        );
         if (reply) this.send(reply);
         return;
       }

@@ -35,10 +35,16 @@ export const delivery: HatoModule = {
         const type = ev.stanza.attr("type") ?? "normal";
         if (type === "error") return true;
         if (type === "groupchat") {
-          api.bounce(ev, new StanzaError("service-unavailable", "this address is not a group chat"));
+          api.bounce(
+            ev,
+            new StanzaError("service-unavailable", "this address is not a group chat"),
+          );
           return true;
         }
-        const targets = type === "headline" ? sessions.nonNegative(ev.to.local) : sessions.highestPriority(ev.to.local);
+        const targets =
+          type === "headline"
+            ? sessions.nonNegative(ev.to.local)
+            : sessions.highestPriority(ev.to.local);
         for (const s of targets) s.send(ev.stanza);
         if (targets.length > 0 || type === "headline") return true; // §8.5.2.2.2: headlines are not stored
         return false;

@@ -1,6 +1,6 @@
 // XEP-0160: Best Practices for Handling Offline Messages — store, then deliver at next login.
 import { type HatoModule, Priority, type Session, StanzaError } from "@hato/core";
-import { NS_DELAY, NS_OFFLINE, parseElement, serialize, xml } from "@hato/xml";
+import { type Element, NS_DELAY, NS_OFFLINE, parseElement, serialize, xml } from "@hato/xml";
 
 const NS_CHATSTATES = "http://jabber.org/protocol/chatstates";
 const NS_HINTS = "urn:xmpp:hints";
@@ -25,17 +25,34 @@ export const offline: HatoModule = {
         }
         const children = ev.stanza.elements();
         // Nothing worth keeping: typing notifications, or the sender asked not to store it.
-        if (ev.stanza.getChild("no-store", NS_HINTS) || children.every((c) => c.xmlns === NS_CHATSTATES)) return true;
+        if (
+          ev.stanza.getChild("no-store", NS_HINTS) ||
+          children.every((c) => c.xmlns === NS_CHATSTATES)
+        )
+          return true;
         const stamp = new Date();
         const copy = ev.stanza.clone();
-        copy.append(xml("delay", { xmlns: NS_DELAY, from: api.domain, stamp: stamp.toISOString() }, "Offline storage"));
+        copy.append(
+          xml(
+            "delay",
+            { xmlns: NS_DELAY, from: api.domain, stamp: stamp.toISOString() },
+            "Offline storage",
+          ),
+        );
         const result = await api.storage.offline.push(
           username,
           { stanza: serialize(copy), stamp, from: ev.from.toString() },
           { maxPerUser: maxMessages, maxBytesPerUser: maxBytes },
         );
         if (result === "quota-exceeded") {
-          api.bounce(ev, new StanzaError("service-unavailable", "the recipient's offline storage is full", "wait"));
+          api.bounce(
+            ev,
+            new StanzaError(
+              "service-unavailable",
+              "the recipient's offline storage is full",
+              "wait",
+            ),
+          );
         } else if (result === "no-such-user") {
           api.bounce(ev, new StanzaError("service-unavailable", "the recipient is not available"));
         }
@@ -58,11 +75,14 @@ export const offline: HatoModule = {
         if (batch.length === 0) return;
         const written = await new Promise<boolean>((resolve) => {
           batch.forEach((m, i) => {
-            let el;
+            let el: Element;
             try {
               el = parseElement(m.stanza);
             } catch (err) {
-              api.log.error("stored offline message unreadable; dropped", { user: session.username, err });
+              api.log.error("stored offline message unreadable; dropped", {
+                user: session.username,
+                err,
+              });
               if (i === batch.length - 1) resolve(true);
               return;
             }
@@ -70,7 +90,10 @@ export const offline: HatoModule = {
           });
         });
         if (!written) return;
-        await api.storage.offline.remove(session.username, batch.map((m) => m.id));
+        await api.storage.offline.remove(
+          session.username,
+          batch.map((m) => m.id),
+        );
         if (batch.length < BATCH) return;
       }
     }

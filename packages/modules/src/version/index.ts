@@ -9,7 +9,12 @@ export const version: HatoModule = {
   load(api) {
     api.addFeature(NS_VERSION);
     api.handleIq("get", "host", NS_VERSION, "query", () =>
-      xml("query", { xmlns: NS_VERSION }, xml("name", null, "Hato"), xml("version", null, HATO_VERSION)),
+      xml(
+        "query",
+        { xmlns: NS_VERSION },
+        xml("name", null, "Hato"),
+        xml("version", null, HATO_VERSION),
+      ),
     );
   },
 };

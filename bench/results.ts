@@ -1,0 +1,236 @@
+// Turns one run of bench/run.sh (results.jsonl + env.json) into bench/RESULTS.md: medians per
+// server over the rounds, ratios Hato/Prosody and Hato/ejabberd, and every round's raw figures.
+//
+//   node bench/dist/results.js --run bench/out/run-DATE [--out bench/RESULTS.md]
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+/** One line written by bench.mjs (only the fields used here). */
+interface Row {
+  label: string;
+  mode: "login" | "idle" | "throughput";
+  users?: number;
+  online?: number;
+  failed?: number;
+  logins_per_s?: number;
+  login_all_s?: number;
+  login_ms?: { p50: number; p99: number };
+  server_cpu_login_s?: number | null;
+  driver_cpu_login_s?: number;
+  other_cpu_pct_during_login?: number | null;
+  rss_before_kb?: number;
+  rss_idle_kb?: number;
+  rss_per_conn_kb?: number | null;
+  still_online?: number;
+  msgs_per_s?: number;
+  latency_ms?: { p50: number; p90: number; p99: number; max: number };
+  server_cpu_pct?: number | null;
+  server_cpu_us_per_msg?: number | null;
+  driver_cpu_pct?: number;
+  other_cpu_pct?: number | null;
+  lost?: number;
+  errors?: number;
+  dropped_clients?: number;
+  error?: string;
+}
+
+interface Env {
+  date: string;
+  cpu_model: string;
+  cpus: number;
+  mem_total_mib: number;
+  kernel: string;
+  node: string;
+  prosody: string;
+  ejabberd: string;
+  erlang: string;
+  lua: string;
+  hato_commit: string;
+  hato_dirty: boolean;
+  quick: boolean;
+  rounds: number;
+  servers: string[];
+  tests: string[];
+  scram_iterations: number;
+  server_cpus: string;
+  driver_cpus: string;
+}
+
+/** A figure of the summary table: how to read it from a test's result, and which way is better. */
+interface Figure {
+  name: string;
+  unit: string;
+  test: string;
+  better: "higher" | "lower";
+  digits: number;
+  get(r: Row, all: Row[]): number | undefined;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+
+const rssAt = (all: Row[], server: string, test: string, round: string) =>
+  all.find((x) => x.label === `${server}/${test}/${round}`);
+
+/** (RSS with 2000 idle − RSS with 100 idle) / (2000 − 100): what one more connection costs. */
+function marginalKb(r: Row, all: Row[]): number | undefined {
+  const [server, , round] = r.label.split("/");
+  const small = rssAt(all, server!, "idle100", round!);
+  if (!small || num(small.rss_idle_kb) === undefined || num(r.rss_idle_kb) === undefined) return undefined;
+  const dn = (r.still_online ?? 0) - (small.still_online ?? 0);
+  return dn > 0 ? (r.rss_idle_kb! - small.rss_idle_kb!) / dn : undefined;
+}
+
+const FIGURES: Figure[] = [
+  { name: "Login rate", unit: "logins/s", test: "login", better: "higher", digits: 0, get: (r) => num(r.logins_per_s) },
+  {
+    name: "Server CPU per login",
+    unit: "ms",
+    test: "login",
+    better: "lower",
+    digits: 2,
+    get: (r) => (num(r.server_cpu_login_s) !== undefined && r.online ? (r.server_cpu_login_s! * 1000) / r.online : undefined),
+  },
+  { name: "Login time p50 (100 in parallel)", unit: "ms", test: "login", better: "lower", digits: 0, get: (r) => num(r.login_ms?.p50) },
+  { name: "Message throughput, 20 pairs", unit: "msgs/s", test: "tput", better: "higher", digits: 0, get: (r) => num(r.msgs_per_s) },
+  { name: "Server CPU per message at saturation", unit: "µs", test: "tput", better: "lower", digits: 1, get: (r) => num(r.server_cpu_us_per_msg) },
+  { name: "Message throughput, 50 pairs", unit: "msgs/s", test: "tput50", better: "higher", digits: 0, get: (r) => num(r.msgs_per_s) },
+  { name: "Delivery latency p50 at 2,000 msg/s", unit: "ms", test: "lat", better: "lower", digits: 2, get: (r) => num(r.latency_ms?.p50) },
+  { name: "Delivery latency p99 at 2,000 msg/s", unit: "ms", test: "lat", better: "lower", digits: 2, get: (r) => num(r.latency_ms?.p99) },
+  { name: "Server CPU per message at 2,000 msg/s", unit: "µs", test: "lat", better: "lower", digits: 1, get: (r) => num(r.server_cpu_us_per_msg) },
+  { name: "RSS per idle connection, 100 connections", unit: "KiB", test: "idle100", better: "lower", digits: 1, get: (r) => num(r.rss_per_conn_kb) },
+  { name: "RSS per idle connection, 2,000 connections", unit: "KiB", test: "idle2000", better: "lower", digits: 1, get: (r) => num(r.rss_per_conn_kb) },
+  { name: "Marginal RSS per connection, 100 → 2,000", unit: "KiB", test: "idle2000", better: "lower", digits: 1, get: marginalKb },
+  { name: "RSS with 2,000 idle connections", unit: "MiB", test: "idle2000", better: "lower", digits: 1, get: (r) => (num(r.rss_idle_kb) ?? NaN) / 1024 },
+  { name: "RSS of the started server (before logins)", unit: "MiB", test: "idle100", better: "lower", digits: 1, get: (r) => (num(r.rss_before_kb) ?? NaN) / 1024 },
+];
+
+function median(v: number[]): number | undefined {
+  const s = v.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return undefined;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1]! + s[m]!) / 2;
+}
+
+const fmt = (v: number | undefined, digits: number) =>
+  v === undefined ? "–" : v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** "0.52× ✓" where ✓ means Hato is better on this figure. */
+function ratio(h: number | undefined, other: number | undefined, better: Figure["better"]): string {
+  if (h === undefined || other === undefined || other === 0) return "–";
+  const q = h / other;
+  const good = better === "higher" ? q >= 1 : q <= 1;
+  return `${q.toFixed(2)}× ${good ? "✓" : "✗"}`;
+}
+
+function main(): void {
+  const { values } = parseArgs({ options: { run: { type: "string" }, out: { type: "string" } } });
+  if (!values.run) throw new Error("usage: results --run OUTDIR [--out FILE]");
+  const env = JSON.parse(readFileSync(join(values.run, "env.json"), "utf8")) as Env;
+  const rows = readFileSync(join(values.run, "results.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as Row);
+  const servers = env.servers;
+  const testOf = (r: Row) => r.label.split("/")[1]!;
+  const serverOf = (r: Row) => r.label.split("/")[0]!;
+  const figures = FIGURES.filter((f) => env.tests.includes(f.test));
+
+  const med = new Map<string, number | undefined>();
+  const spread = new Map<string, string>();
+  for (const f of figures) {
+    for (const s of servers) {
+      const vals = rows
+        .filter((r) => serverOf(r) === s && testOf(r) === f.test && !r.error)
+        .map((r) => f.get(r, rows))
+        .filter((v): v is number => v !== undefined && Number.isFinite(v));
+      med.set(`${f.name}|${s}`, median(vals));
+      spread.set(`${f.name}|${s}`, vals.length > 1 ? `${fmt(Math.min(...vals), f.digits)}–${fmt(Math.max(...vals), f.digits)}` : "");
+    }
+  }
+
+  const L: string[] = [];
+  const p = (s = "") => L.push(s);
+  p("# Hato, Prosody and ejabberd side by side");
+  p();
+  p(`Generated by \`bench/results.ts\` from \`bench/run.sh\`${env.quick ? " --quick (smoke run: short tests, one round; not for conclusions)" : ""}. How to run and what each figure means: [docs/benchmarks.md](../docs/benchmarks.md).`);
+  p();
+  p("## Machine");
+  p();
+  p(`- Date: ${env.date.slice(0, 10)}; CPU: ${env.cpu_model}, ${env.cpus} cores (shared, noisy virtual machine); RAM ${Math.round(env.mem_total_mib / 1024)} GiB; kernel ${env.kernel}`);
+  p(`- Hato ${env.hato_commit}${env.hato_dirty ? " (with uncommitted changes in packages/)" : ""} on Node ${env.node}; Prosody ${env.prosody} (Lua ${env.lua}); ejabberd ${env.ejabberd} (Erlang ${env.erlang}), all from this machine`);
+  p();
+  p("## Method");
+  p();
+  p(`- Same mode for all three: client port with STARTTLS (self-signed RSA-2048 certificate), SASL SCRAM-SHA-1 against stored salted credentials with ${env.scram_iterations} PBKDF2 iterations (ejabberd's fixed count; Prosody's \`default_iteration_count\` and Hato's \`--scram-iterations\` set to match, so the driver does the same work for each), bind, initial presence, roster get.`);
+  p(`- Server pinned to CPU ${env.server_cpus || "(none)"} with \`taskset\`, load driver \`bench/peers/bench.mjs\` (Node, one process) to CPU ${env.driver_cpus || "(none)"}. A fresh server with fresh accounts for every test. ${env.rounds} round(s), interleaved: each test runs for ${servers.join(", ")} back to back before the next test; the table shows the median over rounds, the raw rounds are at the end.`);
+  p("- Rate limits that would throttle a load test from one address are lifted on all three (Prosody without mod_limits, ejabberd without shapers, Hato with `--limits-unauthenticated-per-address` and `--limits-auth-failures-per-address` at 100000). Prosody runs Debian's default module set minus limits/s2s, ejabberd Debian's default modules minus MUC/HTTP/push; Hato its default modules.");
+  p("- Tests: `login` 1,000 clients, 100 logging in at a time; `idle100`/`idle2000` log in 100 / 2,000 clients, wait, sample the server's RSS (summed over its process tree) three times; `tput` 20 pairs, each client keeps 16 messages in flight to its partner (closed loop, 15 s after 3 s warm-up); `lat` 50 pairs, each client sends 20 msg/s (open loop, 2,000 msg/s offered).");
+  p();
+  p("## Medians");
+  p();
+  const hasP = servers.includes("prosody");
+  const hasE = servers.includes("ejabberd");
+  p(`| figure | unit | ${servers.join(" | ")} |${hasP ? " Hato/Prosody |" : ""}${hasE ? " Hato/ejabberd |" : ""}`);
+  p(`|---|---|${servers.map(() => "---:").join("|")}|${hasP ? "---:|" : ""}${hasE ? "---:|" : ""}`);
+  for (const f of figures) {
+    const h = med.get(`${f.name}|hato`);
+    const cells = servers.map((s) => fmt(med.get(`${f.name}|${s}`), f.digits));
+    const rp = hasP ? ` ${ratio(h, med.get(`${f.name}|prosody`), f.better)} |` : "";
+    const re = hasE ? ` ${ratio(h, med.get(`${f.name}|ejabberd`), f.better)} |` : "";
+    p(`| ${f.name} (${f.better} is better) | ${f.unit} | ${cells.join(" | ")} |${rp}${re}`);
+  }
+  p();
+  p("✓: Hato is better on that figure, ✗: worse. Range over rounds (min–max):");
+  p();
+  p(`| figure | ${servers.join(" | ")} |`);
+  p(`|---|${servers.map(() => "---:").join("|")}|`);
+  for (const f of figures) p(`| ${f.name} | ${servers.map((s) => spread.get(`${f.name}|${s}`) || "–").join(" | ")} |`);
+  p();
+
+  // Validity: things that would make a figure measure something else than the server.
+  const notes: string[] = [];
+  for (const r of rows) {
+    const t = testOf(r);
+    if (r.error) notes.push(`${r.label}: failed (${r.error})`);
+    if (r.failed) notes.push(`${r.label}: ${r.failed} logins failed`);
+    if (r.lost) notes.push(`${r.label}: ${r.lost} messages not delivered within 10 s after the end`);
+    if (r.errors) notes.push(`${r.label}: ${r.errors} error replies`);
+    if (r.dropped_clients) notes.push(`${r.label}: ${r.dropped_clients} clients disconnected`);
+    if (t === "login" && r.login_all_s && r.driver_cpu_login_s && r.driver_cpu_login_s / r.login_all_s > 0.85) {
+      notes.push(`${r.label}: driver CPU ${Math.round((100 * r.driver_cpu_login_s) / r.login_all_s)}% during logins (rate limited by the driver, see server CPU per login)`);
+    }
+    if (r.mode === "throughput" && (r.driver_cpu_pct ?? 0) > 90) notes.push(`${r.label}: driver CPU ${r.driver_cpu_pct}% (rate may be limited by the driver)`);
+    const other = r.mode === "throughput" ? r.other_cpu_pct : r.other_cpu_pct_during_login;
+    if ((other ?? 0) > 40) notes.push(`${r.label}: other processes used ${other}% CPU meanwhile (noise)`);
+  }
+  p("## Checks");
+  p();
+  if (notes.length === 0) p("No failed logins, lost messages, error replies, driver saturation or heavy noise were seen.");
+  else for (const n of notes) p(`- ${n}`);
+  p();
+
+  p("## Every round");
+  p();
+  p("| run | logins/s | srv ms/login | msgs/s | lat p50 / p99 (ms) | srv CPU % | srv µs/msg | driver CPU % | other CPU % | RSS before / idle (MiB) | KiB/conn |");
+  p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  const order = (r: Row) => `${r.label.split("/")[2]}|${env.tests.indexOf(testOf(r))}|${servers.indexOf(serverOf(r))}`;
+  for (const r of [...rows].sort((a, b) => order(a).localeCompare(order(b)))) {
+    const isTp = r.mode === "throughput";
+    const perLogin = r.server_cpu_login_s != null && r.online ? fmt((r.server_cpu_login_s * 1000) / r.online, 2) : "";
+    const mib = (kb?: number) => (kb ? (kb / 1024).toFixed(1) : "");
+    p(
+      `| ${r.label} | ${isTp ? "" : fmt(r.logins_per_s, 0)} | ${isTp ? "" : perLogin} | ${isTp ? fmt(r.msgs_per_s, 0) : ""} | ` +
+        `${isTp && r.latency_ms ? `${r.latency_ms.p50.toFixed(2)} / ${r.latency_ms.p99.toFixed(2)}` : ""} | ${isTp ? (r.server_cpu_pct ?? "") : ""} | ` +
+        `${isTp ? (r.server_cpu_us_per_msg ?? "") : ""} | ${isTp ? (r.driver_cpu_pct ?? "") : r.login_all_s && r.driver_cpu_login_s ? Math.round((100 * r.driver_cpu_login_s) / r.login_all_s) : ""} | ` +
+        `${(isTp ? r.other_cpu_pct : r.other_cpu_pct_during_login) ?? ""} | ${r.rss_idle_kb ? `${mib(r.rss_before_kb)} / ${mib(r.rss_idle_kb)}` : ""} | ${r.rss_per_conn_kb ?? ""} |`,
+    );
+  }
+  p();
+  const out = values.out ?? join(values.run, "RESULTS.md");
+  writeFileSync(out, `${L.join("\n")}`);
+  process.stdout.write(`${L.slice(L.indexOf("## Medians"), L.indexOf("## Checks")).join("\n")}\n`);
+}
+
+main();
