@@ -28,7 +28,9 @@ prepare_jazzer() {
   if [[ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]]; then
     return
   fi
-  if node -e "require(process.argv[1])" "./$node_file" 2>/dev/null; then
+  # LD_BIND_NOW: resolve every symbol at load time, or a weakened but unshimmed .node would
+  # pass this check and fail later.
+  if LD_BIND_NOW=1 node -e "require(process.argv[1])" "./$node_file" 2>/dev/null; then
     return # loads as is: a new enough glibc
   fi
   if [[ ! -f $shim || fuzz/jazzer-compat/shim.cc -nt $shim ]]; then
@@ -36,9 +38,9 @@ prepare_jazzer() {
     g++ -O2 -shared -fPIC -o "$shim" fuzz/jazzer-compat/shim.cc
   fi
   PRELOAD="$PWD/$shim"
-  if ! LD_PRELOAD="$PRELOAD" node -e "require(process.argv[1])" "./$node_file" 2>/dev/null; then
-    python3 fuzz/jazzer-compat/weakver.py "$node_file" GLIBC_2.38 GLIBCXX_3.4.32
-    LD_PRELOAD="$PRELOAD" node -e "require(process.argv[1])" "./$node_file"
+  if ! LD_BIND_NOW=1 LD_PRELOAD="$PRELOAD" node -e "require(process.argv[1])" "./$node_file" 2>/dev/null; then
+    python3 fuzz/jazzer-compat/weakver.py "$node_file" GLIBC_2.38 GLIBCXX_3.4.32 >/dev/null
+    LD_BIND_NOW=1 LD_PRELOAD="$PRELOAD" node -e "require(process.argv[1])" "./$node_file"
   fi
 }
 

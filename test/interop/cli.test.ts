@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Agent, startAgent } from "../support/agents.js";
+import { agentPool } from "../support/agents.js";
 import { CLI, type Hato, startHato } from "../support/hato.js";
 import { run } from "../support/process.js";
 
@@ -12,18 +12,14 @@ const lines = (s: string) => s.split("\n").filter((l) => l !== "");
 
 describe("hato CLI", () => {
   let hato: Hato;
-  const agents: Agent[] = [];
-  const agent = (...args: Parameters<typeof startAgent>) => {
-    const a = startAgent(...args);
-    agents.push(a);
-    return a;
-  };
+  const pool = agentPool();
+  const agent = pool.start;
 
   before(async () => {
     hato = await startHato();
   });
   after(async () => {
-    await Promise.all(agents.map((a) => a.stop()));
+    await pool.stopAll();
     await hato?.stop();
   });
 

@@ -5,7 +5,7 @@ import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createCa } from "@hato/cli";
-import { type Agent, startAgent } from "../support/agents.js";
+import { agentPool } from "../support/agents.js";
 import { type Hato, startHato } from "../support/hato.js";
 import { type RunResult, run } from "../support/process.js";
 
@@ -44,7 +44,7 @@ function sendxmpp(hato: Hato, o: SendOptions): Promise<RunResult> {
 
 describe("go-sendxmpp", () => {
   let hato: Hato;
-  const agents: Agent[] = [];
+  const pool = agentPool();
 
   before(async () => {
     hato = await startHato();
@@ -52,18 +52,17 @@ describe("go-sendxmpp", () => {
     await hato.addUser("bob", "bob-secret");
   });
   after(async () => {
-    await Promise.all(agents.map((a) => a.stop()));
+    await pool.stopAll();
     await hato?.stop();
   });
 
   it("sends over STARTTLS to a slixmpp client", async () => {
-    const alice = startAgent("slixmpp", hato, {
+    const alice = pool.start("slixmpp", hato, {
       user: "alice",
       password: "alice-secret",
       tls: "starttls",
       channelBinding: "tls-server-end-point",
     });
-    agents.push(alice);
     await alice.online();
     const r = await sendxmpp(hato, {
       user: "bob",
@@ -81,12 +80,11 @@ describe("go-sendxmpp", () => {
   });
 
   it("sends over direct TLS (-t) to an xmpp.js client, several lines in one message", async () => {
-    const alice = startAgent("xmppjs", hato, {
+    const alice = pool.start("xmppjs", hato, {
       user: "alice",
       password: "alice-secret",
       tls: "direct",
     });
-    agents.push(alice);
     await alice.online();
     const r = await sendxmpp(hato, {
       user: "bob",
@@ -103,13 +101,12 @@ describe("go-sendxmpp", () => {
   });
 
   it("fails with a wrong password and delivers nothing", async () => {
-    const alice = startAgent("slixmpp", hato, {
+    const alice = pool.start("slixmpp", hato, {
       user: "alice",
       password: "alice-secret",
       tls: "direct",
       channelBinding: "tls-server-end-point",
     });
-    agents.push(alice);
     await alice.online();
     const bad = await sendxmpp(hato, {
       user: "bob",

@@ -2,17 +2,13 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Agent, startAgent } from "../support/agents.js";
+import { agentPool } from "../support/agents.js";
 import { type Hato, startHato } from "../support/hato.js";
 
 describe("offline messages across a restart", () => {
   let hato: Hato;
-  const agents: Agent[] = [];
-  const agent = (...args: Parameters<typeof startAgent>) => {
-    const a = startAgent(...args);
-    agents.push(a);
-    return a;
-  };
+  const pool = agentPool();
+  const agent = pool.start;
 
   before(async () => {
     hato = await startHato();
@@ -20,7 +16,7 @@ describe("offline messages across a restart", () => {
     await hato.addUser("bob", "bob-secret");
   });
   after(async () => {
-    await Promise.all(agents.map((a) => a.stop()));
+    await pool.stopAll();
     await hato?.stop();
   });
 

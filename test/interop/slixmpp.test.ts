@@ -5,7 +5,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createCa } from "@hato/cli";
-import { type Agent, type AgentEvent, startAgent } from "../support/agents.js";
+import { type AgentEvent, agentPool } from "../support/agents.js";
 import { type Hato, startHato } from "../support/hato.js";
 import { runPython } from "../support/python.js";
 
@@ -13,12 +13,8 @@ const SCRAM_SHA_256 = /^SCRAM-SHA-256(-PLUS)?$/;
 
 describe("slixmpp", () => {
   let hato: Hato;
-  const agents: Agent[] = [];
-  const agent = (...args: Parameters<typeof startAgent>) => {
-    const a = startAgent(...args);
-    agents.push(a);
-    return a;
-  };
+  const pool = agentPool();
+  const agent = pool.start;
 
   before(async () => {
     hato = await startHato();
@@ -32,7 +28,7 @@ describe("slixmpp", () => {
     }
   });
   after(async () => {
-    await Promise.all(agents.map((a) => a.stop()));
+    await pool.stopAll();
     await hato?.stop();
   });
 

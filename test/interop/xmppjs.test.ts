@@ -5,17 +5,13 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createCa } from "@hato/cli";
-import { type Agent, startAgent } from "../support/agents.js";
+import { agentPool } from "../support/agents.js";
 import { type Hato, startHato } from "../support/hato.js";
 
 describe("@xmpp/client", () => {
   let hato: Hato;
-  const agents: Agent[] = [];
-  const agent = (...args: Parameters<typeof startAgent>) => {
-    const a = startAgent(...args);
-    agents.push(a);
-    return a;
-  };
+  const pool = agentPool();
+  const agent = pool.start;
 
   before(async () => {
     hato = await startHato();
@@ -23,7 +19,7 @@ describe("@xmpp/client", () => {
     await hato.addUser("bob", "bob-secret");
   });
   after(async () => {
-    await Promise.all(agents.map((a) => a.stop()));
+    await pool.stopAll();
     await hato?.stop();
   });
 

@@ -155,3 +155,16 @@ export function startAgent(kind: AgentKind, hato: Hato, o: AgentOptions): Agent 
     new Proc(process.execPath, args, { env, timeoutMs: (o.timeoutSeconds ?? 60) * 1000 + 5000 }),
   );
 }
+
+/** Agents started through it are all stopped by `stopAll()` (for an `after` hook). */
+export function agentPool() {
+  const started: Agent[] = [];
+  return {
+    start(...args: Parameters<typeof startAgent>): Agent {
+      const a = startAgent(...args);
+      started.push(a);
+      return a;
+    },
+    stopAll: () => Promise.all(started.map((a) => a.stop())),
+  };
+}

@@ -101,28 +101,18 @@ export async function startHato(opts: HatoOptions = {}): Promise<Hato> {
     });
 
   const launch = async () => {
-    const extra = Object.entries(opts.flags ?? {}).flatMap(([k, v]) => [`--${k}`, v]);
-    const args = [
-      CLI,
-      "start",
-      "--data",
-      dataDir,
-      "--domain",
+    const settings: Record<string, string> = {
+      data: dataDir,
       domain,
-      "--host",
-      "127.0.0.1",
-      "--c2s-port",
-      ports.c2s,
-      "--tls-port",
-      ports.tls,
-      "--tls-cert",
-      certFile,
-      "--tls-key",
-      keyFile,
-      "--log-level",
-      opts.logLevel ?? "info",
-      ...extra,
-    ];
+      host: "127.0.0.1",
+      "c2s-port": ports.c2s,
+      "tls-port": ports.tls,
+      "tls-cert": certFile,
+      "tls-key": keyFile,
+      "log-level": opts.logLevel ?? (process.env.HATO_TEST_LOG === "1" ? "debug" : "info"),
+      ...opts.flags,
+    };
+    const args = [CLI, "start", ...Object.entries(settings).flatMap(([k, v]) => [`--${k}`, v])];
     const proc = new Proc(process.execPath, args, { cwd: root });
     try {
       const { line } = await proc.waitForLine(READY, opts.startTimeoutMs ?? 20_000);

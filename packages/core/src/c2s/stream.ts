@@ -21,11 +21,11 @@ import { Connection } from "../connection.js";
 import { errorReply, StanzaError, StreamError } from "../errors.js";
 import type { Session } from "../session.js";
 import type { C2sContext } from "./context.js";
+import { intakeStanza } from "./intake.js";
 import { SaslNegotiation } from "./sasl.js";
 
 type Phase = "tls" | "auth" | "bind" | "bound" | "closed";
 
-const STANZAS = new Set(["message", "presence", "iq"]);
 // Elements parsed while an asynchronous step (SASL) runs wait here; the socket is paused
 // meanwhile, so this holds at most what one read brought in.
 const MAX_BACKLOG = 64;
@@ -393,87 +393,16 @@ export class C2sStream implements Session {
   // ---- stanzas
 
   private stanza(el: Element): undefined {
-    if (!STANZAS.has(el.name)) {
-      return this.fail(
-        new StreamError(
-          "unsupported-stanza-type",
-          `<${el.name}/> in ${el.xmlns ?? "no namespace"} is not supported here`,
-        ),
-      );
-    }
-    if (el.xmlns !== NS_CLIENT) {
-      return this.fail(
-        new StreamError("invalid-namespace", `stanzas on a client stream must be in ${NS_CLIENT}`),
-      );
-    }
-    const from = el.attr("from");
-    if (from !== undefined) {
-      const f = parseJid(from);
-      if (!f.ok || !(f.jid.equals(this.jid) || f.jid.equals(this.jid.bare))) {
-        return this.fail(new StreamError("invalid-from", "the from address must be your own"));
-      }
-    }
-    // The server stamps the sender: whatever the client claimed, this is who sent it.
-    el.attrs.from = this.jidText;
-    const toAttr = el.attr("to");
-    if (toAttr === undefined) {
-      if (el.name === "presence") return this.ownPresence(el);
-      if (el.name === "iq" && el.getChild("session", NS_SESSION) && el.attr("type") === "set") {
-        this.send(xml("iq", { type: "result", id: el.attr("id") }));
-        return;
-      }
-      this.ctx.router.route(el, this.jid, this.jid.bare, this);
-      return;
-    }
-    const to = parseJid(toAttr);
-    if (!to.ok) {
-      const reply = errorReply(
-        el,
-        new StanzaError("jid-malformed", `the to address is not a valid JID: ${to.reason}`),
-      );
-      if (reply) {
-        delete reply.attrs.from;
-        reply.attrs.to = this.jidText;
-        this.send(reply);
-      }
-      return;
-    }
-    el.attrs.to = to.jid.toString();
-    this.ctx.router.route(el, this.jid, to.jid, this);
-    return;
+    const err = intakeStanza(el, this, this.ctx);
+    if (err) this.fail(err);
+    return undefined;
   }
 
-  /** Presence without a `to` sets this session's availability (RFC 6121 §4.2, §4.5). */
-  private ownPresence(el: Element): undefined {
-    const type = el.attr("type");
-    if (type === "unavailable") {
-      this.available = false;
-      return;
-    }
-    if (type !== undefined) {
-      const reply = errorReply(
-        el,
-        new StanzaError("bad-request", `presence of type ${type} needs a to address`),
-      );
-      if (reply) this.send(reply);
-      return;
-    }
-    const p = el.getChildText("priority");
-    if (p !== undefined) {
-      const n = /^\s*[+-]?\d{1,3}\s*$/.test(p) ? Number(p) : Number.NaN;
-      if (!(n >= -128 && n <= 127)) {
-        const reply = errorReply(
-          el,
-          new StanzaError("bad-request", "priority must be an integer from -128 to 127"),
-        );
-        if (reply) this.send(reply);
-        return;
-      }
-      this.priority = n;
-    }
-    const wasAvailable = this.available;
-    this.available = true;
-    if (!wasAvailable) this.ctx.bus.fire("session-available", { session: this });
-    return;
+  /** Sets availability from presence without a `to`; fires session-available when it starts. */
+  setPresence(available: boolean, priority: number): void {
+    const was = this.available;
+    this.available = available;
+    this.priority = priority;
+    if (available && !was) this.ctx.bus.fire("session-available", { session: this });
   }
 }
