@@ -32,6 +32,7 @@ if [[ -f fuzz/run.sh ]]; then
   step "fuzz (short)"
   bash fuzz/run.sh --self-test || status=1
   bash fuzz/run.sh xml-stream 30 || status=1
+  bash fuzz/run.sh stanza-router 30 || status=1
 fi
 
 if [[ $status -ne 0 ]]; then

@@ -161,7 +161,7 @@ export class RawClient {
   async expect(
     pred: (el: Element) => boolean,
     what = "element",
-    timeoutMs = 5000,
+    timeoutMs = 20_000,
   ): Promise<Element> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -188,7 +188,7 @@ export class RawClient {
 
   /** Waits for a stream error and the close; returns the condition and text. */
   async expectStreamError(
-    timeoutMs = 5000,
+    timeoutMs = 20_000,
   ): Promise<{ condition: string; text: string | undefined }> {
     const err = await this.expect(
       (el) => el.name === "error" && el.xmlns === "http://etherx.jabber.org/streams",
@@ -200,7 +200,7 @@ export class RawClient {
   }
 
   /** Waits until the server closed the connection. */
-  async expectClosed(timeoutMs = 5000): Promise<void> {
+  async expectClosed(timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (!this.closed) throw new Error("connection still open");

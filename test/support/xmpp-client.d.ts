@@ -29,6 +29,8 @@ declare module "@xmpp/client" {
     username?: string;
     password?: string;
     resource?: string;
+    /** Milliseconds to wait for each reply; 2000 unless told. */
+    timeout?: number;
   }): Client;
 
   export function xml(

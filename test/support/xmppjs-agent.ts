@@ -30,11 +30,14 @@ if (!username || !domain || !opt.port || !opt.password) {
 }
 // The host name is what the certificate is checked against, so it must be a name, not 127.0.0.1.
 const scheme = opt.tls === "direct" ? "xmpps" : "xmpp";
+// xmpp.js waits 2 s by default for each reply (stream open, STARTTLS, SASL); a loaded CI
+// machine can take longer, and a timeout would read as a server failure.
 const xmpp = client({
   service: `${scheme}://${opt.host}:${opt.port}`,
   domain,
   username,
   password: opt.password,
+  timeout: 15_000,
 });
 xmpp.reconnect.stop(); // a closed stream must be seen as such, not hidden by a reconnection
 let mechanism: string | undefined;
@@ -65,7 +68,7 @@ xmpp.on("stanza", (el: XmlElement) => {
   });
 });
 xmpp.on("error", (err: Error & { condition?: string }) =>
-  emit("error", { message: err.message, condition: err.condition }),
+  emit("error", { name: err.name, message: err.message, condition: err.condition }),
 );
 xmpp.on("offline", () => {
   emit("disconnected");
@@ -110,6 +113,10 @@ createInterface({ input: process.stdin })
   .on("close", () => void quit());
 
 xmpp.start().catch((err: Error & { condition?: string }) => {
-  emit("error", { message: `start failed: ${err.message}`, condition: err.condition });
+  emit("error", {
+    name: err.name,
+    message: `start failed: ${err.message}`,
+    condition: err.condition,
+  });
   process.exit(1);
 });

@@ -15,11 +15,12 @@ import type { C2sContext } from "./context.js";
 /** How a SASL element was answered. */
 export type SaslOutcome =
   | { kind: "continue"; reply: Element }
-  | { kind: "success"; reply: Element; username: string }
+  | { kind: "success"; reply: Element; username: string; mechanism: string }
   | { kind: "failure"; reply: Element; final: boolean };
 
-// RFC 6120 §6.4.5: allow a few retries on one stream, then close it.
-const MAX_FAILURES_PER_STREAM = 3;
+// RFC 6120 §6.4.5: allow a few retries on one stream (at most 5), then close it. Five lets a
+// client that tries every mechanism in turn (-PLUS, plain SCRAM, PLAIN) still get in.
+const MAX_FAILURES_PER_STREAM = 5;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Decodes SASL element text: "=" is an empty response, no text is no response (RFC 6120 §6.4.2). */
@@ -44,6 +45,7 @@ function failure(condition: string, text: string): Element {
 export class SaslNegotiation {
   private server: SaslServer | undefined;
   private failures = 0;
+  private mechanism = "";
   readonly offered: string[];
 
   constructor(
@@ -94,6 +96,7 @@ export class SaslNegotiation {
       if (server === undefined)
         return this.fail("invalid-mechanism", `mechanism "${mechanism}" is not offered here`);
       this.server = server;
+      this.mechanism = mechanism;
     } else if (this.server === undefined) {
       return this.fail("malformed-request", "no authentication exchange is in progress");
     }
@@ -127,16 +130,22 @@ export class SaslNegotiation {
           kind: "success",
           reply: xml("success", { xmlns: NS_SASL }, data),
           username: step.username,
+          mechanism: this.mechanism,
         };
       }
       case "failure":
         this.server = undefined;
-        this.ctx.throttle.failed(this.address, step.username);
-        if (step.username !== undefined && this.ctx.throttle.accountBlocked(step.username)) {
-          return this.fail(
-            "temporary-auth-failure",
-            "too many failed logins for this account; try again later",
-          );
+        // Only a failed credential check counts toward throttling. Refusals before one (a
+        // channel-binding type the server lacks, a downgrade) are what a client meets while
+        // it works down its list of mechanisms, as Debian's slixmpp does on TLS 1.3.
+        if (step.condition === "not-authorized" && step.username !== undefined) {
+          this.ctx.throttle.failed(this.address, step.username);
+          if (this.ctx.throttle.accountBlocked(step.username)) {
+            return this.fail(
+              "temporary-auth-failure",
+              "too many failed logins for this account; try again later",
+            );
+          }
         }
         return this.fail(step.condition, step.text);
     }

@@ -325,11 +325,16 @@ export class C2sStream implements Session {
     this.conn.write(serialize(outcome.reply, NS_CLIENT));
     if (outcome.kind === "success") {
       this.username = outcome.username;
+      this.sasl = undefined; // an idle session keeps nothing of its login
       this.phase = "bind";
       this.headerSent = false;
       this.backlog.length = 0; // a client must wait for <success/> before it restarts the stream
       this.parser.reset();
-      this.ctx.log.info("authenticated", { user: outcome.username, address: this.address });
+      this.ctx.log.info("authenticated", {
+        user: outcome.username,
+        address: this.address,
+        mechanism: outcome.mechanism,
+      });
     } else if (outcome.kind === "failure" && outcome.final) {
       this.conn.write("</stream:stream>");
       this.phase = "closed";
