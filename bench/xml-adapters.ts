@@ -32,7 +32,8 @@ export const hato: Adapter = {
       streamStart() {},
       stanza(el: Element) {
         out.count++;
-        if (summarise) out.stanzas.push({ name: el.name, ns: el.xmlns, body: el.getChildText("body") });
+        if (summarise)
+          out.stanzas.push({ name: el.name, ns: el.xmlns, body: el.getChildText("body") });
       },
       streamEnd() {},
       error(e) {
@@ -76,7 +77,9 @@ export const saxes: Adapter = {
       if (stack.length !== 1) return;
       out.count++;
       if (summarise) {
-        const body = el.children.find((c): c is SaxesNode => typeof c !== "string" && c.name === "body");
+        const body = el.children.find(
+          (c): c is SaxesNode => typeof c !== "string" && c.name === "body",
+        );
         out.stanzas.push({
           name: el.name,
           ns: el.xmlns,
@@ -124,7 +127,11 @@ export const ltxParser: Adapter = {
         out.count++;
         if (summarise) {
           const body = cursor.getChildText("body");
-          out.stanzas.push({ name: cursor.name.replace(/^.*:/, ""), ns: cursor.getNS(), body: body ?? undefined });
+          out.stanzas.push({
+            name: cursor.name.replace(/^.*:/, ""),
+            ns: cursor.getNS(),
+            body: body ?? undefined,
+          });
         }
         cursor = root;
         return;
@@ -139,7 +146,8 @@ export const ltxParser: Adapter = {
       out.error ??= e.message;
     });
     try {
-      for (const c of chunks) sax.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString("utf8"));
+      for (const c of chunks)
+        sax.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString("utf8"));
     } catch (e) {
       out.error ??= (e as Error).message;
     }

@@ -20,9 +20,25 @@ const WORDS = (
   "please review my patch lunch tomorrow sounds good I will call you later"
 ).split(" ");
 // Roughly one word in seven is non-ASCII or escaped, as in a multilingual organisation.
-const SPECIAL = ["Grüße", "größer", "日本語のテキスト", "привет", "😀", "👍🏽", "&amp;", "&lt;3", "naïve", "€5"];
+const SPECIAL = [
+  "Grüße",
+  "größer",
+  "日本語のテキスト",
+  "привет",
+  "😀",
+  "👍🏽",
+  "&amp;",
+  "&lt;3",
+  "naïve",
+  "€5",
+];
 
-const CONTACTS = ["juliet@example.com", "romeo@example.net", "nurse@example.com", "tybalt@capulet.lit"];
+const CONTACTS = [
+  "juliet@example.com",
+  "romeo@example.net",
+  "nurse@example.com",
+  "tybalt@capulet.lit",
+];
 
 /** A stream of `count` stanzas: 80 % chat messages, 10 % presence, 10 % iq. */
 export function xmppStream(count: number, seed = 42): Buffer {
@@ -59,7 +75,10 @@ export function xmppStream(count: number, seed = 42): Buffer {
     } else {
       parts.push(
         `<iq type='result' id='r${k}'><query xmlns='jabber:iq:roster' ver='v${k}'>` +
-          CONTACTS.map((c) => `<item jid='${c}' subscription='both' name='${c.split("@")[0]}'><group>Friends</group></item>`).join("") +
+          CONTACTS.map(
+            (c) =>
+              `<item jid='${c}' subscription='both' name='${c.split("@")[0]}'><group>Friends</group></item>`,
+          ).join("") +
           "</query></iq>",
       );
     }

@@ -12,8 +12,8 @@ import {
   type Element,
   type ParserLimits,
   parseElement,
-  serialize,
   StreamParser,
+  serialize,
   type XmlStreamError,
 } from "@hato/xml";
 
@@ -89,7 +89,8 @@ export function fuzz(data: Buffer): void {
         if (e[0] !== "stanza") continue;
         const text = serialize(e[1]);
         const again = parseElement(text);
-        if (!isDeepStrictEqual(again, e[1])) throw new Error(`round trip changed the tree: ${text}`);
+        if (!isDeepStrictEqual(again, e[1]))
+          throw new Error(`round trip changed the tree: ${text}`);
       }
     }
   }

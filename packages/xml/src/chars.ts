@@ -19,14 +19,17 @@ export const NAME_CHAR = table(
 );
 /** Bytes of character data that need no attention: printable ASCII, tab and LF. */
 export const TEXT_PLAIN = table(
-  (c) => (c >= 0x20 && c < 0x80 && c !== 0x3c && c !== 0x26 && c !== 0x5d) || c === 0x09 || c === 0x0a,
+  (c) =>
+    (c >= 0x20 && c < 0x80 && c !== 0x3c && c !== 0x26 && c !== 0x5d) || c === 0x09 || c === 0x0a,
 );
 /** Bytes of an attribute value that need no attention (whitespace is normalised, so special). */
 export const ATTR_PLAIN = table(
   (c) => c >= 0x20 && c < 0x80 && c !== 0x3c && c !== 0x26 && c !== 0x22 && c !== 0x27,
 );
 /** Bytes inside a CDATA section that need no attention. */
-export const CDATA_PLAIN = table((c) => (c >= 0x20 && c < 0x80 && c !== 0x5d) || c === 0x09 || c === 0x0a);
+export const CDATA_PLAIN = table(
+  (c) => (c >= 0x20 && c < 0x80 && c !== 0x5d) || c === 0x09 || c === 0x0a,
+);
 
 /** XML whitespace (S): space, tab, CR, LF. */
 export function isSpace(c: number): boolean {
@@ -106,7 +109,11 @@ export function isNameStartCp(cp: number): boolean {
 /** NameChar (production [4a]) for code points >= 0x80. */
 export function isNameCharCp(cp: number): boolean {
   return (
-    isNameStartCp(cp) || cp === 0xb7 || (cp >= 0x300 && cp <= 0x36f) || cp === 0x203f || cp === 0x2040
+    isNameStartCp(cp) ||
+    cp === 0xb7 ||
+    (cp >= 0x300 && cp <= 0x36f) ||
+    cp === 0x203f ||
+    cp === 0x2040
   );
 }
 
@@ -116,7 +123,8 @@ interface NodeBytes extends Uint8Array {
   utf8Slice(start: number, end: number): string;
 }
 const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
-const hasSlicers = NodeBuffer !== undefined && typeof NodeBuffer.prototype.latin1Slice === "function";
+const hasSlicers =
+  NodeBuffer !== undefined && typeof NodeBuffer.prototype.latin1Slice === "function";
 const decoder = new TextDecoder();
 
 /** Views the bytes as a Node Buffer when available (no copy), so the fast slicers apply. */
@@ -127,7 +135,9 @@ export function asBytes(chunk: Uint8Array): Uint8Array {
 
 /** Joins a carried-over tail with a new chunk. */
 export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = hasSlicers ? NodeBuffer!.allocUnsafe(a.length + b.length) : new Uint8Array(a.length + b.length);
+  const out = hasSlicers
+    ? NodeBuffer!.allocUnsafe(a.length + b.length)
+    : new Uint8Array(a.length + b.length);
   out.set(a, 0);
   out.set(b, a.length);
   return out;
@@ -140,8 +150,41 @@ export function copyBytes(buf: Uint8Array, start: number, end: number): Uint8Arr
   return out;
 }
 
+const fromCodes = String.fromCharCode;
+
 /** Decodes bytes known to be ASCII. */
 export function decodeAscii(buf: Uint8Array, start: number, end: number): string {
+  // Short values ("chat", "en", ids) are the common case; one fromCharCode call costs about
+  // half of a native slice call.
+  const b = buf;
+  const s = start;
+  switch (end - start) {
+    case 1:
+      return fromCodes(b[s]!);
+    case 2:
+      return fromCodes(b[s]!, b[s + 1]!);
+    case 3:
+      return fromCodes(b[s]!, b[s + 1]!, b[s + 2]!);
+    case 4:
+      return fromCodes(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
+    case 5:
+      return fromCodes(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!);
+    case 6:
+      return fromCodes(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!);
+    case 7:
+      return fromCodes(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!);
+    case 8:
+      return fromCodes(
+        b[s]!,
+        b[s + 1]!,
+        b[s + 2]!,
+        b[s + 3]!,
+        b[s + 4]!,
+        b[s + 5]!,
+        b[s + 6]!,
+        b[s + 7]!,
+      );
+  }
   if (hasSlicers) return (buf as NodeBytes).latin1Slice(start, end);
   return decoder.decode(buf.subarray(start, end));
 }

@@ -120,7 +120,12 @@ export function xml(
       if (k === "xmlns") ns = v;
       else if (k === "__proto__") {
         // A plain assignment would set the prototype and drop the attribute.
-        Object.defineProperty(a, k, { value: v, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(a, k, {
+          value: v,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       } else a[k] = v;
     }
   }

@@ -5,10 +5,7 @@
 
 import { Element } from "./element.js";
 import { fail } from "./failure.js";
-import { NS_XML } from "./ns.js";
-
-/** The namespace of namespace declarations themselves; it may never be declared. */
-export const NS_XMLNS = "http://www.w3.org/2000/xmlns/";
+import { NS_XML, NS_XMLNS } from "./ns.js";
 
 /**
  * Prefix bindings in scope. A stack of URIs per prefix makes lookup O(1) however deep the
@@ -41,9 +38,9 @@ export class NsScope {
     const mark = this.marks[this.marks.length - 1]!;
     for (let k = mark; k < this.declared.length; k++) if (this.declared[k] === prefix) return false;
     this.declared.push(prefix);
-    let stack = this.bound.get(prefix);
-    if (stack === undefined) this.bound.set(prefix, (stack = []));
-    stack.push(uri);
+    const stack = this.bound.get(prefix);
+    if (stack === undefined) this.bound.set(prefix, [uri]);
+    else stack.push(uri);
     return true;
   }
 
@@ -72,7 +69,11 @@ export class NsScope {
 }
 
 function isDeclaration(q: string): boolean {
-  return q.charCodeAt(0) === 0x78 /* x */ && q.startsWith("xmlns") && (q.length === 5 || q.charCodeAt(5) === 0x3a);
+  return (
+    q.charCodeAt(0) === 0x78 /* x */ &&
+    q.startsWith("xmlns") &&
+    (q.length === 5 || q.charCodeAt(5) === 0x3a)
+  );
 }
 
 function checkUri(what: string, uri: string): void {
@@ -108,7 +109,8 @@ export function buildElement(
     const prefix = q.slice(6);
     if (prefix === "xmlns") fail("not-well-formed", "the xmlns prefix must not be declared");
     if (prefix === "xml") {
-      if (uri !== NS_XML) fail("not-well-formed", "the xml prefix cannot be bound to another namespace");
+      if (uri !== NS_XML)
+        fail("not-well-formed", "the xml prefix cannot be bound to another namespace");
     } else {
       if (uri === "") fail("not-well-formed", `empty namespace declaration for prefix ${prefix}`);
       checkUri(`prefix ${prefix}`, uri);
@@ -139,11 +141,18 @@ export function buildElement(
     if (attrs[key] !== undefined && Object.hasOwn(attrs, key)) {
       fail(
         "not-well-formed",
-        key === q ? `duplicate attribute ${q}` : `duplicate attribute ${key} after namespace resolution`,
+        key === q
+          ? `duplicate attribute ${q}`
+          : `duplicate attribute ${key} after namespace resolution`,
       );
     }
     if (key === "__proto__") {
-      Object.defineProperty(attrs, key, { value: values[k]!, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(attrs, key, {
+        value: values[k]!,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     } else {
       attrs[key] = values[k]!;
     }

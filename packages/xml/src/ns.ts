@@ -4,6 +4,8 @@ export const NS_CLIENT = "jabber:client";
 export const NS_SERVER = "jabber:server";
 export const NS_COMPONENT = "jabber:component:accept";
 export const NS_XML = "http://www.w3.org/XML/1998/namespace";
+/** The namespace of namespace declarations; it may never be declared (Namespaces §3). */
+export const NS_XMLNS = "http://www.w3.org/2000/xmlns/";
 export const NS_STREAMS_ERR = "urn:ietf:params:xml:ns:xmpp-streams";
 export const NS_STANZAS_ERR = "urn:ietf:params:xml:ns:xmpp-stanzas";
 export const NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls";

@@ -4,7 +4,12 @@
 import assert from "node:assert/strict";
 import type { Element } from "./element.js";
 import type { ParserLimits } from "./limits.js";
-import { type ParserOptions, StreamParser, type XmlErrorCondition, type XmlStreamError } from "./parser.js";
+import {
+  type ParserOptions,
+  StreamParser,
+  type XmlErrorCondition,
+  type XmlStreamError,
+} from "./parser.js";
 
 export type ParseEvent =
   | { kind: "start"; el: Element }
@@ -78,7 +83,11 @@ export function parse(doc: string | Uint8Array, run: RunOptions = {}): ParseEven
   for (let seed = 1; seed <= 3; seed++) {
     const rnd = prng(seed);
     const sizes = Array.from({ length: 64 }, () => 1 + Math.floor(rnd() * 17));
-    assert.deepStrictEqual(feed(split(data, sizes), run), whole, `chunking ${seed} differs from whole`);
+    assert.deepStrictEqual(
+      feed(split(data, sizes), run),
+      whole,
+      `chunking ${seed} differs from whole`,
+    );
   }
   return whole;
 }

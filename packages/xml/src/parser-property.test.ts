@@ -5,8 +5,8 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { Element, type XmlNode } from "./element.js";
 import { NS_XML } from "./ns.js";
-import { feed, HEADER, split } from "./parser-harness.js";
 import { parseElement, StreamParser } from "./parser.js";
+import { feed, HEADER, split } from "./parser-harness.js";
 import { serialize } from "./serialize.js";
 
 const NUM_RUNS = Number(process.env.HATO_FC_RUNS ?? 300);
@@ -23,16 +23,25 @@ const ncname = fc
   .filter((n) => !/^xml/i.test(n));
 const text = fc.oneof(
   fc.string({ unit: "binary", maxLength: 20 }),
-  fc.string({ unit: fc.constantFrom("<", ">", "&", "]", "\r", "\n", "\t", " ", '"', "'", "a"), maxLength: 12 }),
+  fc.string({
+    unit: fc.constantFrom("<", ">", "&", "]", "\r", "\n", "\t", " ", '"', "'", "a"),
+    maxLength: 12,
+  }),
 );
 const uri = fc
   .oneof(
-    fc.constantFrom("jabber:client", "urn:xmpp:ping", "http://jabber.org/protocol/disco#info", "urn:a}b", "urn:é"),
+    fc.constantFrom(
+      "jabber:client",
+      "urn:xmpp:ping",
+      "http://jabber.org/protocol/disco#info",
+      "urn:a}b",
+      "urn:é",
+    ),
     fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 }),
   )
   .map(clean)
   .filter((u) => u !== NS_XML && u !== "http://www.w3.org/2000/xmlns/");
-const nsOrEmpty = fc.oneof(uri, fc.constant(""));
+const nsOrEmpty = fc.oneof(uri, fc.constant(""), fc.constant(NS_XML));
 
 const attrs = fc
   .array(
@@ -49,7 +58,13 @@ const attrs = fc
   )
   .map((pairs) => {
     const out: Record<string, string> = {};
-    for (const [k, v] of pairs) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    for (const [k, v] of pairs)
+      Object.defineProperty(out, k, {
+        value: v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     return out;
   });
 
@@ -98,7 +113,9 @@ describe("properties", () => {
         fc.array(tree, { minLength: 1, maxLength: 4 }),
         fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 16 }),
         (trees, sizes) => {
-          const doc = Buffer.from(HEADER + trees.map((t) => serialize(t, "jabber:client")).join("\n"));
+          const doc = Buffer.from(
+            HEADER + trees.map((t) => serialize(t, "jabber:client")).join("\n"),
+          );
           const whole = feed([doc]);
           assert.deepStrictEqual(feed(split(doc, sizes)), whole);
           const got = whole.flatMap((e) => (e.kind === "stanza" ? [e.el] : []));
@@ -149,7 +166,10 @@ describe("properties", () => {
     );
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 3,
+        }),
         (edits) => {
           const data = Buffer.from(base);
           for (const [at, v] of edits) data[at] = v;
@@ -157,7 +177,10 @@ describe("properties", () => {
           try {
             el = parseElement(data);
           } catch (e) {
-            assert.match((e as Error).message, /^(restricted-xml|not-well-formed|policy-violation): /);
+            assert.match(
+              (e as Error).message,
+              /^(restricted-xml|not-well-formed|policy-violation): /,
+            );
             return;
           }
           assert.deepStrictEqual(parseElement(serialize(el)), el);
@@ -169,21 +192,25 @@ describe("properties", () => {
 
   it("halt() at any stanza leaves later bytes unparsed", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 5 }), fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1 }), (at, sizes) => {
-        const names: string[] = [];
-        const p: StreamParser = new StreamParser({
-          streamStart() {},
-          stanza(el) {
-            names.push(el.name);
-            if (names.length === at + 1) p.halt();
-          },
-          streamEnd() {},
-          error() {},
-        });
-        const doc = Buffer.from(HEADER + "<a0/><a1>x</a1><a2/><a3 b='c'/><a4/><a5/><a6/>");
-        for (const c of split(doc, sizes)) p.write(c);
-        assert.deepStrictEqual(names, ["a0", "a1", "a2", "a3", "a4", "a5"].slice(0, at + 1));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 5 }),
+        fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1 }),
+        (at, sizes) => {
+          const names: string[] = [];
+          const p: StreamParser = new StreamParser({
+            streamStart() {},
+            stanza(el) {
+              names.push(el.name);
+              if (names.length === at + 1) p.halt();
+            },
+            streamEnd() {},
+            error() {},
+          });
+          const doc = Buffer.from(HEADER + "<a0/><a1>x</a1><a2/><a3 b='c'/><a4/><a5/><a6/>");
+          for (const c of split(doc, sizes)) p.write(c);
+          assert.deepStrictEqual(names, ["a0", "a1", "a2", "a3", "a4", "a5"].slice(0, at + 1));
+        },
+      ),
       { numRuns: NUM_RUNS },
     );
   });

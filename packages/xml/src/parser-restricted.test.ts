@@ -18,13 +18,22 @@ describe("restricted XML (RFC 6120 §11.1)", () => {
       "restricted-xml",
       /DOCTYPE/,
     );
-    rejects("<!DOCTYPE html PUBLIC '-//W3C//DTD XHTML 1.0//EN' 'http://x/'><a/>", "restricted-xml", /DOCTYPE/, FRAG);
+    rejects(
+      "<!DOCTYPE html PUBLIC '-//W3C//DTD XHTML 1.0//EN' 'http://x/'><a/>",
+      "restricted-xml",
+      /DOCTYPE/,
+      FRAG,
+    );
     rejectsStanza("<message><!DOCTYPE x></message>", "restricted-xml", /DOCTYPE/);
     rejectsStanza("<!DOCTYPE x>", "restricted-xml", /DOCTYPE/);
   });
 
   it("refuses undeclared entities: billion laughs and XXE without a DTD", () => {
-    rejectsStanza("<message><body>&lol9;</body></message>", "restricted-xml", /&lol9;.*not allowed/);
+    rejectsStanza(
+      "<message><body>&lol9;</body></message>",
+      "restricted-xml",
+      /&lol9;.*not allowed/,
+    );
     rejectsStanza("<message to='&xxe;'/>", "restricted-xml", /&xxe;/);
     rejectsStanza("&lol;", "restricted-xml", /&lol;/);
     rejectsStanza("<message>&nbsp;</message>", "restricted-xml", /&nbsp;/);
@@ -61,12 +70,19 @@ describe("restricted XML (RFC 6120 §11.1)", () => {
     rejects("<?php echo 1; ?><a/>", "restricted-xml", /processing instructions/, FRAG);
     rejectsStanza("<?foo?>", "restricted-xml", /processing instructions/);
     rejectsStanza("<message><?foo bar?></message>", "restricted-xml", /processing instructions/);
-    rejectsStanza("<message><?xml version='1.0'?></message>", "restricted-xml", /only allowed at the very start/);
+    rejectsStanza(
+      "<message><?xml version='1.0'?></message>",
+      "restricted-xml",
+      /only allowed at the very start/,
+    );
   });
 
   it("allows the XML declaration only at the very start of a stream", () => {
     assert.equal(parse(HEADER)[0]!.kind, "start");
-    assert.equal(parse("<?xml version=\"1.0\" encoding=\"utf-8\" standalone='yes' ?><a>")[0]!.kind, "start");
+    assert.equal(
+      parse('<?xml version="1.0" encoding="utf-8" standalone=\'yes\' ?><a>')[0]!.kind,
+      "start",
+    );
     rejects(" " + HEADER, "restricted-xml", /only allowed at the very start/);
     rejects(HEADER + "<?xml version='1.0'?>", "restricted-xml", /only allowed at the very start/);
     rejects("<?xml version='1.0'?><?xml version='1.0'?><a>", "restricted-xml");
@@ -74,11 +90,19 @@ describe("restricted XML (RFC 6120 §11.1)", () => {
   });
 
   it("refuses declarations of other encodings and versions, and malformed ones", () => {
-    rejects("<?xml version='1.0' encoding='ISO-8859-1'?><a>", "not-well-formed", /encoding ISO-8859-1/);
+    rejects(
+      "<?xml version='1.0' encoding='ISO-8859-1'?><a>",
+      "not-well-formed",
+      /encoding ISO-8859-1/,
+    );
     rejects("<?xml version='1.0' encoding='UTF-16'?><a>", "not-well-formed", /encoding UTF-16/);
     rejects("<?xml version='1.1'?><a>", "not-well-formed", /version 1.1/);
     rejects("<?xml encoding='UTF-8'?><a>", "not-well-formed", /malformed XML declaration/);
-    rejects("<?xml version='1.0' standalone='maybe'?><a>", "not-well-formed", /malformed XML declaration/);
+    rejects(
+      "<?xml version='1.0' standalone='maybe'?><a>",
+      "not-well-formed",
+      /malformed XML declaration/,
+    );
     rejects("<?xml version='1.0'\u00e9?><a>", "not-well-formed", /malformed XML declaration/);
   });
 
@@ -98,7 +122,18 @@ describe("character references", () => {
     ]);
   });
 
-  for (const ref of ["&#0;", "&#x1;", "&#x1F;", "&#xB;", "&#xD800;", "&#xDFFF;", "&#xFFFE;", "&#xFFFF;", "&#x110000;", "&#99999999999999;"]) {
+  for (const ref of [
+    "&#0;",
+    "&#x1;",
+    "&#x1F;",
+    "&#xB;",
+    "&#xD800;",
+    "&#xDFFF;",
+    "&#xFFFE;",
+    "&#xFFFF;",
+    "&#x110000;",
+    "&#99999999999999;",
+  ]) {
     it(`refuses ${ref}`, () => {
       rejectsStanza(`<m>${ref}</m>`, "not-well-formed", /not an XML character/);
       rejectsStanza(`<m a='${ref}'/>`, "not-well-formed", /not an XML character/);
@@ -115,7 +150,11 @@ describe("well-formedness", () => {
     ["duplicate attribute", "<m a='1' a='2'/>", /duplicate attribute a/],
     ["duplicate xmlns", "<m xmlns='a' xmlns='b'/>", /duplicate attribute xmlns/],
     ["duplicate prefix declaration", "<m xmlns:p='a' xmlns:p='a'/>", /duplicate attribute xmlns:p/],
-    ["duplicate after namespace resolution", "<m xmlns:p='u' xmlns:q='u' p:a='1' q:a='2'/>", /after namespace resolution/],
+    [
+      "duplicate after namespace resolution",
+      "<m xmlns:p='u' xmlns:q='u' p:a='1' q:a='2'/>",
+      /after namespace resolution/,
+    ],
     ["'<' in attribute value", "<m a='<'/>", /'<' is not allowed/],
     ["unquoted attribute", "<m a=1/>", /must be quoted/],
     ["attribute without value", "<m a/>", /expected '='/],
@@ -132,10 +171,26 @@ describe("well-formedness", () => {
     ["prefix out of scope", "<m><a xmlns:p='u'/><p:b/></m>", /unbound namespace prefix p/],
     ["xml prefix rebound", "<m xmlns:xml='urn:other'/>", /xml prefix cannot be bound/],
     ["xmlns prefix declared", "<m xmlns:xmlns='urn:x'/>", /xmlns prefix must not be declared/],
-    ["prefix bound to the xmlns namespace", "<m xmlns:p='http://www.w3.org/2000/xmlns/'/>", /xmlns namespace/],
-    ["prefix bound to the XML namespace", "<m xmlns:p='http://www.w3.org/XML/1998/namespace'/>", /XML namespace/],
-    ["default bound to the XML namespace", "<m xmlns='http://www.w3.org/XML/1998/namespace'/>", /XML namespace/],
-    ["default bound to the xmlns namespace", "<m xmlns='http://www.w3.org/2000/xmlns/'/>", /xmlns namespace/],
+    [
+      "prefix bound to the xmlns namespace",
+      "<m xmlns:p='http://www.w3.org/2000/xmlns/'/>",
+      /xmlns namespace/,
+    ],
+    [
+      "prefix bound to the XML namespace",
+      "<m xmlns:p='http://www.w3.org/XML/1998/namespace'/>",
+      /XML namespace/,
+    ],
+    [
+      "default bound to the XML namespace",
+      "<m xmlns='http://www.w3.org/XML/1998/namespace'/>",
+      /XML namespace/,
+    ],
+    [
+      "default bound to the xmlns namespace",
+      "<m xmlns='http://www.w3.org/2000/xmlns/'/>",
+      /xmlns namespace/,
+    ],
     ["xmlns prefix on an element", "<xmlns:m/>", /xmlns prefix is reserved/],
     ["empty prefixed declaration", "<m xmlns:p=''/>", /empty namespace declaration for prefix p/],
     ["']]>' in text", "<m>a]]>b</m>", /']]>' is not allowed/],
@@ -167,7 +222,16 @@ describe("well-formedness", () => {
   });
 
   it("refuses control characters, U+FFFE and U+FFFF in text, attributes, CDATA and names", () => {
-    for (const bad of ["\u0000", "\u0001", "\u0008", "\u000B", "\u000C", "\u001F", "\uFFFE", "\uFFFF"]) {
+    for (const bad of [
+      "\u0000",
+      "\u0001",
+      "\u0008",
+      "\u000B",
+      "\u000C",
+      "\u001F",
+      "\uFFFE",
+      "\uFFFF",
+    ]) {
       rejectsStanza(`<m>${bad}</m>`, "not-well-formed", /not allowed in XML/);
       rejectsStanza(`<m a='${bad}'/>`, "not-well-formed", /not allowed in XML/);
       rejectsStanza(`<m><![CDATA[${bad}]]></m>`, "not-well-formed", /not allowed in XML/);

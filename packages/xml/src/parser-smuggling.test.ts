@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Element } from "./element.js";
 import { NS_CLIENT } from "./ns.js";
-import { feed, HEADER, rejectsStanza, STREAM_NS, stanza, stanzas } from "./parser-harness.js";
 import { parseElement } from "./parser.js";
+import { feed, HEADER, rejectsStanza, STREAM_NS, stanza, stanzas } from "./parser-harness.js";
 import { serialize } from "./serialize.js";
 
 /** Serialises each stanza as the server would and checks the recipient sees the same tree. */
@@ -38,7 +38,11 @@ describe("namespace tricks cannot open, close or forge stream elements", () => {
   });
 
   it("an end tag of the stream inside a stanza does not close the stream", () => {
-    rejectsStanza("<message></stream:stream><iq/></message>", "not-well-formed", /does not match <message>/);
+    rejectsStanza(
+      "<message></stream:stream><iq/></message>",
+      "not-well-formed",
+      /does not match <message>/,
+    );
   });
 
   it("rebinding the stream prefix inside a stanza only affects that stanza", () => {
@@ -77,7 +81,10 @@ describe("namespace tricks cannot open, close or forge stream elements", () => {
   });
 
   it("a default-namespace change inside a stanza is scoped to it", () => {
-    const list = stanzas(HEADER + "<message><x xmlns='http://etherx.jabber.org/streams'><features/></x></message><message/>");
+    const list = stanzas(
+      HEADER +
+        "<message><x xmlns='http://etherx.jabber.org/streams'><features/></x></message><message/>",
+    );
     assert.equal(list[0]!.getChild("x")!.getChild("features")!.xmlns, STREAM_NS);
     assert.equal(list[1]!.xmlns, NS_CLIENT);
     roundTrips(list);
@@ -92,7 +99,9 @@ describe("namespace tricks cannot open, close or forge stream elements", () => {
   });
 
   it("a prefixed 'to' is not the stanza's 'to'", () => {
-    const el = stanza("<message xmlns:p='jabber:client' p:to='admin@example.com' to='user@example.com'/>");
+    const el = stanza(
+      "<message xmlns:p='jabber:client' p:to='admin@example.com' to='user@example.com'/>",
+    );
     assert.equal(el.attrs.to, "user@example.com");
     assert.equal(el.attrs["{jabber:client}to"], "admin@example.com");
     roundTrips([el]);
@@ -120,8 +129,17 @@ describe("namespace tricks cannot open, close or forge stream elements", () => {
     roundTrips([el]);
   });
 
+  it("an element in the XML namespace round-trips with its built-in prefix (found by fuzzing)", () => {
+    const el = stanza("<message><xml:x><y/></xml:x></message>");
+    assert.equal(el.getChild("x")!.xmlns, "http://www.w3.org/XML/1998/namespace");
+    assert.equal(el.getChild("x")!.getChild("y")!.xmlns, NS_CLIENT);
+    roundTrips([el]);
+  });
+
   it("whitespace and line ends in attributes and text survive the round trip", () => {
-    const list = stanzas(HEADER + "<message id='a&#10;b&#13;c&#9;d'><body>x&#13;\ny\r\nz</body></message>");
+    const list = stanzas(
+      HEADER + "<message id='a&#10;b&#13;c&#9;d'><body>x&#13;\ny\r\nz</body></message>",
+    );
     assert.equal(list[0]!.attrs.id, "a\nb\rc\td");
     assert.deepEqual(list[0]!.getChild("body")!.children, ["x\r\ny\nz"]);
     roundTrips(list);

@@ -55,7 +55,20 @@ describe("invalid UTF-8", () => {
 });
 
 describe("valid UTF-8", () => {
-  const samples = ["é", "€", "日本語", "😀", "\u{10FFFF}", "\uFFFD", "\u0080", "\u07FF", "\u0800", "\uD7FF", "\uE000", "\u{10000}"];
+  const samples = [
+    "é",
+    "€",
+    "日本語",
+    "😀",
+    "\u{10FFFF}",
+    "\uFFFD",
+    "\u0080",
+    "\u07FF",
+    "\u0800",
+    "\uD7FF",
+    "\uE000",
+    "\u{10000}",
+  ];
   it("decodes 1- to 4-byte characters at every chunk boundary", () => {
     for (const s of samples) {
       const el = stanza(`<m a='${s}'>${s}x${s}<![CDATA[${s}]]></m>`);
@@ -65,7 +78,9 @@ describe("valid UTF-8", () => {
   });
 
   it("gives the same tree for every two-way split of a multilingual stanza", () => {
-    const doc = Buffer.from(`${HEADER}<message xml:lang='ja'><body>こんにちは 😀 Grüße Ω</body><日本 属性='値'/></message>`);
+    const doc = Buffer.from(
+      `${HEADER}<message xml:lang='ja'><body>こんにちは 😀 Grüße Ω</body><日本 属性='値'/></message>`,
+    );
     const whole = feed([doc]);
     assert.equal(whole.at(-1)!.kind, "stanza");
     for (let cut = 1; cut < doc.length; cut++) {
@@ -75,7 +90,12 @@ describe("valid UTF-8", () => {
   });
 
   it("keeps a split sequence pending until its last byte arrives", () => {
-    const events = feed([Buffer.from(HEADER + "<m>"), Buffer.from([0xf0]), Buffer.from([0x9f, 0x98]), Buffer.from([0x80, 0x3c, 0x2f, 0x6d, 0x3e])]);
+    const events = feed([
+      Buffer.from(HEADER + "<m>"),
+      Buffer.from([0xf0]),
+      Buffer.from([0x9f, 0x98]),
+      Buffer.from([0x80, 0x3c, 0x2f, 0x6d, 0x3e]),
+    ]);
     assert.deepEqual((events.at(-1) as { el: { children: string[] } }).el.children, ["😀"]);
   });
 });

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Element, xml } from "./element.js";
 import { NS_CLIENT, NS_XML } from "./ns.js";
+import { parseElement, type StreamHandlers, StreamParser, type XmlStreamError } from "./parser.js";
 import { HEADER, parse, STREAM_NS, stanza, stanzas } from "./parser-harness.js";
-import { parseElement, StreamParser, type StreamHandlers, type XmlStreamError } from "./parser.js";
 import { serialize } from "./serialize.js";
 
 describe("StreamParser: a client stream", () => {
@@ -34,14 +34,20 @@ describe("StreamParser: a client stream", () => {
   });
 
   it("resolves stream-prefixed stanzas to the streams namespace", () => {
-    const el = stanza("<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>");
+    const el = stanza(
+      "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>",
+    );
     assert.equal(el.name, "features");
     assert.equal(el.xmlns, STREAM_NS);
-    assert.equal(el.children[0] instanceof Element && el.children[0].xmlns, "urn:ietf:params:xml:ns:xmpp-tls");
+    assert.equal(
+      el.children[0] instanceof Element && el.children[0].xmlns,
+      "urn:ietf:params:xml:ns:xmpp-tls",
+    );
   });
 
   it("accepts a stream without XML declaration, a BOM before it, and self-closing root", () => {
-    const plain = "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:server'>";
+    const plain =
+      "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:server'>";
     assert.deepEqual(
       parse(plain).map((e) => e.kind),
       ["start"],
@@ -52,13 +58,17 @@ describe("StreamParser: a client stream", () => {
       ["start"],
     );
     assert.deepEqual(
-      parse("<stream:stream xmlns:stream='http://etherx.jabber.org/streams'/><message/>").map((e) => e.kind),
+      parse("<stream:stream xmlns:stream='http://etherx.jabber.org/streams'/><message/>").map(
+        (e) => e.kind,
+      ),
       ["start", "end"],
     );
   });
 
   it("ignores whitespace keepalives and everything after the root end tag", () => {
-    const events = parse(HEADER + " \n\t\r\n <presence/>\n\n</stream:stream><message>junk & <! garbage");
+    const events = parse(
+      HEADER + " \n\t\r\n <presence/>\n\n</stream:stream><message>junk & <! garbage",
+    );
     assert.deepEqual(
       events.map((e) => e.kind),
       ["start", "stanza", "end"],
@@ -66,7 +76,9 @@ describe("StreamParser: a client stream", () => {
   });
 
   it("merges text across references, CDATA and chunk boundaries into one string", () => {
-    const el = stanza("<message><body>a &lt;b&gt; <![CDATA[<c> & ]]]]>d&#x1F600;e\r\nf\rg</body></message>");
+    const el = stanza(
+      "<message><body>a &lt;b&gt; <![CDATA[<c> & ]]]]>d&#x1F600;e\r\nf\rg</body></message>",
+    );
     assert.deepEqual(el.getChild("body")!.children, ["a <b> <c> & ]]d\u{1F600}e\nf\ng"]);
   });
 
@@ -171,7 +183,10 @@ describe("StreamParser: control", () => {
       if (el.name === "starttls") p.halt();
     });
     parser.write(
-      Buffer.from(HEADER + "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><message to='x'><body>injected</body></message>"),
+      Buffer.from(
+        HEADER +
+          "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><message to='x'><body>injected</body></message>",
+      ),
     );
     parser.write(Buffer.from("<message/>"));
     assert.deepEqual(log, ["start:stream", "stanza:starttls"]);
@@ -256,8 +271,13 @@ describe("fragment mode and parseElement", () => {
   });
 
   it("parses one element with whitespace around it", () => {
-    const el = parseElement("  \n<iq xmlns='jabber:client' type='get'><ping xmlns='urn:xmpp:ping'/></iq>\n");
-    assert.deepEqual(el, xml("iq", { xmlns: NS_CLIENT, type: "get" }, xml("ping", { xmlns: "urn:xmpp:ping" })));
+    const el = parseElement(
+      "  \n<iq xmlns='jabber:client' type='get'><ping xmlns='urn:xmpp:ping'/></iq>\n",
+    );
+    assert.deepEqual(
+      el,
+      xml("iq", { xmlns: NS_CLIENT, type: "get" }, xml("ping", { xmlns: "urn:xmpp:ping" })),
+    );
     assert.deepEqual(parseElement(Buffer.from("<a>é</a>")).children, ["é"]);
   });
 
@@ -270,7 +290,10 @@ describe("fragment mode and parseElement", () => {
     assert.throws(() => parseElement("<a/>x"), /not-well-formed: text outside an element/);
     assert.throws(() => parseElement("<a>\uD800</a>"), /not-well-formed: lone surrogate/);
     assert.throws(() => parseElement("<?xml version='1.0'?><a/>"), /restricted-xml/);
-    assert.throws(() => parseElement("<a>xxxxxxxxxx</a>", { maxStanzaBytes: 8 }), /policy-violation: stanza exceeds 8 bytes/);
+    assert.throws(
+      () => parseElement("<a>xxxxxxxxxx</a>", { maxStanzaBytes: 8 }),
+      /policy-violation: stanza exceeds 8 bytes/,
+    );
   });
 
   it("round-trips a parsed stanza through serialize()", () => {
@@ -294,6 +317,9 @@ describe("error reporting", () => {
       },
     });
     p.write(Buffer.from("<!DOCTYPE x>"));
-    assert.deepEqual(got, { condition: "restricted-xml", text: "DOCTYPE declarations are not allowed" });
+    assert.deepEqual(got, {
+      condition: "restricted-xml",
+      text: "DOCTYPE declarations are not allowed",
+    });
   });
 });

@@ -22,7 +22,11 @@ function clean(s: string): string {
 export function escapeText(s: string): string {
   s = clean(s);
   if (!TEXT_SPECIAL.test(s)) return s;
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\r/g, "&#13;");
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/\r/g, "&#13;");
 }
 
 /** Escapes an attribute value for use between double quotes. */
@@ -52,8 +56,14 @@ export function serialize(el: Element, scopeNs = ""): string {
 }
 
 function write(el: Element, scopeNs: string, out: string[]): void {
-  const ns = el.xmlns ?? scopeNs;
-  let s = "<" + el.name;
+  let ns = el.xmlns ?? scopeNs;
+  let name = el.name;
+  if (ns === NS_XML) {
+    // The XML namespace cannot be declared as a default (Namespaces §3); its prefix is built in.
+    name = "xml:" + name;
+    ns = scopeNs;
+  }
+  let s = "<" + name;
   if (ns !== scopeNs) s += ' xmlns="' + escapeAttr(ns) + '"';
   let prefixN = 0;
   for (const key in el.attrs) {
@@ -86,5 +96,5 @@ function write(el: Element, scopeNs: string, out: string[]): void {
     if (typeof c === "string") out.push(escapeText(c));
     else write(c, ns, out);
   }
-  out.push("</" + el.name + ">");
+  out.push("</" + name + ">");
 }
