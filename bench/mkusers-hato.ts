@@ -40,7 +40,12 @@ try {
   if (values.shared) {
     const scram = await scramFor(values.password, iterations);
     for (let i = 1; i <= n; i++) {
-      const ok = await storage.accounts.create({ username: `${values.prefix}${i}`, createdAt: new Date(), scram, roles: [] });
+      const ok = await storage.accounts.create({
+        username: `${values.prefix}${i}`,
+        createdAt: new Date(),
+        scram,
+        roles: [],
+      });
       if (ok) created++;
       else exists++;
     }
@@ -66,4 +71,6 @@ try {
   await storage.close();
 }
 const secs = (performance.now() - t0) / 1000;
-process.stdout.write(`hato:${values.data} created=${created} exists=${exists} of ${n} (${iterations} iterations, ${values.shared ? "shared" : "per-user"} salts) in ${secs.toFixed(2)}s\n`);
+process.stdout.write(
+  `hato:${values.data} created=${created} exists=${exists} of ${n} (${iterations} iterations, ${values.shared ? "shared" : "per-user"} salts) in ${secs.toFixed(2)}s\n`,
+);

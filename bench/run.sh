@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: Hato, Prosody and ejabberd on this machine, same mode, same driver.
 #
-#   bash bench/run.sh            full run: 3 interleaved rounds (about 30 minutes), writes bench/RESULTS.md
-#   bash bench/run.sh --quick    smoke run: 1 round, short tests (3-4 minutes), writes OUTDIR/RESULTS.md
+#   bash bench/run.sh            full run: 3 interleaved rounds (about 20-30 minutes), writes bench/RESULTS.md
+#   bash bench/run.sh --quick    smoke run: 1 round, short tests (about 4 minutes), writes OUTDIR/RESULTS.md
 #
 # Options:
 #   --rounds N            rounds (default 3; --quick: 1)
@@ -142,14 +142,14 @@ users_for() { case $1 in login) echo 1000 ;; idle100) echo 100 ;; idle2000) echo
 driver_args() {
   local q=$QUICK
   case $1 in
-    login)    [ "$q" = 1 ] && echo "--mode login --users 500" || echo "--mode login --users 1000" ;;
+    login)    [ "$q" = 1 ] && echo "--mode login --users 300" || echo "--mode login --users 1000" ;;
     idle100)  [ "$q" = 1 ] && echo "--mode idle --users 100 --settle 3 --samples 2" || echo "--mode idle --users 100 --settle 5 --samples 3" ;;
-    idle2000) [ "$q" = 1 ] && echo "--mode idle --users 2000 --settle 5 --samples 2" || echo "--mode idle --users 2000 --settle 10 --samples 3" ;;
-    tput)     [ "$q" = 1 ] && echo "--mode throughput --pairs 20 --window 16 --duration 5 --warmup 2" \
+    idle2000) [ "$q" = 1 ] && echo "--mode idle --users 2000 --settle 3 --samples 2" || echo "--mode idle --users 2000 --settle 10 --samples 3" ;;
+    tput)     [ "$q" = 1 ] && echo "--mode throughput --pairs 20 --window 16 --duration 4 --warmup 1" \
                            || echo "--mode throughput --pairs 20 --window 16 --duration 15 --warmup 3" ;;
-    tput50)   [ "$q" = 1 ] && echo "--mode throughput --pairs 50 --window 16 --duration 5 --warmup 2" \
+    tput50)   [ "$q" = 1 ] && echo "--mode throughput --pairs 50 --window 16 --duration 4 --warmup 1" \
                            || echo "--mode throughput --pairs 50 --window 16 --duration 15 --warmup 3" ;;
-    lat)      [ "$q" = 1 ] && echo "--mode throughput --pairs 50 --rate 20 --duration 5 --warmup 2" \
+    lat)      [ "$q" = 1 ] && echo "--mode throughput --pairs 50 --rate 20 --duration 4 --warmup 1" \
                            || echo "--mode throughput --pairs 50 --rate 20 --duration 15 --warmup 3" ;;
     *) echo "run.sh: unknown test $1" >&2; exit 2 ;;
   esac

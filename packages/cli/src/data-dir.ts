@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "@hato/core";
-import { createSelfSigned, type PemPair } from "./certs.js";
+import type { PemPair } from "./certs.js";
 
 export const paths = (data: string) => ({
   db: join(data, "hato.db"),
@@ -41,6 +41,9 @@ export async function tlsMaterial(config: Config): Promise<PemPair> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const names =
       config.domain === "localhost" ? ["localhost"] : [config.domain, `*.${config.domain}`];
+    // Loaded only here: the X.509 library costs start-up time and memory a configured
+    // certificate never needs.
+    const { createSelfSigned } = await import("./certs.js");
     const pair = await createSelfSigned(names);
     writeFileSync(key, pair.key, { mode: 0o600 });
     writeFileSync(cert, pair.cert, { mode: 0o644 });

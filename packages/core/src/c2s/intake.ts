@@ -78,14 +78,22 @@ function ownPresence(el: Element, session: ClientSession): void {
     const reply = errorReply(el, new StanzaError("bad-request", text));
     if (reply) session.send(reply);
   };
-  if (type === "unavailable") return session.setPresence(false, session.priority);
-  if (type !== undefined) return refuse(`presence of type ${type} needs a to address`);
+  if (type === "unavailable") {
+    session.setPresence(false, session.priority);
+    return;
+  }
+  if (type !== undefined) {
+    refuse(`presence of type ${type} needs a to address`);
+    return;
+  }
   const p = el.getChildText("priority");
   let priority = session.priority;
   if (p !== undefined) {
     priority = /^\s*[+-]?\d{1,3}\s*$/.test(p) ? Number(p) : Number.NaN;
-    if (!(priority >= -128 && priority <= 127))
-      return refuse("priority must be an integer from -128 to 127");
+    if (!(priority >= -128 && priority <= 127)) {
+      refuse("priority must be an integer from -128 to 127");
+      return;
+    }
   }
   session.setPresence(true, priority);
 }
