@@ -1,6 +1,7 @@
 // Known attacks on XMPP servers, each answered with a clear stream error and no harm to others.
 
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { NS_PING } from "@hato/xml";
 import { RawClient, startServer, type TestServer } from "../support/inproc.js";
@@ -172,6 +173,25 @@ describe("pre-authentication limits", () => {
       c.open();
       await c.expectName("features");
       assert.equal((await c.expectStreamError()).condition, "connection-timeout");
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("a TLS handshake that never happens is cut off, on the direct-TLS port and after STARTTLS", async () => {
+    const t = await startServer({
+      "limits.tls-handshake-seconds": "1",
+      "limits.auth-seconds": "60",
+    });
+    try {
+      const silent = connect({ host: "127.0.0.1", port: t.tlsPort });
+      await new Promise<void>((resolve) => silent.once("close", () => resolve()));
+      const c = await RawClient.connect(t.c2sPort);
+      c.open();
+      await c.expectName("features");
+      c.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+      await c.expectName("proceed");
+      await c.expectClosed(); // no ClientHello ever follows
     } finally {
       await t.stop();
     }

@@ -1,7 +1,7 @@
 // The server: wires configuration, storage, modules and listeners together.
 
 import { createServer as createTcpServer, type Server as NetServer, type Socket } from "node:net";
-import { createSecureContext, createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { createSecureContext, TLSSocket } from "node:tls";
 import { jid as makeJid } from "@hato/jid";
 import { makeFakeSalt } from "@hato/sasl";
 import type { Storage } from "@hato/storage";
@@ -125,21 +125,41 @@ export class Server {
       ports.c2s = await this.listen(s, address, c2sPort, "c2s");
     }
     if (tlsPort !== 0) {
-      const s = createTlsServer(
-        {
-          cert: this.opts.tls.cert,
-          key: this.opts.tls.key,
-          minVersion: "TLSv1.2",
-          ALPNProtocols: ["xmpp-client"],
-          handshakeTimeout: this.config.limits.tlsHandshakeSeconds * 1000,
-        },
-        (socket: TLSSocket) => this.accept(socket, true),
-      );
-      s.on("tlsClientError", (err) => this.log.debug("TLS handshake failed", { err: err.message }));
+      const s = createTcpServer((raw) => this.acceptTls(raw));
       ports.tls = await this.listen(s, address, tlsPort, "tls");
     }
     this.bus.fire("server-started", {});
     return ports;
+  }
+
+  /**
+   * Direct TLS (XEP-0368). The handshake deadline sits on the sweeper: Node's own
+   * handshakeTimeout starts only once a ClientHello arrives, so a client that connects and
+   * stays silent would otherwise hold its socket forever.
+   */
+  private acceptTls(raw: Socket): void {
+    this.sockets.add(raw);
+    raw.once("close", () => this.sockets.delete(raw));
+    raw.on("error", () => {});
+    const secure = new TLSSocket(raw, {
+      isServer: true,
+      secureContext: this.ctx.tls.context,
+      ALPNProtocols: ["xmpp-client"],
+    });
+    const seconds = this.config.limits.tlsHandshakeSeconds;
+    this.sweeper.set(raw, seconds * 1000, () => {
+      this.log.debug("TLS handshake timed out", { address: raw.remoteAddress, seconds });
+      secure.destroy();
+    });
+    secure.once("secure", () => {
+      this.sweeper.clear(raw);
+      this.accept(secure, true);
+    });
+    secure.once("error", (err) => {
+      this.sweeper.clear(raw);
+      this.log.debug("TLS handshake failed", { address: raw.remoteAddress, err: err.message });
+      secure.destroy();
+    });
   }
 
   private accept(socket: Socket, directTls: boolean): void {
