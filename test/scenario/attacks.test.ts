@@ -196,4 +196,31 @@ describe("pre-authentication limits", () => {
       await t.stop();
     }
   });
+
+  it("connections that never finish a TLS handshake are capped per address too", async () => {
+    const t = await startServer({
+      "limits.unauthenticated-per-address": "2",
+      "limits.tls-handshake-seconds": "30",
+    });
+    try {
+      const open = [
+        connect({ host: "127.0.0.1", port: t.tlsPort }),
+        connect({ host: "127.0.0.1", port: t.tlsPort }),
+      ];
+      await Promise.all(open.map((s) => new Promise((r) => s.once("connect", r))));
+      await new Promise((r) => setTimeout(r, 100));
+      const third = connect({ host: "127.0.0.1", port: t.tlsPort });
+      await new Promise<void>((resolve) => third.once("close", () => resolve()));
+      assert.ok(!open.some((s) => s.destroyed), "the first two are still open");
+      for (const s of open) s.destroy();
+      await new Promise((r) => setTimeout(r, 100));
+      // Once they are gone, the address may connect again (and log in over direct TLS).
+      await t.addUser("again", "pw");
+      const c = await RawClient.connect(t.tlsPort, { tls: { ca: t.ca } });
+      assert.equal((await c.authenticate("again", "pw")).name, "success");
+      c.close();
+    } finally {
+      await t.stop();
+    }
+  });
 });

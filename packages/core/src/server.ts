@@ -44,6 +44,8 @@ export class Server {
   readonly features = new Set<string>();
   readonly identities: Identity[] = [];
   private readonly sweeper = new Sweeper();
+  /** Direct-TLS connections per address whose handshake has not finished. */
+  private readonly handshaking = new Gauge();
   private readonly listeners: NetServer[] = [];
   private readonly unloaders: (() => Promise<void>)[] = [];
   private readonly sockets = new Set<Socket>();
@@ -141,6 +143,21 @@ export class Server {
     this.sockets.add(raw);
     raw.once("close", () => this.sockets.delete(raw));
     raw.on("error", () => {});
+    // Before TLS there is no stream to carry an error, so a flood from one address of
+    // connections that never finish their handshake is refused at the socket.
+    const address = raw.remoteAddress ?? "unknown";
+    if (this.handshaking.inc(address) > this.config.limits.unauthenticatedPerAddress) {
+      this.log.debug("too many TLS handshakes from one address", { address });
+      this.handshaking.dec(address);
+      raw.destroy();
+      return;
+    }
+    let counted = true;
+    const uncount = () => {
+      if (counted) this.handshaking.dec(address);
+      counted = false;
+    };
+    raw.once("close", uncount);
     const secure = new TLSSocket(raw, {
       isServer: true,
       secureContext: this.ctx.tls.context,
@@ -152,6 +169,7 @@ export class Server {
       secure.destroy();
     });
     secure.once("secure", () => {
+      uncount();
       this.sweeper.clear(raw);
       this.accept(secure, true);
     });
