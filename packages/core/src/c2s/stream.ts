@@ -1,9 +1,9 @@
 // Client-to-server XML stream (RFC 6120 §4-§7): header, STARTTLS, SASL, binding, stanzas.
 
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { type Jid, parseJid, prepResource } from "@hato/jid";
+import { type Jid, parseJid } from "@hato/jid";
 import { channelBindingFromTls } from "@hato/sasl";
 import {
   type Element,
@@ -20,6 +20,7 @@ import {
 import { Connection } from "../connection.js";
 import { errorReply, StanzaError, StreamError } from "../errors.js";
 import type { Session } from "../session.js";
+import { chooseBinding } from "./bind.js";
 import type { C2sContext } from "./context.js";
 import { intakeStanza } from "./intake.js";
 import { SaslNegotiation } from "./sasl.js";
@@ -343,41 +344,23 @@ export class C2sStream implements Session {
   }
 
   private bind(iq: Element): undefined {
-    const requested = iq.getChild("bind", NS_BIND)!.getChildText("resource");
-    const reply = (err: StanzaError): undefined => void this.send(errorReply(iq, err)!);
-    let resource: string;
-    if (requested === undefined || requested.trim() === "") {
-      resource = randomBytes(9).toString("base64url");
-    } else {
-      const prepared = prepResource(requested);
-      if (prepared === null)
-        return reply(
-          new StanzaError("bad-request", "the requested resource is not a valid resourcepart"),
-        );
-      resource = prepared;
-    }
     const { sessions, config } = this.ctx;
-    const replacing = sessions.get(this.username, resource);
-    if (
-      replacing === undefined &&
-      sessions.countOfUser(this.username) >= config.limits.sessionsPerAccount
-    ) {
-      return reply(
-        new StanzaError(
-          "resource-constraint",
-          `this account already has ${config.limits.sessionsPerAccount} sessions`,
-          "cancel",
-        ),
-      );
+    const binding = chooseBinding(
+      iq,
+      this.username,
+      this.ctx.domain,
+      sessions,
+      config.limits.sessionsPerAccount,
+    );
+    if (binding instanceof StanzaError) {
+      this.send(errorReply(iq, binding)!);
+      return undefined;
     }
-    const jid = parseJid(`${this.username}@${this.ctx.domain}/${resource}`);
-    if (!jid.ok) return reply(new StanzaError("bad-request", jid.reason));
-    this.jid = jid.jid;
-    this.jidText = jid.jid.toString();
-    this.resource = resource;
-    // A new session with the same resource replaces the old one (RFC 6120 §7.7.2.2, option 3).
+    this.jid = binding.jid;
+    this.jidText = binding.jid.toString();
+    this.resource = binding.jid.resource;
     sessions.add(this);
-    replacing?.close(
+    binding.replacing?.close(
       new StreamError("conflict", "replaced by a new session with the same resource"),
     );
     this.phase = "bound";
