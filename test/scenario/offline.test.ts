@@ -80,4 +80,29 @@ describe("XEP-0160 offline messages", () => {
       await t.stop();
     }
   });
+
+  it("a session that raises its priority from negative to non-negative gets the stored messages then", async () => {
+    const t = await startServer();
+    try {
+      await t.addUser("alice", "pw-a");
+      await t.addUser("bob", "pw-b");
+      const a = await RawClient.login(t, "alice", "pw-a");
+      a.client.send("<message to='bob@localhost' type='chat' id='n1'><body>later</body></message>");
+      await new Promise((r) => setTimeout(r, 100));
+      const b = await RawClient.login(t, "bob", "pw-b", "r", false);
+      b.client.send("<presence><priority>-1</priority></presence>");
+      await new Promise((r) => setTimeout(r, 200));
+      assert.ok(
+        !b.client.received.some((e) => e.attr("id") === "n1"),
+        "not while the priority is negative",
+      );
+      b.client.send("<presence><priority>0</priority></presence>");
+      const m = await b.client.expect((e) => e.attr("id") === "n1");
+      assert.equal(m.getChildText("body"), "later");
+      a.client.close();
+      b.client.close();
+    } finally {
+      await t.stop();
+    }
+  });
 });

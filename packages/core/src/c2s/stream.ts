@@ -386,11 +386,18 @@ export class C2sStream implements Session {
     return undefined;
   }
 
-  /** Sets availability from presence without a `to`; fires session-available when it starts. */
+  /**
+   * Sets availability from presence without a `to`. Fires session-available when the
+   * session becomes able to receive bare-JID messages: it turns available, or its priority
+   * rises from negative to non-negative (RFC 6121 §8.5.2.1; offline delivery waits for it).
+   */
   setPresence(available: boolean, priority: number): void {
-    const was = this.available;
+    const couldReceive = this.available && this.priority >= 0;
+    const wasAvailable = this.available;
     this.available = available;
     this.priority = priority;
-    if (available && !was) this.ctx.bus.fire("session-available", { session: this });
+    if (available && (!wasAvailable || (!couldReceive && priority >= 0))) {
+      this.ctx.bus.fire("session-available", { session: this });
+    }
   }
 }
