@@ -93,3 +93,9 @@ describe("further invalid forms (RFC 6122 era examples and empty parts)", () => 
     assert.throws(() => jid("juliet@"), /Invalid JID "juliet@": domain is missing/);
   });
 });
+
+describe("RFC 7622 errata", () => {
+  it("erratum 4560: a leading space in the resourcepart is valid (example 18 was wrong)", () => {
+    assert.deepEqual(parts("juliet@example.com/ foo"), ["juliet", "example.com", " foo"]);
+  });
+});
