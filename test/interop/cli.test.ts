@@ -35,6 +35,17 @@ describe("hato CLI", () => {
     await admin.stop();
   });
 
+  it("a second server on the same data folder is refused with a clear error", async () => {
+    const second = await hato.cli(["start", "--c2s-port", "0", "--tls-port", "0"]);
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /another Hato server is running on .* \(HATO_ERR_DATA_IN_USE\)/);
+    assert.equal(
+      (await hato.cli(["user", "list"])).code,
+      0,
+      "the first server's admin socket still answers",
+    );
+  });
+
   it("user add, list, passwd and del work through the running server's admin socket", async () => {
     const add = await hato.cli(["user", "add", "erin@localhost", "--password", "first-pw"]);
     assert.equal(add.code, 0, add.stderr);

@@ -2,7 +2,16 @@
 
 import { randomBytes } from "node:crypto";
 import { unlinkSync, writeFileSync } from "node:fs";
-import { Accounts, type Config, createLogger, Server, serveAdminSocket } from "@hato/core";
+import {
+  Accounts,
+  adminRequest,
+  type Config,
+  createLogger,
+  HatoError,
+  HatoErrors,
+  Server,
+  serveAdminSocket,
+} from "@hato/core";
 import { defaultModules } from "@hato/modules";
 import { openSqliteStorage } from "@hato/storage";
 import { ensureDataDir, paths, serverSecret, tlsMaterial } from "./data-dir.js";
@@ -32,6 +41,11 @@ export async function start(config: Config): Promise<number> {
   const log = createLogger(config.log.level);
   ensureDataDir(config.data);
   const p = paths(config.data);
+  // One server per data folder: a second one would share the database and take over the
+  // first one's admin socket.
+  if ((await adminRequest(p.socket, { op: "ping" }, 3000).catch(() => undefined)) !== undefined) {
+    throw new HatoError(HatoErrors.DATA_IN_USE, `another Hato server is running on ${config.data}`);
+  }
   const tls = await tlsMaterial(config);
   const storage = openSqliteStorage(p.db);
   const accounts = new Accounts(storage, config.domain, config.scram.iterations);

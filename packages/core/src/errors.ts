@@ -173,6 +173,7 @@ export const HatoErrors = {
   ADMIN_BAD_REQUEST: "HATO_ERR_ADMIN_BAD_REQUEST",
   ADMIN_TOO_LARGE: "HATO_ERR_ADMIN_TOO_LARGE",
   ADMIN_FAILED: "HATO_ERR_ADMIN_FAILED",
+  DATA_IN_USE: "HATO_ERR_DATA_IN_USE",
 } as const;
 
 /** A failure outside XMPP with a stable code, e.g. a bad configuration file. */
