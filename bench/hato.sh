@@ -63,6 +63,8 @@ case "$cmd" in
     if p=$(getpid); then die "already running (pid $p) on port $PORT"; fi
     if (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null; then die "port $PORT already in use"; fi
     [ -f "$REPO/packages/cli/dist/main.js" ] || die "not built: run npx tsc -b first"
+    # The node flags the `hato` launcher uses (its shebang), so the bench runs what users run.
+    LAUNCH_FLAGS=$(head -n 1 "$REPO/packages/cli/bin/hato.js" | sed -n 's/^#!.*node \{0,1\}//p')
     mkdir -p "$BASE"
     if [ "${FRESH:-0}" = 1 ]; then
       rm -rf "$DATA"
@@ -74,7 +76,7 @@ case "$cmd" in
     # shellcheck disable=SC2086 # NODE_OPTS, HATO_FLAGS and PIN are word lists on purpose
     (
       ulimit -n "$NOFILE"
-      exec $PIN node ${NODE_OPTS:-} "$REPO/packages/cli/dist/main.js" start --data "$DATA" \
+      exec $PIN node $LAUNCH_FLAGS ${NODE_OPTS:-} "$REPO/packages/cli/dist/main.js" start --data "$DATA" \
         --domain localhost --host 127.0.0.1 --c2s-port "$PORT" --tls-port 0 \
         --tls-cert "$CERT" --tls-key "$KEY" --log-level "$LOGLEVEL" \
         --scram-iterations "${SCRAM_ITERATIONS:-4096}" \
