@@ -47,9 +47,7 @@ describe("go-sendxmpp", () => {
   const pool = agentPool();
 
   before(async () => {
-    hato = await startHato();
-    await hato.addUser("alice", "alice-secret");
-    await hato.addUser("bob", "bob-secret");
+    hato = await startHato({ users: { alice: "alice-secret", bob: "bob-secret" } });
   });
   after(async () => {
     await pool.stopAll();

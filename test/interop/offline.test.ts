@@ -11,9 +11,7 @@ describe("offline messages across a restart", () => {
   const agent = pool.start;
 
   before(async () => {
-    hato = await startHato();
-    await hato.addUser("alice", "alice-secret");
-    await hato.addUser("bob", "bob-secret");
+    hato = await startHato({ users: { alice: "alice-secret", bob: "bob-secret" } });
   });
   after(async () => {
     await pool.stopAll();

@@ -17,15 +17,14 @@ describe("slixmpp", () => {
   const agent = pool.start;
 
   before(async () => {
-    hato = await startHato();
-    for (const [name, pw] of [
-      ["alice", "alice-secret"],
-      ["bob", "bob-secret"],
-      ["carol", "carol-secret"],
-      ["dave", "dave-secret"],
-    ]) {
-      await hato.addUser(name!, pw!);
-    }
+    hato = await startHato({
+      users: {
+        alice: "alice-secret",
+        bob: "bob-secret",
+        carol: "carol-secret",
+        dave: "dave-secret",
+      },
+    });
   });
   after(async () => {
     await pool.stopAll();

@@ -14,9 +14,7 @@ describe("@xmpp/client", () => {
   const agent = pool.start;
 
   before(async () => {
-    hato = await startHato();
-    await hato.addUser("alice", "alice-secret");
-    await hato.addUser("bob", "bob-secret");
+    hato = await startHato({ users: { alice: "alice-secret", bob: "bob-secret" } });
   });
   after(async () => {
     await pool.stopAll();

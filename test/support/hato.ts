@@ -56,6 +56,8 @@ export interface HatoOptions {
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Milliseconds to wait for the ready line. */
   startTimeoutMs?: number;
+  /** Accounts to create once the server runs: local part → password. */
+  users?: Record<string, string>;
 }
 
 export interface Hato {
@@ -169,5 +171,7 @@ export async function startHato(opts: HatoOptions = {}): Promise<Hato> {
     log: () => logs + (handle.proc?.stderr ?? ""),
   };
   await handle.start();
+  for (const [name, password] of Object.entries(opts.users ?? {}))
+    await handle.addUser(name, password);
   return handle;
 }
