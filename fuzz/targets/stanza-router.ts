@@ -33,7 +33,9 @@ class FakeSession implements ClientSession {
   readonly address = "127.0.0.1";
   available = true;
   priority = 0;
+  presence: Element | undefined = undefined;
   inbox: Element[] = [];
+  bus: Server["bus"] | undefined;
 
   constructor(full: string) {
     this.id = full;
@@ -53,9 +55,11 @@ class FakeSession implements ClientSession {
 
   close(): void {}
 
-  setPresence(available: boolean, priority: number): void {
+  setPresence(available: boolean, priority: number, stanza: Element): void {
     this.available = available;
     this.priority = priority;
+    this.presence = available ? stanza : undefined;
+    this.bus?.fire("presence-broadcast", { session: this, stanza });
   }
 }
 
@@ -95,6 +99,8 @@ async function setup(): Promise<Env> {
   await server.start(); // both ports are 0: no listeners, just the modules
   const alice = new FakeSession("alice@localhost/desk");
   const bob = new FakeSession("bob@localhost/phone");
+  alice.bus = server.bus;
+  bob.bus = server.bus;
   server.sessions.add(alice);
   server.sessions.add(bob);
   return { server, alice, bob };

@@ -46,6 +46,11 @@ export interface StanzaEvent {
 export interface ServerEvents {
   "session-bound": { session: Session };
   "session-available": { session: Session };
+  /**
+   * A client sent presence without `to` (RFC 6121 §4.2-§4.5): available or unavailable. The
+   * session's `available`, `priority` and `presence` already reflect it.
+   */
+  "presence-broadcast": { session: Session; stanza: Element };
   "session-closed": { session: Session; reason: string };
   "user-created": { username: string };
   "user-deleted": { username: string };
@@ -74,6 +79,7 @@ interface Entry {
 const SERVER_EVENTS = new Set<string>([
   "session-bound",
   "session-available",
+  "presence-broadcast",
   "session-closed",
   "user-created",
   "user-deleted",

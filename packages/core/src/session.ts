@@ -17,6 +17,11 @@ export interface Session {
   readonly available: boolean;
   /** Presence priority, -128..127 (RFC 6121 §4.7.2.3). */
   readonly priority: number;
+  /**
+   * The last presence the client broadcast (sent without `to`), with `from` stamped, while it
+   * is available; undefined before initial presence and after unavailable presence.
+   */
+  readonly presence: Element | undefined;
   /** Queues a stanza for this session; `written` runs once its bytes reached the socket. */
   send(stanza: Element, written?: (ok: boolean) => void): void;
   /** Closes the session, with a stream error when given. */

@@ -1,6 +1,13 @@
 // In-memory storage adapter for tests: same behaviour as the database adapters, nothing persisted.
 
 import { StorageError } from "./errors.js";
+import {
+  emptyImData,
+  type ImData,
+  memoryArchive,
+  memoryPubsub,
+  memoryRoster,
+} from "./memory-im.js";
 import type {
   Account,
   AccountChanges,
@@ -38,6 +45,7 @@ interface UserData {
   account: Account;
   offline: StoredMessage[];
   kv: Map<string, Map<string, string>>;
+  im: ImData;
 }
 
 // Copies on the way in and out, so callers can never mutate what is stored (a database can't).
@@ -86,7 +94,12 @@ export function openMemoryStorage(): Storage {
       live();
       checkAccount(account);
       if (users.has(account.username)) return false;
-      users.set(account.username, { account: copyAccount(account), offline: [], kv: new Map() });
+      users.set(account.username, {
+        account: copyAccount(account),
+        offline: [],
+        kv: new Map(),
+        im: emptyImData(),
+      });
       return true;
     },
     async setCredentials(username, scram) {
@@ -209,10 +222,14 @@ export function openMemoryStorage(): Storage {
     },
   };
 
+  const im = (username: string) => users.get(username)?.im;
   return {
     accounts,
     offline,
     kv,
+    roster: memoryRoster(im, live),
+    archive: memoryArchive(im, live),
+    pubsub: memoryPubsub(im, live),
     async close() {
       closed = true;
     },

@@ -34,7 +34,7 @@ export interface AccountStore {
   setCredentials(username: string, scram: Account["scram"]): Promise<boolean>;
   /** Changes roles and/or the disabled flag; false if there is no such account. */
   update(username: string, changes: AccountChanges): Promise<boolean>;
-  /** Deletes the account and all its data (offline messages, key-value data); false if none. */
+  /** Deletes the account and all its data (offline, key-value, roster, archive, PEP); false if none. */
   delete(username: string): Promise<boolean>;
   /** Usernames strictly after `after`, sorted by code point, at most `limit` of them. */
   list(opts?: { after?: string; limit?: number }): Promise<string[]>;
@@ -84,10 +84,137 @@ export interface KeyValueStore {
   keys(store: string, username: string): Promise<string[]>;
 }
 
+/** RFC 6121 §2.1.2.5 subscription states of a roster item. */
+export type Subscription = "none" | "to" | "from" | "both";
+
+/** One roster item; `jid` is a prepared bare JID and the item's key within its roster. */
+export interface RosterItem {
+  jid: string;
+  /** The user's name for the contact; absent when none was given. */
+  name?: string;
+  subscription: Subscription;
+  /** The user asked to see the contact's presence and awaits an answer (RFC 6121 §3.1.2). */
+  ask?: boolean;
+  /** Pre-approved: the contact's future subscription request is accepted at once (§3.4). */
+  approved?: boolean;
+  /** Group names, without duplicates, in the order the client gave them. */
+  groups: string[];
+}
+
+/** A roster and its version (XEP-0237): the version grows with every change, 0 before the first. */
+export interface Roster {
+  version: number;
+  items: RosterItem[];
+}
+
+/** Rosters of local accounts. Items are listed in code point order of their JIDs. */
+export interface RosterStore {
+  get(username: string): Promise<Roster>;
+  item(username: string, jid: string): Promise<RosterItem | undefined>;
+  /**
+   * Writes one item (`undefined` deletes it) and bumps the version; returns the new version,
+   * or undefined (nothing written) if the user has no account or, deleting, there was no item.
+   */
+  set(username: string, jid: string, item: RosterItem | undefined): Promise<number | undefined>;
+  count(username: string): Promise<number>;
+}
+
+/** A message in a user's archive (XEP-0313); `id` is the XEP-0359 stanza-id the server gave it. */
+export interface ArchivedMessage {
+  id: string;
+  stamp: Date;
+  /** Bare JID of the other party (the user's own bare JID for notes to self). */
+  with: string;
+  stanza: string;
+}
+
+/** A page request over one archive, oldest first, as XEP-0313 §4 and XEP-0059 define it. */
+export interface ArchiveQuery {
+  /** Only messages with this bare JID. */
+  with?: string;
+  /** Inclusive time bounds. */
+  start?: Date;
+  end?: Date;
+  /** Only messages after this id (exclusive). */
+  after?: string;
+  /** Only messages before this id (exclusive); `true` asks for the last page. */
+  before?: string | true;
+  /** Only these ids (XEP-0313 `urn:xmpp:mam:2#extended`). */
+  ids?: string[];
+  /** Page size; at most this many messages are returned. */
+  limit: number;
+}
+
+export interface ArchivePage {
+  /** Oldest first, also for `before` queries (the page nearest the anchor). */
+  messages: ArchivedMessage[];
+  /** True when no message matching the filters lies beyond this page in the direction asked. */
+  complete: boolean;
+  /** How many messages match the filters without paging. */
+  count: number;
+}
+
+export type ArchiveAppendResult = "stored" | "no-such-user" | "duplicate-id";
+
+/** Message archives of local accounts. */
+export interface ArchiveStore {
+  append(username: string, msg: ArchivedMessage): Promise<ArchiveAppendResult>;
+  /** undefined when `after` or `before` names an id not in this archive (RSM item-not-found). */
+  query(username: string, q: ArchiveQuery): Promise<ArchivePage | undefined>;
+  /** Deletes messages older than `before` (all when omitted); returns how many. */
+  purge(username: string, before?: Date): Promise<number>;
+}
+
+/** A pubsub node of one owner (for PEP, the account); `config` holds XEP-0060 form values. */
+export interface PubsubNode {
+  name: string;
+  config: Record<string, string | string[]>;
+}
+
+export interface PubsubItem {
+  id: string;
+  /** The serialised payload element. */
+  payload: string;
+  /** Bare JID of the publisher. */
+  publisher: string;
+  stamp: Date;
+}
+
+/**
+ * Pubsub nodes and items per owner. PEP (XEP-0163) owners are accounts, whose nodes die with
+ * them; writes for a username without an account return false.
+ */
+export interface PubsubStore {
+  nodes(owner: string): Promise<PubsubNode[]>;
+  node(owner: string, name: string): Promise<PubsubNode | undefined>;
+  /** Creates or reconfigures a node; false if the owner has no account. */
+  putNode(owner: string, node: PubsubNode): Promise<boolean>;
+  /** Deletes a node and its items; false if there was none. */
+  deleteNode(owner: string, name: string): Promise<boolean>;
+  /**
+   * Adds an item, replacing one with the same id, then keeps only the newest `maxItems`;
+   * false if the node does not exist.
+   */
+  publish(owner: string, name: string, item: PubsubItem, maxItems: number): Promise<boolean>;
+  /** Newest first; only the given ids when `ids` is set; at most `max`. */
+  items(
+    owner: string,
+    name: string,
+    opts?: { ids?: string[]; max?: number },
+  ): Promise<PubsubItem[]>;
+  /** false if there was no such item. */
+  retract(owner: string, name: string, id: string): Promise<boolean>;
+  /** Deletes every item of a node; false if the node does not exist. */
+  purge(owner: string, name: string): Promise<boolean>;
+}
+
 /** All ports of one database. After `close` (idempotent) every call rejects with HATO_ERR_STORAGE_CLOSED. */
 export interface Storage {
   accounts: AccountStore;
   offline: OfflineStore;
   kv: KeyValueStore;
+  roster: RosterStore;
+  archive: ArchiveStore;
+  pubsub: PubsubStore;
   close(): Promise<void>;
 }

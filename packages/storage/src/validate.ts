@@ -1,7 +1,17 @@
 // Argument checks shared by all adapters, so each one accepts and refuses exactly the same inputs.
 
 import { StorageError } from "./errors.js";
-import type { Account, AccountChanges, OfflineLimits, StoredScram } from "./ports.js";
+import type {
+  Account,
+  AccountChanges,
+  ArchivedMessage,
+  ArchiveQuery,
+  OfflineLimits,
+  PubsubItem,
+  PubsubNode,
+  RosterItem,
+  StoredScram,
+} from "./ports.js";
 
 // Lone surrogates cannot round-trip through UTF-8 (SQLite would turn two different names into
 // the same U+FFFD one) and PostgreSQL refuses NUL in text, so no adapter stores either.
@@ -106,4 +116,69 @@ export function compareCodePoints(a: string, b: string): number {
 /** UTF-8 size of a stanza, the unit of the offline byte quota. */
 export function utf8Bytes(text: string): number {
   return Buffer.byteLength(text, "utf8");
+}
+
+const SUBSCRIPTIONS = new Set(["none", "to", "from", "both"]);
+
+/** Checks a roster item written under key `jid`. */
+export function checkRosterItem(jid: string, item: RosterItem): void {
+  if (typeof item !== "object" || item === null) invalid("roster item is missing");
+  checkText("item.jid", item.jid);
+  if (item.jid !== jid) invalid("item.jid must equal the jid it is written under");
+  if (item.name !== undefined) checkText("item.name", item.name);
+  if (!SUBSCRIPTIONS.has(item.subscription)) invalid("item.subscription");
+  for (const flag of ["ask", "approved"] as const) {
+    if (item[flag] !== undefined && typeof item[flag] !== "boolean") invalid(`item.${flag}`);
+  }
+  if (!Array.isArray(item.groups)) invalid("item.groups must be an array");
+  for (const g of item.groups) checkText("group", g);
+}
+
+/** Checks a message before it is archived. */
+export function checkArchived(msg: ArchivedMessage): void {
+  if (typeof msg !== "object" || msg === null) invalid("message is missing");
+  checkText("id", msg.id);
+  if (msg.id === "") invalid("id must not be empty");
+  checkText("with", msg.with);
+  checkText("stanza", msg.stanza);
+  checkDate("stamp", msg.stamp);
+}
+
+/** Checks an archive query. */
+export function checkArchiveQuery(q: ArchiveQuery): void {
+  if (typeof q !== "object" || q === null) invalid("query is missing");
+  if (q.with !== undefined) checkText("with", q.with);
+  if (q.start !== undefined) checkDate("start", q.start);
+  if (q.end !== undefined) checkDate("end", q.end);
+  if (q.after !== undefined) checkText("after", q.after);
+  if (q.before !== undefined && q.before !== true) checkText("before", q.before);
+  if (q.ids !== undefined) {
+    if (!Array.isArray(q.ids)) invalid("ids must be an array");
+    for (const id of q.ids) checkText("id", id);
+  }
+  checkLimit("limit", q.limit);
+  if (q.limit === undefined) invalid("limit is required");
+}
+
+/** Checks a pubsub node before it is stored. */
+export function checkNode(node: PubsubNode): void {
+  if (typeof node !== "object" || node === null) invalid("node is missing");
+  checkText("node.name", node.name);
+  if (node.name === "") invalid("node name must not be empty");
+  if (typeof node.config !== "object" || node.config === null) invalid("node.config");
+  for (const [k, v] of Object.entries(node.config)) {
+    checkText("config key", k);
+    if (Array.isArray(v)) for (const x of v) checkText(`config ${k}`, x);
+    else checkText(`config ${k}`, v);
+  }
+}
+
+/** Checks a pubsub item before it is published. */
+export function checkItem(item: PubsubItem): void {
+  if (typeof item !== "object" || item === null) invalid("item is missing");
+  checkText("item.id", item.id);
+  if (item.id === "") invalid("item id must not be empty");
+  checkText("item.payload", item.payload);
+  checkText("item.publisher", item.publisher);
+  checkDate("item.stamp", item.stamp);
 }

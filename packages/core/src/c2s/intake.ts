@@ -10,7 +10,7 @@ const STANZAS = new Set(["message", "presence", "iq"]);
 
 /** The session a stanza comes from, with the one piece of state presence sets. */
 export interface ClientSession extends Session {
-  setPresence(available: boolean, priority: number): void;
+  setPresence(available: boolean, priority: number, stanza: Element): void;
 }
 
 /**
@@ -79,7 +79,7 @@ function ownPresence(el: Element, session: ClientSession): void {
     if (reply) session.send(reply);
   };
   if (type === "unavailable") {
-    session.setPresence(false, session.priority);
+    session.setPresence(false, session.priority, el);
     return;
   }
   if (type !== undefined) {
@@ -95,5 +95,5 @@ function ownPresence(el: Element, session: ClientSession): void {
       return;
     }
   }
-  session.setPresence(true, priority);
+  session.setPresence(true, priority, el);
 }

@@ -40,6 +40,7 @@ export class C2sStream implements Session {
   resource = "";
   available = false;
   priority = 0;
+  presence: Element | undefined = undefined;
 
   private phase: Phase;
   private readonly conn: Connection;
@@ -207,8 +208,10 @@ export class C2sStream implements Session {
       this.ctx.unauthenticated.dec(this.address);
     }
     if (this.jidText !== "" && this.ctx.sessions.remove(this)) {
+      // Handlers still see `presence`: a session that was available must announce leaving.
       this.available = false;
       this.ctx.bus.fire("session-closed", { session: this, reason });
+      this.presence = undefined;
     }
   }
 
@@ -390,12 +393,15 @@ export class C2sStream implements Session {
    * Sets availability from presence without a `to`. Fires session-available when the
    * session becomes able to receive bare-JID messages: it turns available, or its priority
    * rises from negative to non-negative (RFC 6121 §8.5.2.1; offline delivery waits for it).
+   * presence-broadcast runs first, so contacts learn the presence before stored messages flow.
    */
-  setPresence(available: boolean, priority: number): void {
+  setPresence(available: boolean, priority: number, stanza: Element): void {
     const couldReceive = this.available && this.priority >= 0;
     const wasAvailable = this.available;
     this.available = available;
     this.priority = priority;
+    this.presence = available ? stanza : undefined;
+    this.ctx.bus.fire("presence-broadcast", { session: this, stanza });
     if (available && (!wasAvailable || (!couldReceive && priority >= 0))) {
       this.ctx.bus.fire("session-available", { session: this });
     }
