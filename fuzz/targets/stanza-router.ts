@@ -34,6 +34,7 @@ class FakeSession implements ClientSession {
   available = true;
   priority = 0;
   presence: Element | undefined = undefined;
+  readonly hibernated = false;
   inbox: Element[] = [];
   bus: Server["bus"] | undefined;
 

@@ -44,6 +44,12 @@ export interface StanzaEvent {
 
 /** Events that are not stanzas. */
 export interface ServerEvents {
+  /**
+   * Every stanza the router accepts, before it is classified and before the domain check:
+   * policy (blocking, forged wrappers) takes it here to refuse or drop it for every address
+   * and payload at once. Handlers must be cheap; most stanzas pass straight through.
+   */
+  "pre-route": StanzaEvent;
   "session-bound": { session: Session };
   "session-available": { session: Session };
   /**
@@ -77,6 +83,7 @@ interface Entry {
 }
 
 const SERVER_EVENTS = new Set<string>([
+  "pre-route",
   "session-bound",
   "session-available",
   "presence-broadcast",

@@ -39,6 +39,17 @@ export class Router {
       this.bounce(ev, invalid);
       return;
     }
+    const policy = this.bus.fire("pre-route", ev);
+    if (policy === false) this.dispatch(ev, to);
+    else if (policy === true) return;
+    else
+      this.after(policy, (taken) => {
+        if (!taken) this.dispatch(ev, to);
+      });
+  }
+
+  private dispatch(ev: StanzaEvent, to: Jid): void {
+    const { stanza } = ev;
     if (to.domain !== this.domain) {
       // Federation is a later issue; until then a remote address is an unreachable server.
       this.bounce(

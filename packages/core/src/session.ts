@@ -22,6 +22,11 @@ export interface Session {
    * is available; undefined before initial presence and after unavailable presence.
    */
   readonly presence: Element | undefined;
+  /**
+   * True while the connection is gone but the session waits for the client to resume it
+   * (XEP-0198); stanzas sent meanwhile are queued for it, and push (XEP-0357) may wake it.
+   */
+  readonly hibernated: boolean;
   /** Queues a stanza for this session; `written` runs once its bytes reached the socket. */
   send(stanza: Element, written?: (ok: boolean) => void): void;
   /** Closes the session, with a stream error when given. */

@@ -41,6 +41,7 @@ export class C2sStream implements Session {
   available = false;
   priority = 0;
   presence: Element | undefined = undefined;
+  hibernated = false;
 
   private phase: Phase;
   private readonly conn: Connection;
