@@ -3,6 +3,7 @@
 import type { Jid } from "@hato/jid";
 import type { Storage } from "@hato/storage";
 import { type Element, xml } from "@hato/xml";
+import type { PreauthIqHandler, StreamExtensions } from "./c2s/context.js";
 import type { Config } from "./config.js";
 import { StanzaError } from "./errors.js";
 import {
@@ -67,6 +68,10 @@ export interface ModuleApi {
   addIdentity(identity: Identity): void;
   /** What every module registered for the server's disco#info. */
   discoInfo(): { features: ReadonlySet<string>; identities: readonly Identity[] };
+  /** Offers a stream feature to clients before authentication or after it (bind phase). */
+  addStreamFeature(phase: "auth" | "bind", feature: Element): void;
+  /** Answers IQs with this payload namespace that arrive before authentication. */
+  handlePreauthIq(ns: string, handler: PreauthIqHandler): void;
   /** Runs when the module unloads (server stop). */
   onUnload(fn: () => void | Promise<void>): void;
 }
@@ -83,6 +88,7 @@ export interface ModuleHost {
   router: Router;
   features: Set<string>;
   identities: Identity[];
+  streams: StreamExtensions;
 }
 
 /** A module's API plus the means to unload everything it registered. */
@@ -163,6 +169,21 @@ export function createModuleApi(
       });
     },
     discoInfo: () => ({ features: host.features, identities: host.identities }),
+    addStreamFeature(phase, feature) {
+      const list = host.streams.features[phase];
+      list.push(feature);
+      undo.push(() => {
+        const i = list.indexOf(feature);
+        if (i >= 0) list.splice(i, 1);
+      });
+    },
+    handlePreauthIq(ns, handler) {
+      if (host.streams.preauthIq.has(ns)) {
+        throw new Error(`a pre-authentication handler for ${ns} exists already`);
+      }
+      host.streams.preauthIq.set(ns, handler);
+      undo.push(() => void host.streams.preauthIq.delete(ns));
+    },
     onUnload(fn) {
       undo.push(fn);
     },

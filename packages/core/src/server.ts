@@ -91,6 +91,7 @@ export class Server {
         maxAttributes: limits.attributes,
         maxChildren: limits.children,
       },
+      extensions: { features: { auth: [], bind: [] }, preauthIq: new Map() },
     };
   }
 
@@ -107,6 +108,7 @@ export class Server {
       router: this.router,
       features: this.features,
       identities: this.identities,
+      streams: this.ctx.extensions,
     };
     for (const m of this.opts.modules) {
       const { api, unload } = createModuleApi(host, m.name);

@@ -3,13 +3,24 @@
 import type { SecureContext } from "node:tls";
 import type { Jid } from "@hato/jid";
 import type { Storage } from "@hato/storage";
-import type { ParserLimits } from "@hato/xml";
+import type { Element, ParserLimits } from "@hato/xml";
 import type { Config } from "../config.js";
 import type { EventBus } from "../events.js";
 import type { AuthThrottle, Gauge, Sweeper } from "../limits.js";
 import type { Logger } from "../logger.js";
 import type { Router } from "../router.js";
 import type { SessionRegistry } from "../session.js";
+
+/** Answers an IQ that arrives before authentication (XEP-0077 registration): the whole reply. */
+export type PreauthIqHandler = (iq: Element, peer: { address: string }) => Promise<Element>;
+
+/** What modules add to client streams: stream features per phase, pre-auth IQ handlers. */
+export interface StreamExtensions {
+  /** Extra <stream:features> children offered before authentication and after it (bind phase). */
+  features: { auth: Element[]; bind: Element[] };
+  /** By the namespace of the IQ's payload. */
+  preauthIq: Map<string, PreauthIqHandler>;
+}
 
 export interface C2sContext {
   domain: string;
@@ -27,4 +38,5 @@ export interface C2sContext {
   unauthenticated: Gauge;
   fakeSalt: (username: string, hash: "sha1" | "sha256") => Buffer;
   parserLimits: Partial<ParserLimits>;
+  extensions: StreamExtensions;
 }

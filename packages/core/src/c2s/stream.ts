@@ -21,7 +21,7 @@ import { Connection } from "../connection.js";
 import { errorReply, StanzaError, StreamError } from "../errors.js";
 import type { Session } from "../session.js";
 import { chooseBinding } from "./bind.js";
-import type { C2sContext } from "./context.js";
+import type { C2sContext, PreauthIqHandler } from "./context.js";
 import { intakeStanza } from "./intake.js";
 import { SaslNegotiation } from "./sasl.js";
 
@@ -162,11 +162,12 @@ export class C2sStream implements Session {
       case "tls":
         return [xml("starttls", { xmlns: NS_TLS }, xml("required"))];
       case "auth":
-        return this.sasl!.features();
+        return [...this.sasl!.features(), ...this.ctx.extensions.features.auth];
       case "bind":
         return [
           xml("bind", { xmlns: NS_BIND }),
           xml("session", { xmlns: NS_SESSION }, xml("optional")),
+          ...this.ctx.extensions.features.bind,
         ];
       default:
         return [];
@@ -270,6 +271,10 @@ export class C2sStream implements Session {
         ) {
           return this.authenticate(el);
         }
+        if (el.name === "iq" && el.xmlns === NS_CLIENT) {
+          const handler = this.ctx.extensions.preauthIq.get(el.elements()[0]?.xmlns ?? "");
+          if (handler) return this.preauthIq(el, handler);
+        }
         if (el.name === "starttls" && el.xmlns === NS_TLS) {
           this.conn.write(`<failure xmlns='${NS_TLS}'/></stream:stream>`);
           this.phase = "closed";
@@ -345,6 +350,12 @@ export class C2sStream implements Session {
       this.phase = "closed";
       this.conn.end();
     }
+  }
+
+  /** An IQ a module answers before authentication; the stream stays in the auth phase. */
+  private async preauthIq(iq: Element, handler: PreauthIqHandler): Promise<void> {
+    const reply = await handler(iq, { address: this.address });
+    if (this.phase === "auth") this.send(reply);
   }
 
   private bind(iq: Element): undefined {
