@@ -7,6 +7,9 @@ PACKAGES=(
   python3          # Debian's /usr/bin/python3, the one that sees python3-* packages
   python3-slixmpp  # slixmpp: test/interop/slixmpp.test.ts
   go-sendxmpp      # go-sendxmpp: test/interop/go-sendxmpp.test.ts
+  python3-aioxmpp  # aioxmpp: test/interop/im-*.test.ts (second Python client)
+  profanity        # Profanity, a terminal client: test/interop/im-*.test.ts
+  tmux             # drives Profanity (send-keys, capture-pane): test/support/profanity.ts
   ca-certificates  # a system trust store; tests add their own CA on top
 )
 
