@@ -1,15 +1,74 @@
-// Real XMPP clients (slixmpp, xmpp.js) as child processes speaking one JSON-line protocol.
+// Real XMPP clients (slixmpp, aioxmpp, xmpp.js) as child processes speaking one JSON-line protocol.
 
 import { fileURLToPath } from "node:url";
 import type { Hato } from "./hato.js";
 import { Proc } from "./process.js";
 import { spawnPython } from "./python.js";
 
-export type AgentKind = "slixmpp" | "xmppjs";
+export type AgentKind = "slixmpp" | "aioxmpp" | "xmppjs";
 
 export interface AgentEvent {
-  event: "online" | "message" | "sent" | "sasl-failure" | "stream-error" | "disconnected" | "error";
+  event:
+    | "online"
+    | "message"
+    | "sent"
+    | "sasl-failure"
+    | "stream-error"
+    | "disconnected"
+    | "error"
+    | "presence"
+    | "roster"
+    | "carbon"
+    | "sm"
+    | "result";
   [field: string]: unknown;
+}
+/** A presence the client received (subscription requests included). */
+export interface PresenceEvent extends AgentEvent {
+  event: "presence";
+  from: string;
+  /** "available" for an available presence, else the stanza's type. */
+  type: string;
+  show: string;
+  status: string;
+  error?: string;
+}
+/** A roster item as the client now knows it (from a roster push). */
+export interface RosterEvent extends AgentEvent {
+  event: "roster";
+  jid: string;
+  subscription: string;
+  ask: string | null;
+}
+/** A XEP-0280 carbon copy, unwrapped by the client. */
+export interface CarbonEvent extends AgentEvent {
+  event: "carbon";
+  direction: "received" | "sent";
+  from: string;
+  to: string;
+  body: string;
+}
+/** The answer to one `cmd`: ok, or the error condition the server (or the agent) gave. */
+export interface ResultEvent extends AgentEvent {
+  event: "result";
+  tag: string;
+  cmd: string;
+  ok: boolean;
+  condition?: string;
+  text?: string;
+}
+export interface MamMessage {
+  id: string;
+  from: string;
+  to: string;
+  body: string;
+}
+export interface MamPage extends ResultEvent {
+  messages: MamMessage[];
+  complete: boolean;
+  first: string | null;
+  last: string | null;
+  count: number | string | null;
 }
 export interface OnlineEvent extends AgentEvent {
   event: "online";
@@ -38,6 +97,12 @@ export interface AgentOptions {
   /** slixmpp only: the SASL mechanisms it may choose from. */
   mechs?: string[];
   timeoutSeconds?: number;
+  /** Connect here instead of the server's port (a TCP proxy in front of it). */
+  port?: number;
+  /** slixmpp only: XEP-0198 stream management, reconnecting and resuming after a lost connection. */
+  sm?: boolean;
+  /** slixmpp only: no initial presence when the session starts. */
+  noPresence?: boolean;
 }
 
 const XMPPJS_AGENT = fileURLToPath(new URL("./xmppjs-agent.js", import.meta.url));
@@ -45,6 +110,7 @@ const XMPPJS_AGENT = fileURLToPath(new URL("./xmppjs-agent.js", import.meta.url)
 /** One running client; events are read in order through `next`. */
 export class Agent {
   private cursor = 0;
+  private tags = 0;
   constructor(
     readonly kind: AgentKind,
     readonly proc: Proc,
@@ -93,6 +159,35 @@ export class Agent {
     this.proc.writeLine(JSON.stringify({ send: { to, body, id } }));
   }
 
+  /**
+   * Runs an instant-messaging command in the client (see slixmpp-agent.py) and waits for its
+   * result; throws with the client's output when it fails, unless `allowError`.
+   */
+  async cmd<R extends ResultEvent = ResultEvent>(
+    name: string,
+    args: Record<string, unknown> = {},
+    opts: { allowError?: boolean; timeoutMs?: number } = {},
+  ): Promise<R> {
+    const tag = `t${++this.tags}`;
+    this.proc.writeLine(JSON.stringify({ cmd: name, tag, ...args }));
+    const found = await this.proc.waitForLine(
+      (l) => l.startsWith("{") && (JSON.parse(l) as ResultEvent).tag === tag,
+      opts.timeoutMs ?? 20_000,
+    );
+    const result = JSON.parse(found.line) as R;
+    if (!result.ok && !opts.allowError) {
+      throw new Error(
+        `${this.kind} ${name} failed: ${result.condition} ${result.text ?? ""}\n${this.describe()}`,
+      );
+    }
+    return result;
+  }
+
+  /** The next presence (after the previous `next`) that `match` accepts. */
+  presence(match: (p: PresenceEvent) => boolean, timeoutMs = 20_000): Promise<PresenceEvent> {
+    return this.next<PresenceEvent>("presence", match, timeoutMs);
+  }
+
   /** Asks the client to close its stream, then makes sure the process is gone. */
   async stop(): Promise<void> {
     if (!this.proc.exited) {
@@ -110,10 +205,10 @@ export class Agent {
 
 /** Starts a client of `kind` for user@server's domain, trusting the server's test CA. */
 export function startAgent(kind: AgentKind, hato: Hato, o: AgentOptions): Agent {
-  const port = String(o.tls === "direct" ? hato.tlsPort : hato.c2sPort);
+  const port = String(o.port ?? (o.tls === "direct" ? hato.tlsPort : hato.c2sPort));
   const jid = `${o.user}@${hato.domain}`;
   const timeout = String(o.timeoutSeconds ?? 60);
-  if (kind === "slixmpp") {
+  if (kind === "slixmpp" || kind === "aioxmpp") {
     const args = [
       "--jid",
       jid,
@@ -130,10 +225,12 @@ export function startAgent(kind: AgentKind, hato: Hato, o: AgentOptions): Agent 
     ];
     if (o.channelBinding) args.push("--channel-binding", o.channelBinding);
     if (o.mechs) args.push("--mechs", o.mechs.join(","));
+    if (o.sm) args.push("--sm");
+    if (o.noPresence) args.push("--no-presence");
     if (process.env.HATO_TEST_LOG === "1") args.push("--debug");
     return new Agent(
       kind,
-      spawnPython("slixmpp-agent.py", args, {}, (o.timeoutSeconds ?? 60) * 1000 + 5000),
+      spawnPython(`${kind}-agent.py`, args, {}, (o.timeoutSeconds ?? 60) * 1000 + 5000),
     );
   }
   const args = [

@@ -1,9 +1,12 @@
 #!/usr/bin/python3
 """A slixmpp client for Hato's interop tests: JSON-line commands on stdin, JSON-line events on stdout.
 
-Commands: {"send": {"to": JID, "body": TEXT, "type": "chat"}} and {"quit": true}.
+Commands: {"send": {"to": JID, "body": TEXT, "type": "chat"}} and {"quit": true}, plus the
+instant-messaging commands {"cmd": NAME, "tag": T, ...} answered by one {"event": "result",
+"tag": T, "ok": true|false, ...} (see Agent.run_cmd; the same set as aioxmpp-agent.py).
 Events: online (with the SASL mechanism and TLS details), sasl-failure, message (with any
-XEP-0203 delay), sent, disconnected, error. The same protocol as test/support/xmppjs-agent.ts.
+XEP-0203 delay), sent, presence, roster, carbon, sm (enabled/resumed/failed), disconnected,
+error. The same protocol as test/support/xmppjs-agent.ts for what both speak.
 """
 
 import argparse
@@ -12,11 +15,15 @@ import hashlib
 import json
 import logging
 import sys
+import xml.etree.ElementTree as ET
 
 import slixmpp
+from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.util.sasl import mechanisms as sasl_mechanisms
 
 NS_DELAY = "{urn:xmpp:delay}delay"
+NS_CARBONS = "urn:xmpp:carbons:2"
+NS_MAM = "urn:xmpp:mam:2"
 
 
 def emit(event, **fields):
@@ -52,6 +59,16 @@ class Agent(slixmpp.ClientXMPP):
         self.register_plugin("feature_mechanisms")
         self.register_plugin("xep_0203")  # delayed delivery
         self.register_plugin("xep_0199")  # answers the server's pings
+        for plugin in ("xep_0030", "xep_0059", "xep_0280", "xep_0297", "xep_0313", "xep_0191", "xep_0060", "xep_0163"):
+            self.register_plugin(plugin)
+        if args.sm:
+            self.register_plugin("xep_0198")  # stream management with resumption
+            self["xep_0198"].window = 1  # ask for an ack after every stanza: nothing waits in doubt
+        # Subscription requests are answered by the test (the "approve" command), not by slixmpp.
+        self.roster.auto_authorize = False
+        self.roster.auto_subscribe = False
+        self.quitting = False
+        self.finished = asyncio.get_event_loop().create_future()
         mechs = self["feature_mechanisms"]
         if args.mechs:
             mechs.use_mechs = set(args.mechs.split(","))
@@ -79,7 +96,14 @@ class Agent(slixmpp.ClientXMPP):
         self.add_event_handler("message", self.on_message)
         self.add_event_handler("failed_auth", self.on_failed_auth)
         self.add_event_handler("failed_all_auth", lambda _: emit("error", message="no SASL mechanism left"))
-        self.add_event_handler("disconnected", lambda reason: emit("disconnected", reason=str(reason)))
+        self.add_event_handler("disconnected", self.on_disconnected)
+        self.add_event_handler("presence", self.on_presence)
+        self.add_event_handler("roster_update", self.on_roster_update)
+        self.add_event_handler("carbon_received", lambda m: self.on_carbon("received", m))
+        self.add_event_handler("carbon_sent", lambda m: self.on_carbon("sent", m))
+        self.add_event_handler("sm_enabled", lambda st: emit("sm", state="enabled", id=st["id"], resume=st["resume"]))
+        self.add_event_handler("session_resumed", lambda _: emit("sm", state="resumed"))
+        self.add_event_handler("sm_failed", lambda _: emit("sm", state="failed"))
         self.add_event_handler("connection_failed", lambda err: emit("error", message=f"connection failed: {err}"))
         self.add_event_handler("stream_error", lambda e: emit("stream-error", condition=e["condition"], text=e["text"]))
 
@@ -89,8 +113,17 @@ class Agent(slixmpp.ClientXMPP):
     def on_failed_auth(self, failure):
         emit("sasl-failure", mechanism=self["feature_mechanisms"].mech.name, condition=failure["condition"], text=failure["text"])
 
+    def on_disconnected(self, reason):
+        emit("disconnected", reason=str(reason))
+        if self.args.sm and not self.quitting:
+            # A lost connection (the test cut it): reconnect and let XEP-0198 resume the session.
+            self.connect((self.args.host, self.args.port), use_ssl=self.args.tls == "direct", force_starttls=self.args.tls == "starttls")
+        elif not self.finished.done():
+            self.finished.set_result(None)
+
     async def on_session_start(self, _):
-        self.send_presence()
+        if not self.args.no_presence:
+            self.send_presence()
         ssl_object = self.socket
         emit(
             "online",
@@ -101,6 +134,10 @@ class Agent(slixmpp.ClientXMPP):
         )
 
     def on_message(self, msg):
+        if msg.xml.find(f"{{{NS_CARBONS}}}received") is not None or msg.xml.find(f"{{{NS_CARBONS}}}sent") is not None:
+            return  # reported as a carbon event
+        if msg.xml.find(f"{{{NS_MAM}}}result") is not None or not msg["body"]:
+            return  # MAM results are reported by the mam command; chat states and the like are not messages
         delay = msg.xml.find(NS_DELAY)
         emit(
             "message",
@@ -112,15 +149,112 @@ class Agent(slixmpp.ClientXMPP):
             xml=str(msg),
         )
 
+    def on_presence(self, pres):
+        if pres["type"] == "error":
+            emit("presence", **{"from": str(pres["from"])}, type="error", show="", status="", error=pres["error"]["condition"])
+            return
+        emit("presence", **{"from": str(pres["from"])}, type=pres["type"] if pres["type"] in ("unavailable", "subscribe", "subscribed", "unsubscribe", "unsubscribed", "probe") else "available", show=pres["show"] if pres["type"] not in ("unavailable",) else "", status=pres["status"])
+
+    def on_roster_update(self, iq):
+        for jid, item in iq["roster"]["items"].items():
+            emit("roster", jid=str(jid), subscription=item["subscription"], ask=item["ask"] or None, name=item["name"] or None)
+
+    def on_carbon(self, direction, msg):
+        inner = msg[f"carbon_{direction}"]
+        emit("carbon", direction=direction, **{"from": str(inner["from"])}, to=str(inner["to"]), body=inner["body"], xml=str(msg))
+
+    async def run_cmd(self, cmd):
+        """One instant-messaging command; returns the fields of its result event."""
+        name = cmd["cmd"]
+        if name == "roster-get":
+            await self.get_roster()
+            return {"items": [{"jid": j, "subscription": self.client_roster[j]["subscription"], "ask": self.client_roster[j]["pending_out"] and "subscribe" or None} for j in self.client_roster]}
+        if name == "roster-add":
+            iq = await self.update_roster(cmd["jid"], name=cmd.get("name"), groups=cmd.get("groups", []))
+            return {}
+        if name in ("subscribe", "subscribed", "unsubscribe", "unsubscribed"):
+            # Presence of these types is sent raw: slixmpp's roster would otherwise add its own bookkeeping.
+            self.send_presence(pto=cmd["jid"], ptype=name)
+            return {}
+        if name == "presence":
+            ptype = cmd.get("type")
+            if ptype == "unavailable":
+                self.send_presence(ptype="unavailable", pstatus=cmd.get("status"))
+            else:
+                self.send_presence(pshow=cmd.get("show"), pstatus=cmd.get("status"), pto=cmd.get("to"))
+            return {}
+        if name == "carbons":
+            await self["xep_0280"].enable()
+            return {}
+        if name == "mam":
+            rsm = {"max": cmd.get("max", 10)}
+            if cmd.get("after"):
+                rsm["after"] = cmd["after"]
+            if cmd.get("before") is not None:
+                rsm["before"] = cmd["before"]
+            iq = await self["xep_0313"].retrieve(with_jid=cmd.get("with"), rsm=rsm)
+            messages = []
+            for res in iq["mam"]["results"]:
+                fwd = res["mam_result"]["forwarded"]
+                inner = fwd["stanza"]
+                messages.append({"id": res["mam_result"]["id"], "from": str(inner["from"]), "to": str(inner["to"]), "body": inner["body"], "stamp": str(fwd["delay"]["stamp"])})
+            fin = iq["mam_fin"]
+            return {"messages": messages, "complete": fin.xml.get("complete") in ("true", "1"), "first": fin["rsm"]["first"], "last": fin["rsm"]["last"], "count": fin["rsm"]["count"]}
+        if name == "block":
+            await self["xep_0191"].block(cmd["jids"])
+            return {}
+        if name == "unblock":
+            await self["xep_0191"].unblock(cmd.get("jids") or None)
+            return {}
+        if name == "blocklist":
+            iq = await self["xep_0191"].get_blocked()
+            return {"jids": sorted(str(j) for j in iq["blocklist"]["items"])}
+        if name == "pep-publish":
+            payload = ET.fromstring(cmd["payload"])
+            options = None
+            if cmd.get("options"):
+                options = self["xep_0004"].make_form(ftype="submit")
+                options.add_field(var="FORM_TYPE", ftype="hidden", value="http://jabber.org/protocol/pubsub#publish-options")
+                for k, v in cmd["options"].items():
+                    options.add_field(var=k, value=v)
+            iq = await self["xep_0060"].publish(None, cmd["node"], id=cmd.get("id"), payload=payload, options=options)
+            return {"id": iq["pubsub"]["publish"]["item"]["id"] or cmd.get("id")}
+        if name == "pep-fetch":
+            iq = await self["xep_0060"].get_items(cmd["jid"], cmd["node"], max_items=cmd.get("max"))
+            items = [{"id": it["id"], "payload": ET.tostring(it.xml[0], encoding="unicode") if len(it.xml) else None} for it in iq["pubsub"]["items"]]
+            return {"items": items}
+        if name == "raw-iq":
+            iq = self.make_iq(itype=cmd["type"], ito=cmd.get("to"))
+            iq.append(ET.fromstring(cmd["payload"]))
+            reply = await iq.send()
+            return {"xml": str(reply)}
+        raise ValueError(f"unknown command {name}")
+
+    async def command_task(self, cmd):
+        tag = cmd.get("tag")
+        try:
+            fields = await self.run_cmd(cmd)
+            emit("result", tag=tag, cmd=cmd["cmd"], ok=True, **fields)
+        except IqError as e:
+            err = e.iq["error"]
+            emit("result", tag=tag, cmd=cmd["cmd"], ok=False, condition=err["condition"], text=err["text"], xml=str(e.iq))
+        except IqTimeout:
+            emit("result", tag=tag, cmd=cmd["cmd"], ok=False, condition="timeout", text="no answer")
+        except Exception as e:  # a bug in the agent or a bad command: report it, keep running
+            emit("result", tag=tag, cmd=cmd["cmd"], ok=False, condition="agent-error", text=repr(e))
+
     def command(self, line):
         cmd = json.loads(line)
-        if "send" in cmd:
+        if "cmd" in cmd:
+            asyncio.ensure_future(self.command_task(cmd))
+        elif "send" in cmd:
             s = cmd["send"]
             msg = self.make_message(mto=s["to"], mbody=s["body"], mtype=s.get("type", "chat"))
             msg["id"] = s.get("id") or msg["id"]
             msg.send()
             emit("sent", id=msg["id"], to=s["to"])
         elif cmd.get("quit"):
+            self.quitting = True
             self.disconnect()
 
 
@@ -138,6 +272,8 @@ async def main():
     p.add_argument("--mechs", default="", help="comma-separated SASL mechanisms to allow")
     p.add_argument("--channel-binding", choices=["stock", "tls-server-end-point", "none"], default="stock")
     p.add_argument("--timeout", type=float, default=60)
+    p.add_argument("--sm", action="store_true", help="XEP-0198: enable, and resume after a lost connection")
+    p.add_argument("--no-presence", action="store_true", help="no initial presence at session start")
     p.add_argument("--debug", action="store_true")
     args = p.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, stream=sys.stderr)
@@ -152,11 +288,12 @@ async def main():
         while line := await reader.readline():
             if line.strip():
                 agent.command(line)
+        agent.quitting = True
         agent.disconnect()
 
     task = asyncio.ensure_future(commands())
     try:
-        await asyncio.wait_for(agent.disconnected, args.timeout)
+        await asyncio.wait_for(agent.finished, args.timeout)
     except asyncio.TimeoutError:
         emit("error", message=f"timed out after {args.timeout} s")
         sys.exit(3)
