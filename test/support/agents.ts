@@ -84,6 +84,8 @@ export interface MessageEvent extends AgentEvent {
   type: string;
   body: string;
   delay: { stamp?: string; from?: string } | null;
+  /** The error condition of a bounce (type "error"), from the agents that report it. */
+  error?: string | null;
   xml: string;
 }
 

@@ -136,7 +136,7 @@ class Agent(slixmpp.ClientXMPP):
     def on_message(self, msg):
         if msg.xml.find(f"{{{NS_CARBONS}}}received") is not None or msg.xml.find(f"{{{NS_CARBONS}}}sent") is not None:
             return  # reported as a carbon event
-        if msg.xml.find(f"{{{NS_MAM}}}result") is not None or not msg["body"]:
+        if msg.xml.find(f"{{{NS_MAM}}}result") is not None or not (msg["body"] or msg["type"] == "error"):
             return  # MAM results are reported by the mam command; chat states and the like are not messages
         delay = msg.xml.find(NS_DELAY)
         emit(
@@ -146,6 +146,7 @@ class Agent(slixmpp.ClientXMPP):
             type=msg["type"],
             body=msg["body"],
             delay=None if delay is None else {"stamp": delay.get("stamp"), "from": delay.get("from")},
+            error=msg["error"]["condition"] if msg["type"] == "error" else None,
             xml=str(msg),
         )
 
