@@ -82,6 +82,8 @@ export interface MessageEvent extends AgentEvent {
   from: string;
   to: string;
   type: string;
+  /** The stanza id (slixmpp reports it). */
+  id?: string;
   body: string;
   delay: { stamp?: string; from?: string } | null;
   /** The error condition of a bounce (type "error"), from the agents that report it. */
@@ -111,7 +113,8 @@ const XMPPJS_AGENT = fileURLToPath(new URL("./xmppjs-agent.js", import.meta.url)
 
 /** One running client; events are read in order through `next`. */
 export class Agent {
-  private cursor = 0;
+  /** Per event kind: where the next `next` of that kind starts reading. */
+  private readonly cursors = new Map<string, number>();
   private tags = 0;
   constructor(
     readonly kind: AgentKind,
@@ -125,7 +128,7 @@ export class Agent {
       .map((l) => JSON.parse(l) as AgentEvent);
   }
 
-  /** The next event (after the previous `next`) of this kind that `match` accepts. */
+  /** The next event of this kind (after the previous `next` of the same kind) that `match` accepts. */
   async next<E extends AgentEvent = AgentEvent>(
     kind: AgentEvent["event"],
     match: (e: E) => boolean = () => true,
@@ -139,9 +142,9 @@ export class Agent {
     const { line, index } = await this.proc.waitForLine(
       (l) => parse(l) !== undefined,
       timeoutMs,
-      this.cursor,
+      this.cursors.get(kind) ?? 0,
     );
-    this.cursor = index + 1;
+    this.cursors.set(kind, index + 1);
     return parse(line)!;
   }
 

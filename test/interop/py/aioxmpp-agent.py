@@ -197,7 +197,13 @@ class Agent:
                 d = OmemoDevice()
                 d.id_ = str(device)
                 payload.devices.append(d)
-            item_id = await self.pubsub.publish(None, cmd["node"], payload, id_=cmd.get("id"))
+            options = None
+            if cmd.get("options"):
+                options = aioxmpp.forms.Data(aioxmpp.forms.DataType.SUBMIT)
+                options.fields.append(aioxmpp.forms.Field(type_=aioxmpp.forms.FieldType.HIDDEN, var="FORM_TYPE", values=["http://jabber.org/protocol/pubsub#publish-options"]))
+                for var, value in cmd["options"].items():
+                    options.fields.append(aioxmpp.forms.Field(var=var, values=[value]))
+            item_id = await self.pubsub.publish(None, cmd["node"], payload, id_=cmd.get("id"), publish_options=options)
             return {"id": item_id or cmd.get("id")}
         if name == "pep-fetch":
             reply = await self.pubsub.get_items(aioxmpp.JID.fromstr(cmd["jid"]), cmd["node"], max_items=cmd.get("max"))
@@ -225,6 +231,9 @@ class Agent:
         if cmd.get("after"):
             rsm.after = aioxmpp.rsm.xso.After()
             rsm.after.value = cmd["after"]
+        if cmd.get("before") is not None:
+            rsm.before = aioxmpp.rsm.xso.Before()  # an empty <before/>: the last page
+            rsm.before.value = cmd["before"] or None
         query.rsm = rsm
         bucket = self.mam_results[query.queryid] = []
         try:

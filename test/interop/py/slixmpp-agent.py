@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
+from slixmpp.xmlstream import tostring
 from slixmpp.util.sasl import mechanisms as sasl_mechanisms
 
 NS_DELAY = "{urn:xmpp:delay}delay"
@@ -144,6 +145,7 @@ class Agent(slixmpp.ClientXMPP):
             **{"from": str(msg["from"])},
             to=str(msg["to"]),
             type=msg["type"],
+            id=msg["id"],
             body=msg["body"],
             delay=None if delay is None else {"stamp": delay.get("stamp"), "from": delay.get("from")},
             error=msg["error"]["condition"] if msg["type"] == "error" else None,
@@ -191,8 +193,8 @@ class Agent(slixmpp.ClientXMPP):
             rsm = {"max": cmd.get("max", 10)}
             if cmd.get("after"):
                 rsm["after"] = cmd["after"]
-            if cmd.get("before") is not None:
-                rsm["before"] = cmd["before"]
+            if cmd.get("before"):
+                rsm["before"] = cmd["before"]  # (slixmpp cannot send an empty <before/> here)
             iq = await self["xep_0313"].retrieve(with_jid=cmd.get("with"), rsm=rsm)
             messages = []
             for res in iq["mam"]["results"]:
@@ -222,8 +224,16 @@ class Agent(slixmpp.ClientXMPP):
             return {"id": iq["pubsub"]["publish"]["item"]["id"] or cmd.get("id")}
         if name == "pep-fetch":
             iq = await self["xep_0060"].get_items(cmd["jid"], cmd["node"], max_items=cmd.get("max"))
-            items = [{"id": it["id"], "payload": ET.tostring(it.xml[0], encoding="unicode") if len(it.xml) else None} for it in iq["pubsub"]["items"]]
+            items = [{"id": it["id"], "payload": tostring(it.xml[0]) if len(it.xml) else None} for it in iq["pubsub"]["items"]]
             return {"items": items}
+        if name == "drop":
+            # The client notices a dead network (what its keepalive would find out later):
+            # abort the TCP connection; with --sm the agent reconnects and resumes.
+            self.transport.abort()
+            return {}
+        if name == "sm-state":
+            sm = self["xep_0198"]
+            return {"id": sm.sm_id, "handled": sm.handled, "unacked": len(sm.unacked_queue)}
         if name == "raw-iq":
             iq = self.make_iq(itype=cmd["type"], ito=cmd.get("to"))
             iq.append(ET.fromstring(cmd["payload"]))
