@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 /** One line written by bench.mjs (only the fields used here). */
 interface Row {
   label: string;
-  mode: "login" | "idle" | "throughput";
+  mode: "login" | "idle" | "throughput" | "presence";
   users?: number;
   online?: number;
   failed?: number;
@@ -35,6 +35,14 @@ interface Row {
   errors?: number;
   dropped_clients?: number;
   error?: string;
+  // presence (bench/presence.ts)
+  contacts?: number;
+  changes_per_user?: number;
+  status_changes?: number;
+  stanzas_per_change?: number;
+  presence_per_change?: number;
+  bytes_per_change?: number;
+  server_cpu_ms_per_change?: number;
 }
 
 interface Env {
@@ -217,6 +225,30 @@ const FIGURES: Figure[] = [
     digits: 1,
     get: (r) => (num(r.rss_before_kb) ?? NaN) / 1024,
   },
+  {
+    name: "Stanzas sent per status change",
+    unit: "stanzas",
+    test: "presence",
+    better: "lower",
+    digits: 2,
+    get: (r) => num(r.stanzas_per_change),
+  },
+  {
+    name: "Bytes sent per status change",
+    unit: "bytes",
+    test: "presence",
+    better: "lower",
+    digits: 0,
+    get: (r) => num(r.bytes_per_change),
+  },
+  {
+    name: "Server CPU per status change",
+    unit: "ms",
+    test: "presence",
+    better: "lower",
+    digits: 3,
+    get: (r) => num(r.server_cpu_ms_per_change),
+  },
 ];
 
 function median(v: number[]): number | undefined {
@@ -300,7 +332,7 @@ function main(): void {
     "- Rate limits that would throttle a load test from one address are lifted on all three (Prosody without mod_limits, ejabberd without shapers, Hato with `--limits-unauthenticated-per-address` and `--limits-auth-failures-per-address` at 100000). Prosody runs Debian's default module set minus limits/s2s, ejabberd Debian's default modules minus MUC/HTTP/push; Hato its default modules.",
   );
   p(
-    "- Tests: `login` 1,000 clients, 100 logging in at a time; `idle100`/`idle2000` log in 100 / 2,000 clients, wait, sample the server's RSS (summed over its process tree) three times; `tput` 20 pairs, each client keeps 16 messages in flight to its partner (closed loop, 15 s after 3 s warm-up); `lat` 50 pairs, each client sends 20 msg/s (open loop, 2,000 msg/s offered).",
+    "- Tests: `login` 1,000 clients, 100 logging in at a time; `idle100`/`idle2000` log in 100 / 2,000 clients, wait, sample the server's RSS (summed over its process tree) three times; `tput` 20 pairs, each client keeps 16 messages in flight to its partner (closed loop, 15 s after 3 s warm-up); `lat` 50 pairs, each client sends 20 msg/s (open loop, 2,000 msg/s offered); `presence` (bench/presence.ts) N users with M contacts each, the same mutual (`both`) rosters made through the protocol on every server, all log in and become available, then every user changes status K times (one round after the other, each round waits until every contact has seen it); the clients count every stanza and byte the server sends them, and the server's CPU time is read from /proc.",
   );
   p();
   p(
@@ -357,6 +389,9 @@ function main(): void {
   target("Message throughput, 20 pairs", 2, true);
   target("Marginal RSS per connection, 100 → 2,000", 0.5, false);
   target("RSS per idle connection, 2,000 connections", 0.5, false);
+  // Issue 3: no more presence traffic than Prosody and ejabberd for the same work.
+  target("Stanzas sent per status change", 1, false);
+  target("Bytes sent per status change", 1, false);
   p();
 
   // Validity: things that would make a figure measure something else than the server.
@@ -412,13 +447,27 @@ function main(): void {
   p();
   p("## Every round");
   p();
+  const presenceRows = rows.filter((r) => r.mode === "presence");
+  if (presenceRows.length > 0) {
+    p("Presence (per status change, counted at the clients):");
+    p();
+    p("| run | users × contacts × changes | stanzas | presence stanzas | bytes | srv CPU ms |");
+    p("|---|---:|---:|---:|---:|---:|");
+    for (const r of presenceRows)
+      p(
+        `| ${r.label} | ${r.users} × ${r.contacts} × ${r.changes_per_user} | ${fmt(r.stanzas_per_change, 2)} | ${fmt(r.presence_per_change, 2)} | ${fmt(r.bytes_per_change, 0)} | ${fmt(r.server_cpu_ms_per_change, 3)} |`,
+      );
+    p();
+  }
   p(
     "| run | logins/s | srv ms/login | msgs/s | lat p50 / p99 (ms) | srv CPU % | srv µs/msg | driver CPU % | other CPU % | RSS before / idle (MiB) | KiB/conn |",
   );
   p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   const order = (r: Row) =>
     `${r.label.split("/")[2]}|${env.tests.indexOf(testOf(r))}|${servers.indexOf(serverOf(r))}`;
-  for (const r of [...rows].sort((a, b) => order(a).localeCompare(order(b)))) {
+  for (const r of [...rows]
+    .filter((x) => x.mode !== "presence")
+    .sort((a, b) => order(a).localeCompare(order(b)))) {
     const isTp = r.mode === "throughput";
     const perLogin =
       r.server_cpu_login_s != null && r.online

@@ -7,7 +7,8 @@
 # Options:
 #   --rounds N            rounds (default 3; --quick: 1)
 #   --servers "..."       subset of "hato prosody ejabberd" (order = order within a round)
-#   --tests "..."         subset of "login idle100 idle2000 tput lat" (also: tput50)
+#   --tests "..."         subset of "login idle100 idle2000 tput lat presence" (also: tput50)
+#   --presence            only the presence scenario (same as --tests presence)
 #   --out DIR             results folder (default bench/out/run-DATE[-quick])
 #   --results FILE        where the report goes (default bench/RESULTS.md; --quick: OUTDIR/RESULTS.md)
 #   --no-build            do not run `npx tsc -b bench` first
@@ -30,6 +31,7 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=$2; shift ;;
     --servers) SERVERS=$2; shift ;;
     --tests) TESTS=$2; shift ;;
+    --presence) TESTS=presence ;;
     --out) OUTDIR=$2; shift ;;
     --results) RESULTS=$2; shift ;;
     --no-build) BUILD=0 ;;
@@ -44,7 +46,7 @@ if [ "$QUICK" = 1 ]; then
 else
   ROUNDS=${ROUNDS:-3}; OUTDIR=${OUTDIR:-$HERE/out/run-$stamp}; RESULTS=${RESULTS:-$HERE/RESULTS.md}
 fi
-TESTS=${TESTS:-"login idle100 idle2000 tput lat"}
+TESTS=${TESTS:-"login idle100 idle2000 tput lat presence"}
 ITER=4096
 export BENCH_STATE=${BENCH_STATE:-/tmp/hato-bench}
 export PEERS_STATE=$BENCH_STATE
@@ -92,7 +94,7 @@ if [ "$BUILD" = 1 ]; then
   echo "building (npx tsc -b bench) ..."
   npx tsc -b bench || { echo "run.sh: build failed (use --no-build to run the last build)" >&2; exit 1; }
 fi
-for f in packages/cli/dist/main.js bench/dist/mkusers-hato.js bench/dist/results.js; do
+for f in packages/cli/dist/main.js bench/dist/mkusers-hato.js bench/dist/results.js bench/dist/presence.js; do
   [ -f "$f" ] || { echo "run.sh: $f missing: build first (npx tsc -b)" >&2; exit 1; }
 done
 
@@ -138,7 +140,10 @@ fi
 
 # ------------------------------------------------------------------ tests
 # users each test needs, and the driver arguments (full / quick)
-users_for() { case $1 in login) echo 1000 ;; idle100) echo 100 ;; idle2000) echo 2000 ;; tput) echo 40 ;; tput50|lat) echo 100 ;; esac; }
+# presence: N users, M contacts each, K status changes per user (bench/presence.ts)
+PRESENCE_USERS=500; PRESENCE_CONTACTS=20; PRESENCE_CHANGES=5
+[ "$QUICK" = 1 ] && { PRESENCE_USERS=100; PRESENCE_CONTACTS=10; PRESENCE_CHANGES=3; }
+users_for() { case $1 in login) echo 1000 ;; idle100) echo 100 ;; idle2000) echo 2000 ;; tput) echo 40 ;; tput50|lat) echo 100 ;; presence) echo "$PRESENCE_USERS" ;; esac; }
 driver_args() {
   local q=$QUICK
   case $1 in
@@ -151,6 +156,7 @@ driver_args() {
                            || echo "--mode throughput --pairs 50 --window 16 --duration 15 --warmup 3" ;;
     lat)      [ "$q" = 1 ] && echo "--mode throughput --pairs 50 --rate 20 --duration 4 --warmup 1" \
                            || echo "--mode throughput --pairs 50 --rate 20 --duration 15 --warmup 3" ;;
+    presence) echo "--users $PRESENCE_USERS --contacts $PRESENCE_CONTACTS --changes $PRESENCE_CHANGES --setup" ;;
     *) echo "run.sh: unknown test $1" >&2; exit 2 ;;
   esac
 }
@@ -181,10 +187,16 @@ for r in $(seq 1 "$ROUNDS"); do
         start_server "$s" "$port" && make_users "$s" "$(users_for "$t")" "$port" && sleep 2
       } > "$logf" 2>&1 || { echo "!!! $label: server start failed (see $logf)"; tail -n 5 "$logf" | sed 's/^/    /'; continue; }
       pid=$("$(script_of "$s")" pid "$port")
-      # shellcheck disable=SC2046 # driver_args is a word list
-      $DPIN node "$HERE/peers/bench.mjs" --port "$port" --pid "$pid" --starttls --mech scram-sha-1 \
-        --json "$RES" --label "$label" $(driver_args "$t") >> "$logf" 2>&1 || echo "!!! $label failed (see $logf)"
-      grep -E '^\[.*\] [0-9]+/[0-9]+ online|"(logins_per_s|msgs_per_s|rss_per_conn_kb)"' "$logf" | sed 's/^/    /' | head -n 3 || true
+      if [ "$t" = presence ]; then
+        # shellcheck disable=SC2046 # driver_args is a word list
+        $DPIN node bench/dist/presence.js --port "$port" --pid "$pid" \
+          --json "$RES" --label "$label" $(driver_args "$t") >> "$logf" 2>&1 || echo "!!! $label failed (see $logf)"
+      else
+        # shellcheck disable=SC2046 # driver_args is a word list
+        $DPIN node "$HERE/peers/bench.mjs" --port "$port" --pid "$pid" --starttls --mech scram-sha-1 \
+          --json "$RES" --label "$label" $(driver_args "$t") >> "$logf" 2>&1 || echo "!!! $label failed (see $logf)"
+      fi
+      grep -E '^\[.*\] [0-9]+/[0-9]+ online|"(logins_per_s|msgs_per_s|rss_per_conn_kb|stanzas_per_change)"' "$logf" | sed 's/^/    /' | head -n 3 || true
       "$(script_of "$s")" stop "$port" >> "$logf" 2>&1 || true
     done
   done
