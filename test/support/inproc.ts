@@ -35,6 +35,8 @@ export interface TestServer {
   config: Config;
   c2sPort: number;
   tlsPort: number;
+  /** The XEP-0114 component port; 0 unless `component-port` was given. */
+  componentPort: number;
   ca: string;
   addUser(name: string, password: string): Promise<void>;
   stop(): Promise<void>;
@@ -75,6 +77,7 @@ export async function startServer(
     config,
     c2sPort: ports.c2s,
     tlsPort: ports.tls,
+    componentPort: ports.component,
     ca,
     addUser: async (name, password) => void (await accounts.add(name, password)),
     stop: () => server.stop(),

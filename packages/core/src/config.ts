@@ -6,6 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { prepDomain } from "@hato/jid";
 import { parse as parseYaml } from "yaml";
 import { HatoError, HatoErrors } from "./errors.js";
 
@@ -14,7 +15,8 @@ type SettingType =
   | { kind: "string"; pattern?: RegExp; describe?: string }
   | { kind: "path" }
   | { kind: "bool" }
-  | { kind: "enum"; values: readonly string[] };
+  | { kind: "enum"; values: readonly string[] }
+  | { kind: "components" };
 
 interface Setting {
   path: string;
@@ -57,6 +59,18 @@ export const SETTINGS: readonly Setting[] = [
     type: { kind: "int", min: 0, max: 65535 },
     default: 5223,
     doc: "Direct-TLS client port (XEP-0368, ALPN `xmpp-client`); 0 turns it off.",
+  },
+  {
+    path: "component-port",
+    type: { kind: "int", min: 0, max: 65535 },
+    default: 0,
+    doc: "External component port (XEP-0114, plaintext by design); 0 turns it off. Bind it to loopback or a private network only (see `host`).",
+  },
+  {
+    path: "components",
+    type: { kind: "components" },
+    default: [],
+    doc: "External components allowed to connect: in hato.yaml a list of `{ domain, secret }`; as a flag `DOMAIN=SECRET`, comma-separated or repeated (a flag shows the secret to other local users; prefer the file). Each domain must differ from `domain`.",
   },
   {
     path: "tls.cert",
@@ -157,6 +171,12 @@ export const SETTINGS: readonly Setting[] = [
   },
 ];
 
+/** An external component (XEP-0114): its domain and the shared secret of its handshake. */
+export interface ComponentConfig {
+  domain: string;
+  secret: string;
+}
+
 /** The resolved configuration, typed. */
 export interface Config {
   domain: string;
@@ -164,6 +184,8 @@ export interface Config {
   host: string;
   c2sPort: number;
   tlsPort: number;
+  componentPort: number;
+  components: ComponentConfig[];
   tls: { cert: string; key: string };
   log: { level: "debug" | "info" | "warn" | "error" };
   limits: {
@@ -220,7 +242,53 @@ function check(setting: Setting, value: unknown, where: string): unknown {
         throw bad(t.describe ?? "a string");
       }
       return value;
+    case "components":
+      return checkComponents(value, where);
   }
+}
+
+const MAX_COMPONENTS = 1000;
+const MAX_SECRET = 1024;
+
+/**
+ * The component list, from YAML (`[{domain, secret}]`) or a flag (`a=s1,b=s2`). Messages
+ * name the entry and the domain, never the secret.
+ */
+function checkComponents(value: unknown, where: string): ComponentConfig[] {
+  const fail = (problem: string) =>
+    new HatoError(HatoErrors.CONFIG_INVALID, `${where}: components: ${problem}`);
+  let entries: unknown[];
+  if (typeof value === "string") {
+    entries = value
+      .split(",")
+      .filter((s) => s.trim() !== "")
+      .map((pair) => {
+        const eq = pair.indexOf("=");
+        return eq < 0
+          ? { domain: pair.trim() }
+          : { domain: pair.slice(0, eq).trim(), secret: pair.slice(eq + 1) };
+      });
+  } else if (Array.isArray(value)) entries = value;
+  else throw fail("expected a list of { domain, secret }");
+  if (entries.length > MAX_COMPONENTS) throw fail(`at most ${MAX_COMPONENTS} components`);
+  const out: ComponentConfig[] = [];
+  entries.forEach((e, i) => {
+    const entry = e as { domain?: unknown; secret?: unknown } | null;
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry))
+      throw fail(`entry ${i + 1}: expected { domain, secret }`);
+    const extra = Object.keys(entry).find((k) => k !== "domain" && k !== "secret");
+    if (extra !== undefined) throw fail(`entry ${i + 1}: unknown key "${extra}"`);
+    const domain = typeof entry.domain === "string" ? prepDomain(entry.domain) : null;
+    if (domain === null || domain === "")
+      throw fail(`entry ${i + 1}: the domain is missing or not a valid domain name`);
+    const { secret } = entry;
+    if (typeof secret !== "string" || secret === "" || secret.length > MAX_SECRET)
+      throw fail(
+        `${domain}: the secret must be a non-empty string of at most ${MAX_SECRET} characters`,
+      );
+    out.push({ domain, secret });
+  });
+  return out;
 }
 
 /** Flattens a parsed YAML document into dotted paths, rejecting keys that are not settings. */
@@ -294,6 +362,17 @@ export function loadConfig(opts: { file?: string; flags?: Map<string, string> } 
   config.domain = config.domain.toLowerCase();
   config.data = resolve(config.data);
   config.file = opts.file;
+  const seen = new Set<string>();
+  for (const c of config.components) {
+    if (c.domain === config.domain)
+      throw new HatoError(
+        HatoErrors.CONFIG_INVALID,
+        `components: ${c.domain} is the server's own domain; a component needs a domain of its own (a subdomain such as push.${config.domain})`,
+      );
+    if (seen.has(c.domain))
+      throw new HatoError(HatoErrors.CONFIG_INVALID, `components: ${c.domain} is listed twice`);
+    seen.add(c.domain);
+  }
   if ((config.tls.cert === "") !== (config.tls.key === "")) {
     throw new HatoError(HatoErrors.CONFIG_INVALID, "tls.cert and tls.key must be set together");
   }
@@ -303,7 +382,10 @@ export function loadConfig(opts: { file?: string; flags?: Map<string, string> } 
 /** The settings table as markdown, for docs/configuration.md. */
 export function settingsMarkdown(): string {
   const rows = SETTINGS.map((s) => {
-    const def = s.default === "" ? "(none)" : `\`${String(s.default)}\``;
+    const def =
+      s.default === "" || (Array.isArray(s.default) && s.default.length === 0)
+        ? "(none)"
+        : `\`${String(s.default)}\``;
     return `| \`${s.path}\` | \`${flagOf(s.path)}\` | ${def} | ${s.doc} |`;
   });
   return ["| setting | flag | default | meaning |", "|---|---|---|---|", ...rows].join("\n");

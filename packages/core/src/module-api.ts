@@ -4,6 +4,7 @@ import type { Jid } from "@hato/jid";
 import type { Storage } from "@hato/storage";
 import { type Element, xml } from "@hato/xml";
 import type { PreauthIqHandler, StreamExtensions } from "./c2s/context.js";
+import type { ComponentRegistry } from "./component/registry.js";
 import type { Config } from "./config.js";
 import { StanzaError } from "./errors.js";
 import {
@@ -68,6 +69,8 @@ export interface ModuleApi {
   addIdentity(identity: Identity): void;
   /** What every module registered for the server's disco#info. */
   discoInfo(): { features: ReadonlySet<string>; identities: readonly Identity[] };
+  /** Domains of the external components (XEP-0114) connected now, sorted. */
+  connectedComponents(): string[];
   /** Offers a stream feature to clients before authentication or after it (bind phase). */
   addStreamFeature(phase: "auth" | "bind", feature: Element): void;
   /** Answers IQs with this payload namespace that arrive before authentication. */
@@ -89,6 +92,7 @@ export interface ModuleHost {
   features: Set<string>;
   identities: Identity[];
   streams: StreamExtensions;
+  components: ComponentRegistry;
 }
 
 /** A module's API plus the means to unload everything it registered. */
@@ -169,6 +173,7 @@ export function createModuleApi(
       });
     },
     discoInfo: () => ({ features: host.features, identities: host.identities }),
+    connectedComponents: () => host.components.connected(),
     addStreamFeature(phase, feature) {
       const list = host.streams.features[phase];
       list.push(feature);

@@ -1,4 +1,4 @@
-// XEP-0030: Service Discovery — the server's identity, features and (for now no) items.
+// XEP-0030: Service Discovery — the server's identity, features and items (connected components).
 import { type HatoModule, StanzaError } from "@hato/core";
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, xml } from "@hato/xml";
 
@@ -27,7 +27,12 @@ export const disco: HatoModule = {
       const node = ev.stanza.getChild("query", NS_DISCO_ITEMS)!.attr("node");
       if (node !== undefined)
         throw new StanzaError("item-not-found", `no disco node "${node}" here`);
-      return xml("query", { xmlns: NS_DISCO_ITEMS });
+      // XEP-0114 components are services of this server: list the ones connected now.
+      return xml(
+        "query",
+        { xmlns: NS_DISCO_ITEMS },
+        ...api.connectedComponents().map((jid) => xml("item", { jid })),
+      );
     });
   },
 };
