@@ -164,6 +164,24 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Bytes stored for one offline account.",
   },
   {
+    path: "push.max-registrations",
+    type: { kind: "int", min: 1, max: 100 },
+    default: 8,
+    doc: "Push services (XEP-0357 jid and node pairs) one account may enable.",
+  },
+  {
+    path: "push.notifications-per-minute",
+    type: { kind: "int", min: 1, max: 600 },
+    default: 10,
+    doc: "Push notifications sent for one account per minute; messages beyond it are only counted.",
+  },
+  {
+    path: "push.include-body",
+    type: { kind: "bool" },
+    default: false,
+    doc: "Put the message body in push notifications. Off: the push service is a third party.",
+  },
+  {
     path: "scram.iterations",
     type: { kind: "int", min: 4096, max: 1000000 },
     default: 10000,
@@ -202,6 +220,7 @@ export interface Config {
     sessionsPerAccount: number;
   };
   offline: { maxMessages: number; maxBytes: number };
+  push: { maxRegistrations: number; notificationsPerMinute: number; includeBody: boolean };
   scram: { iterations: number };
   /** The config file's path, when there was one. */
   file: string | undefined;

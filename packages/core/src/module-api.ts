@@ -69,6 +69,10 @@ export interface ModuleApi {
   addIdentity(identity: Identity): void;
   /** What every module registered for the server's disco#info. */
   discoInfo(): { features: ReadonlySet<string>; identities: readonly Identity[] };
+  /** Adds a disco#info feature of every account's bare JID (e.g. urn:xmpp:push:0). */
+  addAccountFeature(ns: string): void;
+  /** What every module registered for the accounts' disco#info. */
+  accountFeatures(): ReadonlySet<string>;
   /** Domains of the external components (XEP-0114) connected now, sorted. */
   connectedComponents(): string[];
   /** Offers a stream feature to clients before authentication or after it (bind phase). */
@@ -91,6 +95,7 @@ export interface ModuleHost {
   router: Router;
   features: Set<string>;
   identities: Identity[];
+  accountFeatures: Set<string>;
   streams: StreamExtensions;
   components: ComponentRegistry;
 }
@@ -173,6 +178,11 @@ export function createModuleApi(
       });
     },
     discoInfo: () => ({ features: host.features, identities: host.identities }),
+    addAccountFeature(ns) {
+      host.accountFeatures.add(ns);
+      undo.push(() => void host.accountFeatures.delete(ns));
+    },
+    accountFeatures: () => host.accountFeatures,
     connectedComponents: () => host.components.connected(),
     addStreamFeature(phase, feature) {
       const list = host.streams.features[phase];

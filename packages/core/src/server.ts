@@ -47,6 +47,8 @@ export class Server {
   readonly router: Router;
   readonly features = new Set<string>();
   readonly identities: Identity[] = [];
+  /** Features of every account's bare JID (XEP-0030 queries to user@domain). */
+  readonly accountFeatures = new Set<string>();
   /** External components (XEP-0114): configured secrets and live connections. */
   readonly components: ComponentRegistry;
   private readonly sweeper = new Sweeper();
@@ -116,6 +118,7 @@ export class Server {
       router: this.router,
       features: this.features,
       identities: this.identities,
+      accountFeatures: this.accountFeatures,
       streams: this.ctx.extensions,
       components: this.components,
     };

@@ -4,9 +4,17 @@ import { delivery } from "./delivery/index.js";
 import { disco } from "./disco/index.js";
 import { offline } from "./offline/index.js";
 import { ping } from "./ping/index.js";
+import { push } from "./push/index.js";
 import { version } from "./version/index.js";
 
-export { delivery, disco, offline, ping, version };
+export { delivery, disco, offline, ping, push, version };
 
 /** Every module a default server loads. */
-export const defaultModules: readonly HatoModule[] = [disco, ping, version, delivery, offline];
+export const defaultModules: readonly HatoModule[] = [
+  disco,
+  ping,
+  version,
+  delivery,
+  offline,
+  push,
+];
