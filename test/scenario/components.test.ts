@@ -1,6 +1,7 @@
 // XEP-0114 transcripts: an external component connects, authenticates and exchanges stanzas.
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_STANZAS_ERR } from "@hato/xml";
 import { ComponentClient } from "../support/component.js";
@@ -36,6 +37,16 @@ describe("XEP-0114 component handshake", () => {
     assert.equal(err.condition, "not-authorized");
     assert.match(err.text ?? "", /handshake/);
     await c.raw.expectClosed();
+  });
+
+  it("a digest written in uppercase hex is accepted too", async () => {
+    const c = await ComponentClient.open(t.componentPort, "push.localhost");
+    const digest = createHash("sha1")
+      .update(c.streamId + SECRET)
+      .digest("hex");
+    c.send(`<handshake>${digest.toUpperCase()}</handshake>`);
+    await c.expect((e) => e.name === "handshake", "<handshake/>");
+    c.close();
   });
 
   it("the secret of another component does not open push.localhost", async () => {

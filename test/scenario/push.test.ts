@@ -227,6 +227,9 @@ describe("XEP-0357 push notifications", () => {
       assert.match(e.text, /node/);
       e = await ask(`<enable xmlns='${NS_PUSH}' jid='a@b@c' node='n'/>`, "b3");
       assert.equal(e.condition, "jid-malformed");
+      e = await ask(`<enable xmlns='${NS_PUSH}' jid='alice@localhost' node='n'/>`, "b6");
+      assert.equal(e.condition, "not-acceptable");
+      assert.match(e.text, /domain of its own/);
       e = await ask(
         `<enable xmlns='${NS_PUSH}' jid='push.localhost' node='n'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>urn:other</value></field></x></enable>`,
         "b4",

@@ -63,6 +63,7 @@ describe("configuration", () => {
     });
     assert.deepEqual(c.components, [{ domain: "push.localhost", secret: "abc" }]);
     assert.equal(c.componentPort, 0, "the component port is off by default");
+    assert.equal(c.componentHost, "127.0.0.1", "and binds to loopback when turned on");
     const f = loadConfig({ flags: new Map([["components", "a.localhost=x=y,b.localhost=z"]]) });
     assert.deepEqual(f.components, [
       { domain: "a.localhost", secret: "x=y" },

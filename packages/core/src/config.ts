@@ -64,7 +64,13 @@ export const SETTINGS: readonly Setting[] = [
     path: "component-port",
     type: { kind: "int", min: 0, max: 65535 },
     default: 0,
-    doc: "External component port (XEP-0114, plaintext by design); 0 turns it off. Bind it to loopback or a private network only (see `host`).",
+    doc: "External component port (XEP-0114, plaintext by design); 0 turns it off.",
+  },
+  {
+    path: "component-host",
+    type: { kind: "string" },
+    default: "127.0.0.1",
+    doc: "Address the component port binds to. Components authenticate with a shared secret over plaintext: keep this on loopback or a private network.",
   },
   {
     path: "components",
@@ -203,6 +209,7 @@ export interface Config {
   c2sPort: number;
   tlsPort: number;
   componentPort: number;
+  componentHost: string;
   components: ComponentConfig[];
   tls: { cert: string; key: string };
   log: { level: "debug" | "info" | "warn" | "error" };

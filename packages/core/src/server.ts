@@ -134,7 +134,7 @@ export class Server {
       }
       this.unloaders.push(unload);
     }
-    const { host: address, c2sPort, tlsPort, componentPort } = this.config;
+    const { host: address, c2sPort, tlsPort, componentPort, componentHost } = this.config;
     const ports: BoundPorts = { c2s: 0, tls: 0, component: 0 };
     if (c2sPort !== 0) {
       const s = createTcpServer((socket) => this.accept(socket, false));
@@ -145,7 +145,7 @@ export class Server {
       ports.tls = await this.listen(s, address, tlsPort, "tls");
     }
     if (componentPort !== 0) {
-      // Plaintext with a shared secret (XEP-0114): keep `host` on loopback or a private network.
+      // Plaintext with a shared secret (XEP-0114): its own address, loopback unless changed.
       const cctx: ComponentContext = {
         config: this.config,
         log: this.log.child("component"),
@@ -161,7 +161,7 @@ export class Server {
         socket.on("error", () => {});
         new ComponentStream(cctx, socket);
       });
-      ports.component = await this.listen(s, address, componentPort, "component");
+      ports.component = await this.listen(s, componentHost, componentPort, "component");
     }
     this.bus.fire("server-started", {});
     return ports;

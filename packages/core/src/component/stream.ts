@@ -191,7 +191,7 @@ export class ComponentStream implements ComponentLink {
     }
     const secret = this.ctx.registry.secretOf(this.domain)!;
     const expected = Buffer.from(handshakeDigest(this.id, secret), "utf8");
-    const given = Buffer.from(el.text().trim(), "utf8");
+    const given = Buffer.from(el.text().trim().toLowerCase(), "utf8");
     // Constant time for equal lengths; the length of a hex SHA-1 is no secret.
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       this.ctx.log.info("component handshake failed", {

@@ -38,7 +38,7 @@ export const push: HatoModule = {
   name: "push",
   load(api) {
     const { maxRegistrations, notificationsPerMinute, includeBody } = api.config.push;
-    const registrations = new Registrations(api.storage.kv, maxRegistrations);
+    const registrations = new Registrations(api.storage.kv, maxRegistrations, api.domain);
     const rate = new WindowCounter(60_000);
     /** Messages per account since it was last awake: the summary's message-count. */
     const unread = new Map<string, number>();

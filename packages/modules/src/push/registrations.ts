@@ -26,12 +26,19 @@ export interface Registration {
 const keyOf = (jid: string, node: string) => JSON.stringify([jid, node]);
 
 /** The `jid` attribute of an enable/disable element, prepared; StanzaError when unusable. */
-function serviceJid(el: Element): string {
+function serviceJid(el: Element, localDomain: string): string {
   const raw = el.attr("jid");
   if (raw === undefined) throw new StanzaError("bad-request", `<${el.name}/> needs a jid`);
   const parsed = parseJid(raw);
   if (!parsed.ok)
     throw new StanzaError("jid-malformed", `the push service jid is not valid: ${parsed.reason}`);
+  // Notifications come from the server itself: aimed at a local account they would land in its
+  // PEP service as if the server published there.
+  if (el.name === "enable" && parsed.jid.domain === localDomain)
+    throw new StanzaError(
+      "not-acceptable",
+      `a push service has a domain of its own, not ${localDomain} (a component such as push.${localDomain})`,
+    );
   return parsed.jid.toString();
 }
 
@@ -73,11 +80,12 @@ export class Registrations {
   constructor(
     private readonly kv: KeyValueStore,
     private readonly max: number,
+    private readonly domain: string,
   ) {}
 
   /** XEP-0357 §5: enables (or, for a known jid and node, updates) a push service. */
   async enable(username: string, enable: Element): Promise<void> {
-    const jid = serviceJid(enable);
+    const jid = serviceJid(enable, this.domain);
     const node = enable.attr("node");
     checkNode(node, true);
     const form = publishOptions(enable);
@@ -96,7 +104,7 @@ export class Registrations {
 
   /** XEP-0357 §6: disables one jid and node, or every node of a jid. */
   async disable(username: string, disable: Element): Promise<void> {
-    const jid = serviceJid(disable);
+    const jid = serviceJid(disable, this.domain);
     const node = disable.attr("node");
     checkNode(node, false);
     for (const r of await this.list(username))
