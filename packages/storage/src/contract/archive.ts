@@ -79,6 +79,10 @@ export function archiveTests(open: OpenStorage): void {
       complete: true,
       count: 4,
     });
+    for (const before of [undefined, true] as const) {
+      const huge = await s.archive.query("alice", { limit: Number.MAX_SAFE_INTEGER, before });
+      assert.deepEqual(huge, { messages: sent, complete: true, count: 4 });
+    }
   });
 
   test(open, "forward paging with after", async (s) => {
