@@ -3,6 +3,7 @@
 import { describe } from "node:test";
 import { accountTests } from "./contract/accounts.js";
 import { archiveTests } from "./contract/archive.js";
+import { archivePagingTests } from "./contract/archive-paging.js";
 import { facadeTests } from "./contract/facade.js";
 import type { OpenStorage } from "./contract/fixtures.js";
 import { kvTests } from "./contract/kv.js";
@@ -20,6 +21,7 @@ export function runStorageContract(name: string, open: OpenStorage): void {
     describe("key-value", () => kvTests(open));
     describe("rosters", () => rosterTests(open));
     describe("message archives", () => archiveTests(open));
+    describe("message archive paging", () => archivePagingTests(open));
     describe("pubsub nodes", () => pubsubTests(open));
     describe("whole storage", () => facadeTests(open));
   });
