@@ -35,7 +35,11 @@ export const blocking: HatoModule = {
         const { from, to } = ev;
         if (from.local === to.local && from.domain === to.domain) return false; // own account
         const sender = from.local !== "" && from.domain === api.domain ? from.local : undefined;
-        const recipient = to.local !== "" && to.domain === api.domain ? to.local : undefined;
+        // What the server itself sends (errors, pings) is never blocked.
+        const recipient =
+          to.local !== "" && to.domain === api.domain && !from.equals(api.serverJid)
+            ? to.local
+            : undefined;
         if (sender === undefined && recipient === undefined) return false;
         const mine = sender === undefined ? EMPTY : lists.cached(sender);
         const theirs = recipient === undefined ? EMPTY : lists.cached(recipient);
@@ -62,7 +66,7 @@ export const blocking: HatoModule = {
         if (ev.origin) refuseOutbound(ev, ev.origin);
         return true;
       }
-      if (!ev.from.equals(api.serverJid) && blocks(theirs, ev.from)) {
+      if (blocks(theirs, ev.from)) {
         // §3.4: exactly what an account that does not exist answers, so a blocked sender
         // cannot tell; presence and IQ results and errors vanish.
         const err = noSuchAccount(ev);
