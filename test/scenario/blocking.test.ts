@@ -368,6 +368,13 @@ describe("XEP-0191 blocking command", () => {
     assert.equal(condition(other), "service-unavailable");
     assert.equal(normalised(other), normalised(missing));
     assert.equal((await unblock(client, "e10")).attr("type"), "result");
+    // The push for "unblock everything" is an empty <unblock/>.
+    const push = await client.expect(
+      (e) => e.attr("type") === "set" && e.getChild("unblock", NS) !== undefined,
+      "unblock-all push",
+    );
+    assert.equal(push.getChild("unblock", NS)!.children.length, 0);
+    assert.deepEqual(await blocklist(client, "l2"), []);
     client.close();
   });
 });

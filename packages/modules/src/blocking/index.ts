@@ -24,7 +24,7 @@ export const blocking: HatoModule = {
     const lists = new Blocklists(api.storage.kv, (user, err) =>
       api.log.error("stored blocklist unreadable; treated as empty", { user, err }),
     );
-    /** Sessions that asked for the blocklist, and so get pushes (§3.3). */
+    /** Sessions that asked for the blocklist, and so get pushes. */
     const listeners = new WeakSet<Session>();
     api.addFeature(NS_BLOCKING);
 
@@ -61,13 +61,13 @@ export const blocking: HatoModule = {
       theirs: ReadonlySet<string>,
     ): boolean {
       if (!ev.to.equals(api.serverJid) && blocks(mine, ev.to)) {
-        // §3.5: the user's own client is told; what the server sends on the user's behalf
+        // The user's own client is told (not-acceptable with <blocked/>); what the server sends on the user's behalf
         // (presence broadcasts, probes answered) is dropped.
         if (ev.origin) refuseOutbound(ev, ev.origin);
         return true;
       }
       if (blocks(theirs, ev.from)) {
-        // §3.4: exactly what an account that does not exist answers, so a blocked sender
+        // A blocked sender gets exactly what an account that does not exist answers, so it
         // cannot tell; presence and IQ results and errors vanish.
         const err = noSuchAccount(ev);
         if (err) api.bounce(ev, err);
@@ -125,7 +125,7 @@ export const blocking: HatoModule = {
             "cancel",
           );
         }
-        // §3.3: the contacts see the user go offline, before the block would drop that presence.
+        // The contacts see the user go offline, before the block would drop that presence.
         for (const contact of await subscribers(api, user, added)) {
           for (const s of api.sessions.ofUser(user)) {
             if (!s.available) continue;
@@ -152,17 +152,18 @@ export const blocking: HatoModule = {
       const user = owner(ev);
       const jids = readItems(ev.stanza.elements()[0]!, itemsPerRequest);
       const removed = await lists.change(user, async (current) => {
-        // §3.6: no items unblocks everything; unblocking what is not blocked is fine (§3.4).
-        const gone =
-          jids.length === 0
-            ? [...current].map((j) => parseJid(j)).flatMap((r) => (r.ok ? [r.jid] : []))
-            : jids.filter((j) => current.has(j.toString()));
+        // No items unblocks everything; unblocking what is not blocked is fine.
+        if (jids.length === 0) {
+          const all = [...current].map((j) => parseJid(j)).flatMap((r) => (r.ok ? [r.jid] : []));
+          return { next: current.size > 0 ? new Set<string>() : undefined, out: all };
+        }
+        const gone = jids.filter((j) => current.has(j.toString()));
         if (gone.length === 0) return { out: gone };
         const next = new Set(current);
         for (const j of gone) next.delete(j.toString());
         return { next, out: gone };
       });
-      // §3.4: now that nothing drops it, contacts who may see the user's presence get it again.
+      // Now that nothing drops it, contacts who may see the user's presence get it again.
       for (const contact of await subscribers(api, user, removed)) {
         for (const s of api.sessions.ofUser(user)) {
           if (!s.available || s.presence === undefined) continue;
@@ -176,7 +177,7 @@ export const blocking: HatoModule = {
       return undefined;
     });
 
-    /** §3.3, §3.4: every session that asked for the blocklist learns about the change. */
+    /** Every session that asked for the blocklist learns about the change. */
     function push(user: string, payload: Element): void {
       for (const s of api.sessions.ofUser(user)) {
         if (!listeners.has(s)) continue;

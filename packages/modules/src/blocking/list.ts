@@ -8,7 +8,7 @@ const KEY = "list";
 /** Accounts whose lists stay in memory; the oldest is forgotten (and re-read when needed). */
 const CACHED_ACCOUNTS = 10_000;
 
-/** Whether a blocklist covers a JID (XEP-0191 §6, by XEP-0016 §2.1's order). */
+/** Whether a blocklist covers a JID (XEP-0191 JID matching, in XEP-0016 §2.1's order). */
 export function blocks(list: ReadonlySet<string>, jid: Jid): boolean {
   if (list.size === 0) return false;
   const text = jid.toString();

@@ -16,7 +16,7 @@ import { unsupportedIq } from "../unknown-account.js";
 export const NS_PRIVATE = "jabber:iq:private";
 /** Shared storage format: kv store "private", key "{namespace}element-name", the serialised element. */
 const STORE = "private";
-/** Namespaces of the protocol itself, which clients may not store as their own data (§3). */
+/** Namespaces of the protocol itself, which clients may not store as their own data. */
 const REFUSED = new Set([NS_PRIVATE, NS_CLIENT, NS_SERVER, NS_COMPONENT, NS_STREAM, NS_XML]);
 
 export const privateStorage: HatoModule = {
@@ -62,7 +62,7 @@ export const privateStorage: HatoModule = {
           api.log.error("stored private XML unreadable", { user, key, err });
         }
       }
-      // Nothing stored: the empty element as asked for (§2).
+      // Nothing stored: the empty element as asked for.
       return xml("query", { xmlns: NS_PRIVATE }, data);
     });
 
