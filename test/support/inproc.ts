@@ -4,7 +4,14 @@ import { once } from "node:events";
 import { createServer, connect as netConnect, type Socket } from "node:net";
 import { type TLSSocket, connect as tlsConnect } from "node:tls";
 import { createCa, type PemPair } from "@hato/cli";
-import { Accounts, type Config, createLogger, loadConfig, Server } from "@hato/core";
+import {
+  Accounts,
+  type Config,
+  createLogger,
+  type HatoModule,
+  loadConfig,
+  Server,
+} from "@hato/core";
 import { defaultModules } from "@hato/modules";
 import { createScramClient } from "@hato/sasl";
 import { openMemoryStorage, type Storage } from "@hato/storage";
@@ -42,10 +49,14 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Starts a server on loopback with memory storage; `flags` override settings by path. */
+/**
+ * Starts a server on loopback with memory storage; `flags` override settings by path, and
+ * `extraModules` load after the default ones (stand-ins for modules a test needs).
+ */
 export async function startServer(
   flags: Record<string, string> = {},
   storage?: Storage,
+  extraModules: readonly HatoModule[] = [],
 ): Promise<TestServer> {
   const { ca, leaf } = await testCa();
   const config = loadConfig({
@@ -65,7 +76,7 @@ export async function startServer(
     config,
     storage: store,
     log,
-    modules: [...defaultModules],
+    modules: [...defaultModules, ...extraModules],
     secret: Buffer.alloc(32, 7),
     tls: leaf,
   });

@@ -188,6 +188,60 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Put the message body in push notifications. Off: the push service is a third party.",
   },
   {
+    path: "blocking.max-items",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 1000,
+    doc: "JIDs one account may block (XEP-0191).",
+  },
+  {
+    path: "blocking.items-per-request",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 250,
+    doc: "JIDs in one block or unblock request.",
+  },
+  {
+    path: "vcard.max-bytes",
+    type: { kind: "int", min: 1 * KiB, max: 16 * MiB },
+    default: 64 * KiB,
+    doc: "Largest vCard (XEP-0054) an account may store, in bytes of XML; a photo makes vCards big.",
+  },
+  {
+    path: "private.max-items",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 100,
+    doc: "Private XML elements (XEP-0049) one account may store.",
+  },
+  {
+    path: "private.max-bytes",
+    type: { kind: "int", min: 1 * KiB, max: 64 * MiB },
+    default: 1 * MiB,
+    doc: "Bytes of private XML (XEP-0049) one account may store in all.",
+  },
+  {
+    path: "register.enabled",
+    type: { kind: "bool" },
+    default: false,
+    doc: "In-band registration (XEP-0077): lets anyone who reaches the server create an account, change its password and delete it.",
+  },
+  {
+    path: "register.per-address-per-hour",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 5,
+    doc: "Registration attempts (well-formed requests, whether the name was free or not) from one IP address per hour.",
+  },
+  {
+    path: "register.password-min-length",
+    type: { kind: "int", min: 1, max: 1024 },
+    default: 8,
+    doc: "Shortest password in-band registration and password change accept, in characters.",
+  },
+  {
+    path: "register.password-max-length",
+    type: { kind: "int", min: 8, max: 4096 },
+    default: 1024,
+    doc: "Longest password in-band registration and password change accept, in characters.",
+  },
+  {
     path: "scram.iterations",
     type: { kind: "int", min: 4096, max: 1000000 },
     default: 10000,
@@ -228,6 +282,15 @@ export interface Config {
   };
   offline: { maxMessages: number; maxBytes: number };
   push: { maxRegistrations: number; notificationsPerMinute: number; includeBody: boolean };
+  blocking: { maxItems: number; itemsPerRequest: number };
+  vcard: { maxBytes: number };
+  private: { maxItems: number; maxBytes: number };
+  register: {
+    enabled: boolean;
+    perAddressPerHour: number;
+    passwordMinLength: number;
+    passwordMaxLength: number;
+  };
   scram: { iterations: number };
   /** The config file's path, when there was one. */
   file: string | undefined;
