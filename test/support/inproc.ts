@@ -4,7 +4,14 @@ import { once } from "node:events";
 import { createServer, connect as netConnect, type Socket } from "node:net";
 import { type TLSSocket, connect as tlsConnect } from "node:tls";
 import { createCa, type PemPair } from "@hato/cli";
-import { Accounts, type Config, createLogger, loadConfig, Server } from "@hato/core";
+import {
+  Accounts,
+  type Config,
+  createLogger,
+  type HatoModule,
+  loadConfig,
+  Server,
+} from "@hato/core";
 import { defaultModules } from "@hato/modules";
 import { createScramClient } from "@hato/sasl";
 import { openMemoryStorage, type Storage } from "@hato/storage";
@@ -35,15 +42,21 @@ export interface TestServer {
   config: Config;
   c2sPort: number;
   tlsPort: number;
+  /** The XEP-0114 component port; 0 unless `component-port` was given. */
+  componentPort: number;
   ca: string;
   addUser(name: string, password: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts a server on loopback with memory storage; `flags` override settings by path. */
+/**
+ * Starts a server on loopback with memory storage; `flags` override settings by path, and
+ * `extraModules` load after the default ones (stand-ins for modules a test needs).
+ */
 export async function startServer(
   flags: Record<string, string> = {},
   storage?: Storage,
+  extraModules: readonly HatoModule[] = [],
 ): Promise<TestServer> {
   const { ca, leaf } = await testCa();
   const config = loadConfig({
@@ -63,7 +76,7 @@ export async function startServer(
     config,
     storage: store,
     log,
-    modules: [...defaultModules],
+    modules: [...defaultModules, ...extraModules],
     secret: Buffer.alloc(32, 7),
     tls: leaf,
   });
@@ -75,6 +88,7 @@ export async function startServer(
     config,
     c2sPort: ports.c2s,
     tlsPort: ports.tls,
+    componentPort: ports.component,
     ca,
     addUser: async (name, password) => void (await accounts.add(name, password)),
     stop: () => server.stop(),

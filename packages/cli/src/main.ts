@@ -22,13 +22,15 @@ ${SETTINGS.map((s) => `  ${flagOf(s.path).padEnd(36)} ${s.doc}`).join("\n")}
 
 /** Parses argv into a command, positionals, setting flags and the remaining options. */
 function parse(argv: string[]) {
-  const options: Record<string, { type: "string" | "boolean" }> = {
+  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {
     config: { type: "string" },
     password: { type: "string" },
     help: { type: "boolean" },
     version: { type: "boolean" },
   };
-  for (const s of SETTINGS) options[flagOf(s.path).slice(2)] = { type: "string" };
+  // A list setting (components) may be given as a repeated flag; its values join with commas.
+  for (const s of SETTINGS)
+    options[flagOf(s.path).slice(2)] = { type: "string", multiple: s.type.kind === "components" };
   const { values, positionals } = parseArgs({
     args: argv,
     options,
@@ -39,6 +41,7 @@ function parse(argv: string[]) {
   for (const s of SETTINGS) {
     const v = values[flagOf(s.path).slice(2)];
     if (typeof v === "string") flags.set(s.path, v);
+    else if (Array.isArray(v)) flags.set(s.path, v.join(","));
   }
   return { values, positionals, flags };
 }

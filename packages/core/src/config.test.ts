@@ -57,6 +57,51 @@ describe("configuration", () => {
     assert.throws(() => loadConfig({ file: file("domain: &x localhost\nhost: *x\n") }));
   });
 
+  it("reads XEP-0114 components from hato.yaml and from a flag", () => {
+    const c = loadConfig({
+      file: file("components:\n  - domain: Push.Localhost\n    secret: abc\n"),
+    });
+    assert.deepEqual(c.components, [{ domain: "push.localhost", secret: "abc" }]);
+    assert.equal(c.componentPort, 0, "the component port is off by default");
+    assert.equal(c.componentHost, "127.0.0.1", "and binds to loopback when turned on");
+    const f = loadConfig({ flags: new Map([["components", "a.localhost=x=y,b.localhost=z"]]) });
+    assert.deepEqual(f.components, [
+      { domain: "a.localhost", secret: "x=y" },
+      { domain: "b.localhost", secret: "z" },
+    ]);
+  });
+
+  it("refuses component domains that clash with the server's, twice-listed ones, and no secret", () => {
+    assert.throws(
+      () => loadConfig({ flags: new Map([["components", "localhost=hush-hush"]]) }),
+      (err: Error) =>
+        /localhost is the server's own domain/.test(err.message) &&
+        !err.message.includes("hush-hush"),
+    );
+    assert.throws(
+      () => loadConfig({ flags: new Map([["components", "a.localhost=1,a.localhost=2"]]) }),
+      /a\.localhost is listed twice/,
+    );
+    assert.throws(
+      () => loadConfig({ flags: new Map([["components", "a.localhost"]]) }),
+      /a\.localhost: the secret must be a non-empty string/,
+    );
+    assert.throws(
+      () =>
+        loadConfig({
+          file: file("components:\n  - domain: 'bad domain'\n    secret: hush-hush\n"),
+        }),
+      (err: Error) => /entry 1: the domain/.test(err.message) && !err.message.includes("hush-hush"),
+    );
+    assert.throws(
+      () =>
+        loadConfig({
+          file: file("components:\n  - domain: a.localhost\n    secret: s\n    port: 1\n"),
+        }),
+      /unknown key "port"/,
+    );
+  });
+
   it("documents every setting with its flag", () => {
     const md = settingsMarkdown();
     assert.match(md, /`limits\.stanza-bytes` \| `--limits-stanza-bytes`/);

@@ -6,6 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { prepDomain } from "@hato/jid";
 import { parse as parseYaml } from "yaml";
 import { HatoError, HatoErrors } from "./errors.js";
 
@@ -14,7 +15,8 @@ type SettingType =
   | { kind: "string"; pattern?: RegExp; describe?: string }
   | { kind: "path" }
   | { kind: "bool" }
-  | { kind: "enum"; values: readonly string[] };
+  | { kind: "enum"; values: readonly string[] }
+  | { kind: "components" };
 
 interface Setting {
   path: string;
@@ -57,6 +59,24 @@ export const SETTINGS: readonly Setting[] = [
     type: { kind: "int", min: 0, max: 65535 },
     default: 5223,
     doc: "Direct-TLS client port (XEP-0368, ALPN `xmpp-client`); 0 turns it off.",
+  },
+  {
+    path: "component-port",
+    type: { kind: "int", min: 0, max: 65535 },
+    default: 0,
+    doc: "External component port (XEP-0114, plaintext by design); 0 turns it off.",
+  },
+  {
+    path: "component-host",
+    type: { kind: "string" },
+    default: "127.0.0.1",
+    doc: "Address the component port binds to. Components authenticate with a shared secret over plaintext: keep this on loopback or a private network.",
+  },
+  {
+    path: "components",
+    type: { kind: "components" },
+    default: [],
+    doc: "External components allowed to connect: in hato.yaml a list of `{ domain, secret }`; as a flag `DOMAIN=SECRET`, comma-separated or repeated (a flag shows the secret to other local users; prefer the file). Each domain must differ from `domain`.",
   },
   {
     path: "tls.cert",
@@ -150,12 +170,90 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Bytes stored for one offline account.",
   },
   {
+    path: "push.max-registrations",
+    type: { kind: "int", min: 1, max: 100 },
+    default: 8,
+    doc: "Push services (XEP-0357 jid and node pairs) one account may enable.",
+  },
+  {
+    path: "push.notifications-per-minute",
+    type: { kind: "int", min: 1, max: 600 },
+    default: 10,
+    doc: "Push notifications sent for one account per minute; messages beyond it are only counted.",
+  },
+  {
+    path: "push.include-body",
+    type: { kind: "bool" },
+    default: false,
+    doc: "Put the message body in push notifications. Off: the push service is a third party.",
+  },
+  {
+    path: "blocking.max-items",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 1000,
+    doc: "JIDs one account may block (XEP-0191).",
+  },
+  {
+    path: "blocking.items-per-request",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 250,
+    doc: "JIDs in one block or unblock request.",
+  },
+  {
+    path: "vcard.max-bytes",
+    type: { kind: "int", min: 1 * KiB, max: 16 * MiB },
+    default: 64 * KiB,
+    doc: "Largest vCard (XEP-0054) an account may store, in bytes of XML; a photo makes vCards big.",
+  },
+  {
+    path: "private.max-items",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 100,
+    doc: "Private XML elements (XEP-0049) one account may store.",
+  },
+  {
+    path: "private.max-bytes",
+    type: { kind: "int", min: 1 * KiB, max: 64 * MiB },
+    default: 1 * MiB,
+    doc: "Bytes of private XML (XEP-0049) one account may store in all.",
+  },
+  {
+    path: "register.enabled",
+    type: { kind: "bool" },
+    default: false,
+    doc: "In-band registration (XEP-0077): lets anyone who reaches the server create an account, change its password and delete it.",
+  },
+  {
+    path: "register.per-address-per-hour",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 5,
+    doc: "Registration attempts (well-formed requests, whether the name was free or not) from one IP address per hour.",
+  },
+  {
+    path: "register.password-min-length",
+    type: { kind: "int", min: 1, max: 1024 },
+    default: 8,
+    doc: "Shortest password in-band registration and password change accept, in characters.",
+  },
+  {
+    path: "register.password-max-length",
+    type: { kind: "int", min: 8, max: 4096 },
+    default: 1024,
+    doc: "Longest password in-band registration and password change accept, in characters.",
+  },
+  {
     path: "scram.iterations",
     type: { kind: "int", min: 4096, max: 1000000 },
     default: 10000,
     doc: "PBKDF2 iterations for newly stored passwords.",
   },
 ];
+
+/** An external component (XEP-0114): its domain and the shared secret of its handshake. */
+export interface ComponentConfig {
+  domain: string;
+  secret: string;
+}
 
 /** The resolved configuration, typed. */
 export interface Config {
@@ -164,6 +262,9 @@ export interface Config {
   host: string;
   c2sPort: number;
   tlsPort: number;
+  componentPort: number;
+  componentHost: string;
+  components: ComponentConfig[];
   tls: { cert: string; key: string };
   log: { level: "debug" | "info" | "warn" | "error" };
   limits: {
@@ -180,6 +281,16 @@ export interface Config {
     sessionsPerAccount: number;
   };
   offline: { maxMessages: number; maxBytes: number };
+  push: { maxRegistrations: number; notificationsPerMinute: number; includeBody: boolean };
+  blocking: { maxItems: number; itemsPerRequest: number };
+  vcard: { maxBytes: number };
+  private: { maxItems: number; maxBytes: number };
+  register: {
+    enabled: boolean;
+    perAddressPerHour: number;
+    passwordMinLength: number;
+    passwordMaxLength: number;
+  };
   scram: { iterations: number };
   /** The config file's path, when there was one. */
   file: string | undefined;
@@ -220,7 +331,53 @@ function check(setting: Setting, value: unknown, where: string): unknown {
         throw bad(t.describe ?? "a string");
       }
       return value;
+    case "components":
+      return checkComponents(value, where);
   }
+}
+
+const MAX_COMPONENTS = 1000;
+const MAX_SECRET = 1024;
+
+/**
+ * The component list, from YAML (`[{domain, secret}]`) or a flag (`a=s1,b=s2`). Messages
+ * name the entry and the domain, never the secret.
+ */
+function checkComponents(value: unknown, where: string): ComponentConfig[] {
+  const fail = (problem: string) =>
+    new HatoError(HatoErrors.CONFIG_INVALID, `${where}: components: ${problem}`);
+  let entries: unknown[];
+  if (typeof value === "string") {
+    entries = value
+      .split(",")
+      .filter((s) => s.trim() !== "")
+      .map((pair) => {
+        const eq = pair.indexOf("=");
+        return eq < 0
+          ? { domain: pair.trim() }
+          : { domain: pair.slice(0, eq).trim(), secret: pair.slice(eq + 1) };
+      });
+  } else if (Array.isArray(value)) entries = value;
+  else throw fail("expected a list of { domain, secret }");
+  if (entries.length > MAX_COMPONENTS) throw fail(`at most ${MAX_COMPONENTS} components`);
+  const out: ComponentConfig[] = [];
+  entries.forEach((e, i) => {
+    const entry = e as { domain?: unknown; secret?: unknown } | null;
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry))
+      throw fail(`entry ${i + 1}: expected { domain, secret }`);
+    const extra = Object.keys(entry).find((k) => k !== "domain" && k !== "secret");
+    if (extra !== undefined) throw fail(`entry ${i + 1}: unknown key "${extra}"`);
+    const domain = typeof entry.domain === "string" ? prepDomain(entry.domain) : null;
+    if (domain === null || domain === "")
+      throw fail(`entry ${i + 1}: the domain is missing or not a valid domain name`);
+    const { secret } = entry;
+    if (typeof secret !== "string" || secret === "" || secret.length > MAX_SECRET)
+      throw fail(
+        `${domain}: the secret must be a non-empty string of at most ${MAX_SECRET} characters`,
+      );
+    out.push({ domain, secret });
+  });
+  return out;
 }
 
 /** Flattens a parsed YAML document into dotted paths, rejecting keys that are not settings. */
@@ -294,6 +451,17 @@ export function loadConfig(opts: { file?: string; flags?: Map<string, string> } 
   config.domain = config.domain.toLowerCase();
   config.data = resolve(config.data);
   config.file = opts.file;
+  const seen = new Set<string>();
+  for (const c of config.components) {
+    if (c.domain === config.domain)
+      throw new HatoError(
+        HatoErrors.CONFIG_INVALID,
+        `components: ${c.domain} is the server's own domain; a component needs a domain of its own (a subdomain such as push.${config.domain})`,
+      );
+    if (seen.has(c.domain))
+      throw new HatoError(HatoErrors.CONFIG_INVALID, `components: ${c.domain} is listed twice`);
+    seen.add(c.domain);
+  }
   if ((config.tls.cert === "") !== (config.tls.key === "")) {
     throw new HatoError(HatoErrors.CONFIG_INVALID, "tls.cert and tls.key must be set together");
   }
@@ -303,7 +471,10 @@ export function loadConfig(opts: { file?: string; flags?: Map<string, string> } 
 /** The settings table as markdown, for docs/configuration.md. */
 export function settingsMarkdown(): string {
   const rows = SETTINGS.map((s) => {
-    const def = s.default === "" ? "(none)" : `\`${String(s.default)}\``;
+    const def =
+      s.default === "" || (Array.isArray(s.default) && s.default.length === 0)
+        ? "(none)"
+        : `\`${String(s.default)}\``;
     return `| \`${s.path}\` | \`${flagOf(s.path)}\` | ${def} | ${s.doc} |`;
   });
   return ["| setting | flag | default | meaning |", "|---|---|---|---|", ...rows].join("\n");

@@ -60,6 +60,8 @@ export interface ServerEvents {
   "session-closed": { session: Session; reason: string };
   "user-created": { username: string };
   "user-deleted": { username: string };
+  /** An account stored a new vCard (XEP-0054); XEP-0398 avatar conversion follows it. */
+  "vcard-updated": { username: string; vcard: Element };
   "server-started": Record<string, never>;
   "server-stopping": Record<string, never>;
 }
@@ -90,6 +92,7 @@ const SERVER_EVENTS = new Set<string>([
   "session-closed",
   "user-created",
   "user-deleted",
+  "vcard-updated",
   "server-started",
   "server-stopping",
 ]);

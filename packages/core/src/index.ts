@@ -3,6 +3,8 @@ export * from "./accounts.js";
 export * from "./admin-socket.js";
 export type { PreauthIqHandler, StreamExtensions } from "./c2s/context.js";
 export { type ClientSession, intakeStanza } from "./c2s/intake.js";
+export * from "./component/registry.js";
+export { handshakeDigest } from "./component/stream.js";
 export * from "./config.js";
 export * from "./errors.js";
 export * from "./events.js";

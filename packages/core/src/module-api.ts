@@ -4,6 +4,7 @@ import type { Jid } from "@hato/jid";
 import type { Storage } from "@hato/storage";
 import { type Element, xml } from "@hato/xml";
 import type { PreauthIqHandler, StreamExtensions } from "./c2s/context.js";
+import type { ComponentRegistry } from "./component/registry.js";
 import type { Config } from "./config.js";
 import { StanzaError } from "./errors.js";
 import {
@@ -68,6 +69,12 @@ export interface ModuleApi {
   addIdentity(identity: Identity): void;
   /** What every module registered for the server's disco#info. */
   discoInfo(): { features: ReadonlySet<string>; identities: readonly Identity[] };
+  /** Adds a disco#info feature of every account's bare JID (e.g. urn:xmpp:push:0). */
+  addAccountFeature(ns: string): void;
+  /** What every module registered for the accounts' disco#info. */
+  accountFeatures(): ReadonlySet<string>;
+  /** Domains of the external components (XEP-0114) connected now, sorted. */
+  connectedComponents(): string[];
   /** Offers a stream feature to clients before authentication or after it (bind phase). */
   addStreamFeature(phase: "auth" | "bind", feature: Element): void;
   /** Answers IQs with this payload namespace that arrive before authentication. */
@@ -88,7 +95,9 @@ export interface ModuleHost {
   router: Router;
   features: Set<string>;
   identities: Identity[];
+  accountFeatures: Set<string>;
   streams: StreamExtensions;
+  components: ComponentRegistry;
 }
 
 /** A module's API plus the means to unload everything it registered. */
@@ -169,6 +178,12 @@ export function createModuleApi(
       });
     },
     discoInfo: () => ({ features: host.features, identities: host.identities }),
+    addAccountFeature(ns) {
+      host.accountFeatures.add(ns);
+      undo.push(() => void host.accountFeatures.delete(ns));
+    },
+    accountFeatures: () => host.accountFeatures,
+    connectedComponents: () => host.components.connected(),
     addStreamFeature(phase, feature) {
       const list = host.streams.features[phase];
       list.push(feature);

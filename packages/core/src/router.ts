@@ -19,8 +19,20 @@ const PRESENCE_TYPES = new Set([
   "unsubscribed",
 ]);
 
+/** Domains served here by something other than this router's events (XEP-0114 components). */
+export interface ExternalDomains {
+  /**
+   * Hands the stanza over when `ev.to.domain` is one of these domains: true when delivered,
+   * a StanzaError when the domain is known but unreachable, undefined when it is not known.
+   */
+  deliver(ev: StanzaEvent): true | StanzaError | undefined;
+}
+
 /** Routes stanzas whose addresses are already checked, stamped and prepared. */
 export class Router {
+  /** Consulted for domains other than the server's own, before they count as remote. */
+  external: ExternalDomains | undefined;
+
   constructor(
     private readonly domain: string,
     private readonly bus: EventBus,
@@ -51,13 +63,16 @@ export class Router {
   private dispatch(ev: StanzaEvent, to: Jid): void {
     const { stanza } = ev;
     if (to.domain !== this.domain) {
+      const handed = this.external?.deliver(ev);
+      if (handed === true) return;
       // Federation is a later issue; until then a remote address is an unreachable server.
       this.bounce(
         ev,
-        new StanzaError(
-          "remote-server-not-found",
-          `server-to-server connections are not enabled; ${to.domain} is not hosted here`,
-        ),
+        handed ??
+          new StanzaError(
+            "remote-server-not-found",
+            `server-to-server connections are not enabled; ${to.domain} is not hosted here`,
+          ),
       );
       return;
     }

@@ -7,6 +7,8 @@ import { makeFakeSalt } from "@hato/sasl";
 import type { Storage } from "@hato/storage";
 import type { C2sContext } from "./c2s/context.js";
 import { C2sStream } from "./c2s/stream.js";
+import { ComponentRegistry } from "./component/registry.js";
+import { type ComponentContext, ComponentStream } from "./component/stream.js";
 import type { Config } from "./config.js";
 import { HatoError, HatoErrors, StreamError } from "./errors.js";
 import { EventBus } from "./events.js";
@@ -31,6 +33,8 @@ export interface ServerOptions {
 export interface BoundPorts {
   c2s: number;
   tls: number;
+  /** The external component port (XEP-0114); 0 when off. */
+  component: number;
 }
 
 /** A running Hato server. */
@@ -43,6 +47,10 @@ export class Server {
   readonly router: Router;
   readonly features = new Set<string>();
   readonly identities: Identity[] = [];
+  /** Features of every account's bare JID (XEP-0030 queries to user@domain). */
+  readonly accountFeatures = new Set<string>();
+  /** External components (XEP-0114): configured secrets and live connections. */
+  readonly components: ComponentRegistry;
   private readonly sweeper = new Sweeper();
   /** Direct-TLS connections per address whose handshake has not finished. */
   private readonly handshaking = new Gauge();
@@ -60,6 +68,8 @@ export class Server {
     );
     const serverJid = makeJid(this.config.domain);
     this.router = new Router(this.config.domain, this.bus, serverJid, this.log.child("router"));
+    this.components = new ComponentRegistry(this.config.components);
+    this.router.external = this.components;
     const context = createSecureContext({
       cert: opts.tls.cert,
       key: opts.tls.key,
@@ -108,7 +118,9 @@ export class Server {
       router: this.router,
       features: this.features,
       identities: this.identities,
+      accountFeatures: this.accountFeatures,
       streams: this.ctx.extensions,
+      components: this.components,
     };
     for (const m of this.opts.modules) {
       const { api, unload } = createModuleApi(host, m.name);
@@ -122,8 +134,8 @@ export class Server {
       }
       this.unloaders.push(unload);
     }
-    const { host: address, c2sPort, tlsPort } = this.config;
-    const ports: BoundPorts = { c2s: 0, tls: 0 };
+    const { host: address, c2sPort, tlsPort, componentPort, componentHost } = this.config;
+    const ports: BoundPorts = { c2s: 0, tls: 0, component: 0 };
     if (c2sPort !== 0) {
       const s = createTcpServer((socket) => this.accept(socket, false));
       ports.c2s = await this.listen(s, address, c2sPort, "c2s");
@@ -131,6 +143,25 @@ export class Server {
     if (tlsPort !== 0) {
       const s = createTcpServer((raw) => this.acceptTls(raw));
       ports.tls = await this.listen(s, address, tlsPort, "tls");
+    }
+    if (componentPort !== 0) {
+      // Plaintext with a shared secret (XEP-0114): its own address, loopback unless changed.
+      const cctx: ComponentContext = {
+        config: this.config,
+        log: this.log.child("component"),
+        router: this.router,
+        registry: this.components,
+        sweeper: this.sweeper,
+        parserLimits: this.ctx.parserLimits,
+        unauthenticated: this.ctx.unauthenticated,
+      };
+      const s = createTcpServer((socket) => {
+        this.sockets.add(socket);
+        socket.once("close", () => this.sockets.delete(socket));
+        socket.on("error", () => {});
+        new ComponentStream(cctx, socket);
+      });
+      ports.component = await this.listen(s, componentHost, componentPort, "component");
     }
     this.bus.fire("server-started", {});
     return ports;
@@ -213,6 +244,8 @@ export class Server {
     for (const l of this.listeners) l.close();
     for (const s of [...this.sessions.all()])
       s.close(new StreamError("system-shutdown", "the server is shutting down"));
+    for (const c of this.components.links())
+      c.close(new StreamError("system-shutdown", "the server is shutting down"));
     await new Promise((r) => setTimeout(r, 50));
     for (const sock of this.sockets) sock.destroy();
     for (const unload of this.unloaders.reverse()) await unload();

@@ -1,12 +1,28 @@
 // @hato/modules: the feature modules that ship with Hato, in load order.
 import type { HatoModule } from "@hato/core";
+import { blocking } from "./blocking/index.js";
 import { delivery } from "./delivery/index.js";
 import { disco } from "./disco/index.js";
 import { offline } from "./offline/index.js";
 import { ping } from "./ping/index.js";
+import { privateStorage } from "./private/index.js";
+import { push } from "./push/index.js";
+import { register } from "./register/index.js";
+import { vcard } from "./vcard/index.js";
 import { version } from "./version/index.js";
 
-export { delivery, disco, offline, ping, version };
+export { blocking, delivery, disco, offline, ping, privateStorage, push, register, vcard, version };
 
 /** Every module a default server loads. */
-export const defaultModules: readonly HatoModule[] = [disco, ping, version, delivery, offline];
+export const defaultModules: readonly HatoModule[] = [
+  disco,
+  ping,
+  version,
+  blocking,
+  delivery,
+  offline,
+  push,
+  vcard,
+  privateStorage,
+  register,
+];

@@ -2,10 +2,14 @@
 
 import { describe } from "node:test";
 import { accountTests } from "./contract/accounts.js";
+import { archiveTests } from "./contract/archive.js";
+import { archivePagingTests } from "./contract/archive-paging.js";
 import { facadeTests } from "./contract/facade.js";
 import type { OpenStorage } from "./contract/fixtures.js";
 import { kvTests } from "./contract/kv.js";
 import { offlineTests } from "./contract/offline.js";
+import { pubsubTests } from "./contract/pubsub.js";
+import { rosterTests } from "./contract/roster.js";
 
 export type { OpenStorage } from "./contract/fixtures.js";
 
@@ -15,6 +19,10 @@ export function runStorageContract(name: string, open: OpenStorage): void {
     describe("accounts", () => accountTests(open));
     describe("offline messages", () => offlineTests(open));
     describe("key-value", () => kvTests(open));
+    describe("rosters", () => rosterTests(open));
+    describe("message archives", () => archiveTests(open));
+    describe("message archive paging", () => archivePagingTests(open));
+    describe("pubsub nodes", () => pubsubTests(open));
     describe("whole storage", () => facadeTests(open));
   });
 }

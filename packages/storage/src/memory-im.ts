@@ -13,12 +13,13 @@ import type {
 import {
   checkArchived,
   checkArchiveQuery,
+  checkCount,
   checkDate,
   checkItem,
-  checkLimit,
+  checkItemsOptions,
+  checkName,
   checkNode,
   checkRosterItem,
-  checkText,
   checkUsername,
   compareCodePoints,
 } from "./validate.js";
@@ -80,14 +81,14 @@ export function memoryRoster(data: Lookup, live: () => void): RosterStore {
     async item(username, jid) {
       live();
       checkUsername(username);
-      checkText("jid", jid);
+      checkName("jid", jid);
       const i = data(username)?.roster.get(jid);
       return i && copyItem(i);
     },
     async set(username, jid, item) {
       live();
       checkUsername(username);
-      checkText("jid", jid);
+      checkName("jid", jid);
       if (item !== undefined) checkRosterItem(jid, item);
       const d = data(username);
       if (!d) return undefined;
@@ -171,7 +172,7 @@ export function memoryArchive(data: Lookup, live: () => void): ArchiveStore {
 export function memoryPubsub(data: Lookup, live: () => void): PubsubStore {
   const nodeOf = (owner: string, name: string) => {
     checkUsername(owner);
-    checkText("node", name);
+    checkName("node", name);
     return data(owner)?.nodes.get(name);
   };
   return {
@@ -200,13 +201,13 @@ export function memoryPubsub(data: Lookup, live: () => void): PubsubStore {
     async deleteNode(owner, name) {
       live();
       checkUsername(owner);
-      checkText("node", name);
+      checkName("node", name);
       return data(owner)?.nodes.delete(name) ?? false;
     },
     async publish(owner, name, item, maxItems) {
       live();
       checkItem(item);
-      checkLimit("maxItems", maxItems);
+      checkCount("maxItems", maxItems);
       const n = nodeOf(owner, name);
       if (!n) return false;
       // Newest last; a republished id moves to the end.
@@ -217,8 +218,7 @@ export function memoryPubsub(data: Lookup, live: () => void): PubsubStore {
     },
     async items(owner, name, opts = {}) {
       live();
-      checkLimit("max", opts.max);
-      if (opts.ids !== undefined) for (const id of opts.ids) checkText("id", id);
+      checkItemsOptions(opts);
       const n = nodeOf(owner, name);
       if (!n) return [];
       const ids = opts.ids && new Set(opts.ids);
@@ -227,7 +227,7 @@ export function memoryPubsub(data: Lookup, live: () => void): PubsubStore {
     },
     async retract(owner, name, id) {
       live();
-      checkText("id", id);
+      checkName("id", id);
       const n = nodeOf(owner, name);
       if (!n) return false;
       const before = n.items.length;

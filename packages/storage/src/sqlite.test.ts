@@ -41,6 +41,20 @@ describe("sqlite file", () => {
     );
     await first.kv.set("settings", "alice", "theme", "dark");
     await first.kv.set("motd", "", "text", "hi");
+    const item = {
+      jid: "bob@x",
+      name: "Bob",
+      subscription: "to" as const,
+      ask: true,
+      groups: ["g"],
+    };
+    await first.roster.set("alice", item.jid, item);
+    const archived = { id: "s1", stamp: new Date(7), with: "bob@x", stanza: "<m>\u6771</m>" };
+    await first.archive.append("alice", archived);
+    const node = { name: "urn:example", config: { "pubsub#access_model": ["open"] } };
+    await first.pubsub.putNode("alice", node);
+    const published = { id: "current", payload: "<p/>", publisher: "alice@x", stamp: new Date(8) };
+    await first.pubsub.publish("alice", node.name, published, 1);
     await first.close();
 
     const again = openSqliteStorage(file);
@@ -53,6 +67,10 @@ describe("sqlite file", () => {
       );
       assert.equal(await again.kv.get("settings", "alice", "theme"), "dark");
       assert.equal(await again.kv.get("motd", "", "text"), "hi");
+      assert.deepEqual(await again.roster.get("alice"), { version: 1, items: [item] });
+      assert.deepEqual((await again.archive.query("alice", { limit: 5 }))?.messages, [archived]);
+      assert.deepEqual(await again.pubsub.nodes("alice"), [node]);
+      assert.deepEqual(await again.pubsub.items("alice", node.name), [published]);
     } finally {
       await again.close();
     }
@@ -153,6 +171,19 @@ describe("sqlite file", () => {
         ),
       );
       assert.equal(results.filter((r) => r === "stored").length, 3);
+      const versions = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          (i % 2 ? server : cli).roster.set("alice", `c${i}@x`, {
+            jid: `c${i}@x`,
+            subscription: "none",
+            groups: [],
+          }),
+        ),
+      );
+      assert.deepEqual(
+        versions.sort((a, b) => a! - b!),
+        [1, 2, 3, 4, 5, 6],
+      );
       assert.equal(await cli.accounts.delete("alice"), true);
       assert.equal(await server.offline.count("alice"), 0);
     } finally {

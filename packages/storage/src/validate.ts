@@ -40,6 +40,12 @@ export function checkKvOwner(store: unknown, username: unknown): asserts usernam
   checkText("username", username);
 }
 
+/** Checks a required count limit: a non-negative integer. */
+export function checkCount(what: string, n: unknown): asserts n is number {
+  if (n === undefined) invalid(`${what} is required`);
+  checkLimit(what, n);
+}
+
 /** Checks an optional count limit: undefined or a non-negative integer. */
 export function checkLimit(what: string, limit: unknown): asserts limit is number | undefined {
   if (limit !== undefined && !(Number.isSafeInteger(limit) && (limit as number) >= 0)) {
@@ -120,10 +126,22 @@ export function utf8Bytes(text: string): number {
 
 const SUBSCRIPTIONS = new Set(["none", "to", "from", "both"]);
 
+/** Checks a non-empty key: a roster JID, an archive or item id, a node name. */
+export function checkName(what: string, value: unknown): asserts value is string {
+  checkText(what, value);
+  if (value === "") invalid(`${what} must not be empty`);
+}
+
+/** Checks an id filter; "" is allowed there (it matches nothing), as clients send what they like. */
+export function checkIds(ids: unknown): asserts ids is string[] {
+  if (!Array.isArray(ids)) invalid("ids must be an array");
+  for (const id of ids) checkText("id", id);
+}
+
 /** Checks a roster item written under key `jid`. */
 export function checkRosterItem(jid: string, item: RosterItem): void {
   if (typeof item !== "object" || item === null) invalid("roster item is missing");
-  checkText("item.jid", item.jid);
+  checkName("item.jid", item.jid);
   if (item.jid !== jid) invalid("item.jid must equal the jid it is written under");
   if (item.name !== undefined) checkText("item.name", item.name);
   if (!SUBSCRIPTIONS.has(item.subscription)) invalid("item.subscription");
@@ -132,14 +150,15 @@ export function checkRosterItem(jid: string, item: RosterItem): void {
   }
   if (!Array.isArray(item.groups)) invalid("item.groups must be an array");
   for (const g of item.groups) checkText("group", g);
+  // RFC 6121 §2.3.3 makes duplicate groups a bad-request; storing them would be a caller bug.
+  if (new Set(item.groups).size !== item.groups.length) invalid("item.groups has duplicates");
 }
 
 /** Checks a message before it is archived. */
 export function checkArchived(msg: ArchivedMessage): void {
   if (typeof msg !== "object" || msg === null) invalid("message is missing");
-  checkText("id", msg.id);
-  if (msg.id === "") invalid("id must not be empty");
-  checkText("with", msg.with);
+  checkName("id", msg.id);
+  checkName("with", msg.with);
   checkText("stanza", msg.stanza);
   checkDate("stamp", msg.stamp);
 }
@@ -152,20 +171,17 @@ export function checkArchiveQuery(q: ArchiveQuery): void {
   if (q.end !== undefined) checkDate("end", q.end);
   if (q.after !== undefined) checkText("after", q.after);
   if (q.before !== undefined && q.before !== true) checkText("before", q.before);
-  if (q.ids !== undefined) {
-    if (!Array.isArray(q.ids)) invalid("ids must be an array");
-    for (const id of q.ids) checkText("id", id);
-  }
-  checkLimit("limit", q.limit);
-  if (q.limit === undefined) invalid("limit is required");
+  if (q.ids !== undefined) checkIds(q.ids);
+  checkCount("limit", q.limit);
 }
 
 /** Checks a pubsub node before it is stored. */
 export function checkNode(node: PubsubNode): void {
   if (typeof node !== "object" || node === null) invalid("node is missing");
-  checkText("node.name", node.name);
-  if (node.name === "") invalid("node name must not be empty");
-  if (typeof node.config !== "object" || node.config === null) invalid("node.config");
+  checkName("node.name", node.name);
+  if (typeof node.config !== "object" || node.config === null || Array.isArray(node.config)) {
+    invalid("node.config must be an object");
+  }
   for (const [k, v] of Object.entries(node.config)) {
     checkText("config key", k);
     if (Array.isArray(v)) for (const x of v) checkText(`config ${k}`, x);
@@ -173,11 +189,18 @@ export function checkNode(node: PubsubNode): void {
   }
 }
 
+/** Checks the options of PubsubStore.items. */
+export function checkItemsOptions(opts: unknown): asserts opts is { ids?: string[]; max?: number } {
+  if (typeof opts !== "object" || opts === null) invalid("options must be an object");
+  const o = opts as { ids?: unknown; max?: unknown };
+  checkLimit("max", o.max);
+  if (o.ids !== undefined) checkIds(o.ids);
+}
+
 /** Checks a pubsub item before it is published. */
 export function checkItem(item: PubsubItem): void {
   if (typeof item !== "object" || item === null) invalid("item is missing");
-  checkText("item.id", item.id);
-  if (item.id === "") invalid("item id must not be empty");
+  checkName("item.id", item.id);
   checkText("item.payload", item.payload);
   checkText("item.publisher", item.publisher);
   checkDate("item.stamp", item.stamp);

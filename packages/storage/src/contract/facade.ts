@@ -14,6 +14,10 @@ export function facadeTests(open: OpenStorage): void {
       await s.offline.push(name, { stanza: `<m>${name}</m>`, stamp, from: "x@y" }, NO_LIMIT);
       await s.kv.set("settings", name, "theme", "dark");
       await s.kv.set("roster-meta", name, "ver", "1");
+      await s.roster.set(name, "x@y", { jid: "x@y", subscription: "both", groups: [] });
+      await s.archive.append(name, { id: "a1", stamp, with: "x@y", stanza: "<m/>" });
+      await s.pubsub.putNode(name, { name: "n", config: {} });
+      await s.pubsub.publish(name, "n", { id: "i", payload: "<p/>", publisher: "x@y", stamp }, 1);
     }
     await s.kv.set("settings", "", "alice", "host data that mentions alice");
     assert.equal(await s.accounts.delete("alice"), true);
@@ -24,6 +28,12 @@ export function facadeTests(open: OpenStorage): void {
     assert.deepEqual(await s.offline.peek("alice"), []);
     assert.equal(await s.kv.get("settings", "alice", "theme"), undefined);
     assert.equal(await s.kv.get("roster-meta", "alice", "ver"), undefined);
+    assert.deepEqual(await s.roster.get("alice"), { version: 0, items: [] });
+    assert.equal((await s.archive.query("alice", { limit: 9 }))?.count, 0);
+    assert.deepEqual(await s.pubsub.nodes("alice"), []);
+    assert.equal(await s.roster.count("bob"), 1);
+    assert.equal((await s.archive.query("bob", { limit: 9 }))?.count, 1);
+    assert.equal((await s.pubsub.items("bob", "n")).length, 1);
     assert.equal(await s.offline.count("bob"), 1);
     assert.equal(await s.kv.get("settings", "bob", "theme"), "dark");
     assert.equal(await s.kv.get("settings", "", "alice"), "host data that mentions alice");
@@ -38,8 +48,11 @@ export function facadeTests(open: OpenStorage): void {
     const late = await Promise.all([
       s.offline.push("alice", msg, NO_LIMIT),
       s.kv.set("settings", "alice", "k", "v"),
+      s.roster.set("alice", "x@y", { jid: "x@y", subscription: "none", groups: [] }),
+      s.archive.append("alice", { id: "a", stamp, with: "x@y", stanza: "<m/>" }),
+      s.pubsub.putNode("alice", { name: "n", config: {} }),
     ]);
-    assert.deepEqual(late, ["no-such-user", false]);
+    assert.deepEqual(late, ["no-such-user", false, undefined, "no-such-user", false]);
     await s.accounts.create(account("alice"));
     assert.equal(await s.offline.count("alice"), 0);
     assert.deepEqual(await s.kv.keys("settings", "alice"), []);
@@ -90,6 +103,12 @@ export function facadeTests(open: OpenStorage): void {
     await rejectsWith(() => s.offline.peek("alice"), closed);
     await rejectsWith(() => s.kv.set("s", "", "k", "v"), closed);
     await rejectsWith(() => s.kv.keys("s", ""), closed);
+    await rejectsWith(() => s.roster.get("alice"), closed);
+    await rejectsWith(() => s.roster.set("alice", "x@y", undefined), closed);
+    await rejectsWith(() => s.archive.query("alice", { limit: 1 }), closed);
+    await rejectsWith(() => s.archive.purge("alice"), closed);
+    await rejectsWith(() => s.pubsub.nodes("alice"), closed);
+    await rejectsWith(() => s.pubsub.items("alice", "n"), closed);
   });
 
   it("each open gives an independent, empty storage", async () => {

@@ -1,9 +1,17 @@
 // Tests of the migration runner: order, atomicity, and the version it records.
 
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
+import { account, NO_LIMIT, readBack } from "../contract/fixtures.js";
+import { sqliteAccounts } from "./accounts.js";
+import { sqliteKv } from "./kv.js";
 import { latestVersion, type Migration, migrate, migrations, schemaVersion } from "./migrations.js";
+import { sqliteOffline } from "./offline.js";
+import { openSqliteStorage } from "./open.js";
 
 const tables = (db: Database.Database): string[] =>
   db
@@ -55,5 +63,56 @@ describe("sqlite migrations", () => {
       (err: Error & { code?: string }) => err.code === "HATO_ERR_STORAGE_SCHEMA_TOO_NEW",
     );
     db.close();
+  });
+
+  it("upgrade a version 1 file to the latest, keeping its data", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "hato-migrate-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "v1.sqlite");
+    // Written by the version 1 schema through the ports that existed then.
+    const old = new Database(file);
+    old.pragma("foreign_keys = ON");
+    migrate(old, file, migrations.slice(0, 1));
+    assert.equal(schemaVersion(old), 1);
+    const live = (): void => {};
+    const alice = account("alice", 4, { roles: ["admin"] });
+    await sqliteAccounts(old, live).create(alice);
+    await sqliteAccounts(old, live).create(account("bob", 5));
+    const offline = sqliteOffline(old, live);
+    const sent = [1, 2, 3].map((n) => ({
+      stanza: `<message><body>${n} \u6771</body></message>`,
+      stamp: new Date(1_700_000_000_000 + n),
+      from: `friend${n}@example.org/phone`,
+    }));
+    for (const m of sent) assert.equal(await offline.push("alice", m, NO_LIMIT), "stored");
+    await sqliteKv(old, live).set("vcard", "alice", "vcard", "<vCard xmlns='vcard-temp'/>");
+    old.close();
+
+    const s = openSqliteStorage(file);
+    try {
+      const raw = new Database(file, { readonly: true });
+      assert.equal(schemaVersion(raw), latestVersion);
+      raw.close();
+      assert.deepEqual(await s.accounts.get("alice"), readBack(alice));
+      assert.deepEqual(await s.accounts.list(), ["alice", "bob"]);
+      assert.deepEqual(
+        (await s.offline.peek("alice")).map(({ stanza, stamp, from }) => ({ stanza, stamp, from })),
+        sent,
+      );
+      assert.equal(await s.kv.get("vcard", "alice", "vcard"), "<vCard xmlns='vcard-temp'/>");
+      // The new tables work for accounts made before them, and go with the account.
+      const item = { jid: "bob@example.org", subscription: "both" as const, groups: [] };
+      assert.equal(await s.roster.set("alice", item.jid, item), 1);
+      const msg = { id: "s1", stamp: new Date(5), with: "bob@example.org", stanza: "<m/>" };
+      assert.equal(await s.archive.append("alice", msg), "stored");
+      assert.equal(await s.pubsub.putNode("alice", { name: "n", config: {} }), true);
+      assert.equal(await s.accounts.delete("alice"), true);
+      assert.equal(await s.roster.count("alice"), 0);
+      assert.equal((await s.archive.query("alice", { limit: 1 }))?.count, 0);
+      assert.deepEqual(await s.pubsub.nodes("alice"), []);
+      assert.deepEqual(await s.accounts.list(), ["bob"]);
+    } finally {
+      await s.close();
+    }
   });
 });

@@ -62,6 +62,63 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: "rosters, archives, pubsub",
+    sql: `
+      -- One row per account that has ever written its roster; no row reads as version 0.
+      CREATE TABLE roster_versions (
+        username TEXT PRIMARY KEY NOT NULL REFERENCES accounts (username) ON DELETE CASCADE,
+        version  INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE roster_items (
+        username     TEXT NOT NULL REFERENCES accounts (username) ON DELETE CASCADE,
+        jid          TEXT NOT NULL,
+        name         TEXT,                          -- NULL: no name given ('' is a name)
+        subscription TEXT NOT NULL CHECK (subscription IN ('none', 'to', 'from', 'both')),
+        ask          INTEGER NOT NULL CHECK (ask IN (0, 1)),
+        approved     INTEGER NOT NULL CHECK (approved IN (0, 1)),
+        groups       TEXT NOT NULL,                 -- JSON array of strings, client order
+        PRIMARY KEY (username, jid)
+      ) STRICT, WITHOUT ROWID;
+
+      -- seq (the rowid) is the archive order; new rows always get max(seq) + 1.
+      -- Every index of a rowid table ends with the rowid, so (username, peer) and
+      -- (username, stamp) are also ordered by seq within equal values.
+      CREATE TABLE archive (
+        seq      INTEGER PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES accounts (username) ON DELETE CASCADE,
+        id       TEXT NOT NULL,                     -- XEP-0359 stanza-id
+        stamp    INTEGER NOT NULL,                  -- ms since the epoch
+        peer     TEXT NOT NULL,                     -- bare JID of the other party ("with")
+        stanza   TEXT NOT NULL                      -- last: filters never read its overflow pages
+      ) STRICT;
+      CREATE UNIQUE INDEX archive_by_id ON archive (username, id);
+      CREATE INDEX archive_by_user ON archive (username);
+      CREATE INDEX archive_by_peer ON archive (username, peer);
+      CREATE INDEX archive_by_stamp ON archive (username, stamp);
+
+      CREATE TABLE pubsub_nodes (
+        owner  TEXT NOT NULL REFERENCES accounts (username) ON DELETE CASCADE,
+        name   TEXT NOT NULL,
+        config TEXT NOT NULL,                       -- JSON object of strings and string arrays
+        PRIMARY KEY (owner, name)
+      ) STRICT, WITHOUT ROWID;
+      -- seq orders items; republishing deletes and re-inserts, so the item becomes newest.
+      CREATE TABLE pubsub_items (
+        seq       INTEGER PRIMARY KEY,
+        owner     TEXT NOT NULL,
+        node      TEXT NOT NULL,
+        id        TEXT NOT NULL,
+        publisher TEXT NOT NULL,
+        stamp     INTEGER NOT NULL,                 -- ms since the epoch
+        payload   TEXT NOT NULL,
+        UNIQUE (owner, node, id),
+        FOREIGN KEY (owner, node) REFERENCES pubsub_nodes (owner, name) ON DELETE CASCADE
+      ) STRICT;
+      CREATE INDEX pubsub_items_by_node ON pubsub_items (owner, node);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

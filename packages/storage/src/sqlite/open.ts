@@ -3,13 +3,14 @@
 import { closeSync, constants, fchmodSync, openSync } from "node:fs";
 import Database from "better-sqlite3";
 import { StorageError } from "../errors.js";
-// INTERIM (this session only): the SQLite tables for these ports are being written.
-import { emptyImData, memoryArchive, memoryPubsub, memoryRoster } from "../memory-im.js";
 import type { Storage } from "../ports.js";
 import { sqliteAccounts } from "./accounts.js";
+import { sqliteArchive } from "./archive.js";
 import { sqliteKv } from "./kv.js";
 import { checkReadonlySchema, migrate, refuseNewer } from "./migrations.js";
 import { sqliteOffline } from "./offline.js";
+import { sqlitePubsub } from "./pubsub.js";
+import { sqliteRoster } from "./roster.js";
 
 /** Options of openSqliteStorage. */
 export interface SqliteOptions {
@@ -75,26 +76,11 @@ export function openSqliteStorage(file: string, opts: SqliteOptions = {}): Stora
     accounts: sqliteAccounts(db, live),
     offline: sqliteOffline(db, live),
     kv: sqliteKv(db, live),
-    ...interimIm(live),
+    roster: sqliteRoster(db, live),
+    archive: sqliteArchive(db, live),
+    pubsub: sqlitePubsub(db, live),
     async close() {
       if (db.open) db.close();
     },
-  };
-}
-
-function interimIm(live: () => void) {
-  const m = new Map<string, ReturnType<typeof emptyImData>>();
-  const im = (u: string) => {
-    let d = m.get(u);
-    if (!d) {
-      d = emptyImData();
-      m.set(u, d);
-    }
-    return d;
-  };
-  return {
-    roster: memoryRoster(im, live),
-    archive: memoryArchive(im, live),
-    pubsub: memoryPubsub(im, live),
   };
 }
