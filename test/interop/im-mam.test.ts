@@ -43,6 +43,7 @@ describe("MAM paging with third-party clients", () => {
       user: "alice",
       password: "alice-secret",
       tls: "starttls",
+      channelBinding: "tls-server-end-point",
     });
     const bob = agent("aioxmpp", hato, { user: "bob", password: "bob-secret", tls: "starttls" });
     await Promise.all([alice.online(), bob.online()]);

@@ -32,7 +32,12 @@ describe("messages between third-party clients", () => {
   it("Profanity and slixmpp chat both ways", async () => {
     const alice = await profanity("alice", "alice-secret");
     await alice.online();
-    const bob = agent("slixmpp", hato, { user: "bob", password: "bob-secret", tls: "starttls" });
+    const bob = agent("slixmpp", hato, {
+      user: "bob",
+      password: "bob-secret",
+      tls: "starttls",
+      channelBinding: "tls-server-end-point",
+    });
     const bobOnline = await bob.online();
 
     await alice.type("/msg bob@localhost Hello Bob from Profanity");
@@ -50,6 +55,7 @@ describe("messages between third-party clients", () => {
       user: "carol",
       password: "carol-secret",
       tls: "starttls",
+      channelBinding: "tls-server-end-point",
     });
     const laptop = agent("aioxmpp", hato, {
       user: "carol",

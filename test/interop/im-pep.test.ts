@@ -35,6 +35,7 @@ describe("PEP with third-party clients", () => {
       user: "alice",
       password: "alice-secret",
       tls: "starttls",
+      channelBinding: "tls-server-end-point",
     });
     const bob = agent("aioxmpp", hato, { user: "bob", password: "bob-secret", tls: "starttls" });
     await Promise.all([alice.online(), bob.online()]);
@@ -63,7 +64,12 @@ describe("PEP with third-party clients", () => {
       "aioxmpp reads slixmpp's device list",
     );
 
-    const own = agent("slixmpp", hato, { user: "bob", password: "bob-secret", tls: "direct" });
+    const own = agent("slixmpp", hato, {
+      user: "bob",
+      password: "bob-secret",
+      tls: "direct",
+      channelBinding: "tls-server-end-point",
+    });
     await own.online();
     const bundles = await own.cmd<FetchResult>("pep-fetch", {
       jid: "alice@localhost",
@@ -96,6 +102,7 @@ describe("PEP with third-party clients", () => {
       user: "alice",
       password: "alice-secret",
       tls: "starttls",
+      channelBinding: "tls-server-end-point",
     });
     await Promise.all([alice.online(), bob.online()]);
     await bob.cmd("pep-publish", {
@@ -121,6 +128,7 @@ describe("PEP with third-party clients", () => {
       user: "alice",
       password: "alice-secret",
       tls: "starttls",
+      channelBinding: "tls-server-end-point",
     });
     await alice.online();
     const refused = await alice.cmd(

@@ -34,6 +34,7 @@ describe("subscriptions and presence between third-party clients", () => {
       user: "alice",
       password: "alice-secret",
       tls: "starttls",
+      channelBinding: "tls-server-end-point",
     });
     const bob = agent("aioxmpp", hato, { user: "bob", password: "bob-secret", tls: "starttls" });
     const [aliceOnline, bobOnline] = await Promise.all([alice.online(), bob.online()]);
@@ -83,6 +84,7 @@ describe("subscriptions and presence between third-party clients", () => {
       user: "alice",
       password: "alice-secret",
       tls: "starttls",
+      channelBinding: "tls-server-end-point",
     });
     const aliceOnline = await alice.online();
     const bob = agent("aioxmpp", hato, { user: "bob", password: "bob-secret", tls: "direct" });
@@ -119,7 +121,12 @@ describe("subscriptions and presence between third-party clients", () => {
     const carol = await Profanity.start(hato, { user: "carol", password: "carol-secret" });
     profanities.push(carol);
     await carol.online();
-    const dave = agent("slixmpp", hato, { user: "dave", password: "dave-secret", tls: "starttls" });
+    const dave = agent("slixmpp", hato, {
+      user: "dave",
+      password: "dave-secret",
+      tls: "starttls",
+      channelBinding: "tls-server-end-point",
+    });
     const daveOnline = await dave.online();
 
     await carol.type("/roster add dave@localhost Dave");
@@ -158,6 +165,7 @@ describe("subscriptions and presence between third-party clients", () => {
       user: "dave",
       password: "dave-secret",
       tls: "starttls",
+      channelBinding: "tls-server-end-point",
     });
     await dave2.online();
     await dave2.presence((p) => p.from === carol.jid && p.type === "available");

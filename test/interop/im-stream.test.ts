@@ -39,6 +39,7 @@ describe("stream resumption after a dropped TCP connection", () => {
         user,
         password: `${user}-secret`,
         tls: "starttls",
+        channelBinding: "tls-server-end-point",
         port: proxy.port,
         sm: true,
       });

@@ -95,6 +95,8 @@ class Agent(slixmpp.ClientXMPP):
 
         self.add_event_handler("session_start", self.on_session_start)
         self.add_event_handler("message", self.on_message)
+        # Bounces: slixmpp raises "message" only for messages with a <body/>, "message_error" for all.
+        self.add_event_handler("message_error", lambda msg: self.on_message(msg, bounce=True))
         self.add_event_handler("failed_auth", self.on_failed_auth)
         self.add_event_handler("failed_all_auth", lambda _: emit("error", message="no SASL mechanism left"))
         self.add_event_handler("disconnected", self.on_disconnected)
@@ -134,7 +136,9 @@ class Agent(slixmpp.ClientXMPP):
             alpn=ssl_object.selected_alpn_protocol() if ssl_object else None,
         )
 
-    def on_message(self, msg):
+    def on_message(self, msg, bounce=False):
+        if msg["type"] == "error" and not bounce:
+            return  # reported once, through message_error
         if msg.xml.find(f"{{{NS_CARBONS}}}received") is not None or msg.xml.find(f"{{{NS_CARBONS}}}sent") is not None:
             return  # reported as a carbon event
         if msg.xml.find(f"{{{NS_MAM}}}result") is not None or not (msg["body"] or msg["type"] == "error"):
