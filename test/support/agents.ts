@@ -20,7 +20,8 @@ export interface AgentEvent {
     | "roster"
     | "carbon"
     | "sm"
-    | "result";
+    | "result"
+    | "warning";
   [field: string]: unknown;
 }
 /** A presence the client received (subscription requests included). */
@@ -105,6 +106,8 @@ export interface AgentOptions {
   port?: number;
   /** slixmpp only: XEP-0198 stream management, reconnecting and resuming after a lost connection. */
   sm?: boolean;
+  /** slixmpp only: request the roster at session start, as IM clients do (default true). */
+  roster?: boolean;
   /** slixmpp only: no initial presence when the session starts. */
   noPresence?: boolean;
 }
@@ -231,6 +234,7 @@ export function startAgent(kind: AgentKind, hato: Hato, o: AgentOptions): Agent 
     if (o.channelBinding) args.push("--channel-binding", o.channelBinding);
     if (o.mechs) args.push("--mechs", o.mechs.join(","));
     if (o.sm) args.push("--sm");
+    if (o.roster ?? true) args.push("--roster");
     if (o.noPresence) args.push("--no-presence");
     if (process.env.HATO_TEST_LOG === "1") args.push("--debug");
     return new Agent(

@@ -66,7 +66,7 @@ class Agent(slixmpp.ClientXMPP):
             self.register_plugin("xep_0198")  # stream management with resumption
             self["xep_0198"].window = 1  # ask for an ack after every stanza: nothing waits in doubt
         # Subscription requests are answered by the test (the "approve" command), not by slixmpp.
-        self.roster.auto_authorize = False
+        self.roster.auto_authorize = None  # (False would refuse every request)
         self.roster.auto_subscribe = False
         self.quitting = False
         self.finished = asyncio.get_event_loop().create_future()
@@ -125,6 +125,12 @@ class Agent(slixmpp.ClientXMPP):
             self.finished.set_result(None)
 
     async def on_session_start(self, _):
+        if self.args.roster:
+            # An interested resource (RFC 6121 §2.1.6): it gets roster pushes from now on.
+            try:
+                await self.get_roster()
+            except IqError as e:
+                emit("warning", message=f"roster get refused: {e.iq['error']['condition']}")
         if not self.args.no_presence:
             self.send_presence()
         ssl_object = self.socket
@@ -287,6 +293,7 @@ async def main():
     p.add_argument("--mechs", default="", help="comma-separated SASL mechanisms to allow")
     p.add_argument("--channel-binding", choices=["stock", "tls-server-end-point", "none"], default="stock")
     p.add_argument("--timeout", type=float, default=60)
+    p.add_argument("--roster", action="store_true", help="request the roster at session start (as IM clients do)")
     p.add_argument("--sm", action="store_true", help="XEP-0198: enable, and resume after a lost connection")
     p.add_argument("--no-presence", action="store_true", help="no initial presence at session start")
     p.add_argument("--debug", action="store_true")
