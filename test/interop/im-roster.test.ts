@@ -153,12 +153,15 @@ describe("subscriptions and presence between third-party clients", () => {
     await carol.type("/status set online");
     await dave.presence((p) => p.from === carol.jid && p.type === "available" && p.show === "");
 
-    // slixmpp -> Profanity: away, then offline (Profanity's console shows contacts' presence).
-    await carol.type("/clear");
+    // slixmpp -> Profanity: Profanity's roster panel files Dave under his presence.
+    await carol.waitFor((screen) => rosterGroup(screen, "Dave") === "Online");
     await dave.cmd("presence", { show: "away", status: "gone fishing" });
-    await carol.waitFor(/dave@localhost.*away.*gone fishing/);
+    await carol.waitFor((screen) => rosterGroup(screen, "Dave") === "Away");
+    await dave.cmd("presence", { show: "dnd" });
+    await carol.waitFor((screen) => rosterGroup(screen, "Dave") === "Do not disturb");
     await dave.stop();
-    await carol.waitFor(/dave@localhost.*offline/);
+    await carol.waitFor((screen) => rosterGroup(screen, "Dave") === "Offline");
+    await carol.waitFor(/Dave \(.+\) is offline/);
 
     // Profanity leaves: slixmpp (back online) sees it go.
     const dave2 = agent("slixmpp", hato, {
@@ -174,6 +177,20 @@ describe("subscriptions and presence between third-party clients", () => {
     assert.notEqual(daveOnline.jid, "");
   });
 });
+
+/**
+ * The heading ("Online", "Away", "Offline", ...) under which Profanity's roster panel (the right
+ * quarter of its screen) lists `name`, or undefined when it does not list it.
+ */
+function rosterGroup(screen: string, name: string): string | undefined {
+  const panel = screen.split("\n").map((line) => line.slice(140).trim());
+  const at = panel.indexOf(name);
+  for (let i = at - 1; at >= 0 && i >= 0; i--) {
+    const heading = /^(.+) \(\d+\)$/.exec(panel[i]!);
+    if (heading) return heading[1];
+  }
+  return undefined;
+}
 
 interface RosterListResult extends ResultEvent {
   items: { jid: string; subscription: string; ask: string | null }[];
