@@ -4,9 +4,19 @@ import { delivery } from "./delivery/index.js";
 import { disco } from "./disco/index.js";
 import { offline } from "./offline/index.js";
 import { ping } from "./ping/index.js";
+import { presence } from "./presence/index.js";
+import { roster } from "./roster/index.js";
 import { version } from "./version/index.js";
 
-export { delivery, disco, offline, ping, version };
+export { delivery, disco, offline, ping, presence, roster, version };
 
 /** Every module a default server loads. */
-export const defaultModules: readonly HatoModule[] = [disco, ping, version, delivery, offline];
+export const defaultModules: readonly HatoModule[] = [
+  disco,
+  ping,
+  version,
+  delivery,
+  offline,
+  roster,
+  presence,
+];
