@@ -175,7 +175,10 @@ describe("RFC 6121 rosters", () => {
   it("a full roster refuses new contacts with not-allowed but still takes updates", async () => {
     const { client } = await RawClient.login(t, "dave", "pw", "r");
     for (const c of ["c1", "c2", "c3"]) {
-      assert.equal((await rosterSet(client, `<item jid='${c}@localhost'/>`)).attr("type"), "result");
+      assert.equal(
+        (await rosterSet(client, `<item jid='${c}@localhost'/>`)).attr("type"),
+        "result",
+      );
     }
     const full = await rosterSet(client, "<item jid='c4@localhost'/>");
     assert.deepEqual(errorOf(full), {

@@ -23,8 +23,7 @@ export function errorOf(el: Element): { type?: string; condition?: string; text?
   const err = el.getChild("error");
   return {
     type: err?.attr("type"),
-    condition: err?.elements().find((c) => c.name !== "text" && c.xmlns === NS_STANZAS_ERR)
-      ?.name,
+    condition: err?.elements().find((c) => c.name !== "text" && c.xmlns === NS_STANZAS_ERR)?.name,
     text: err?.getChildText("text", NS_STANZAS_ERR),
   };
 }
@@ -54,11 +53,7 @@ export async function push(client: RawClient): Promise<{ iq: Element; item: Elem
 }
 
 /** The next presence matching `type` (undefined = available) from `from` (prefix match). */
-export function presenceFrom(
-  client: RawClient,
-  from: string,
-  type?: string,
-): Promise<Element> {
+export function presenceFrom(client: RawClient, from: string, type?: string): Promise<Element> {
   return client.expect(
     (e) =>
       e.name === "presence" &&
