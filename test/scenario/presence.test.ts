@@ -121,8 +121,10 @@ describe("RFC 6121 presence subscriptions", () => {
     c.send("<presence to='bob@localhost' type='subscribe'/>");
     await push(c);
     await presenceFrom(b, "carol@localhost", "subscribe");
-    b.send("<presence to='carol@localhost' type='unsubscribed'/>");
+    // Sent to carol's full JID: handled as for her bare JID (§3.2.2), stamped bare both ways.
+    b.send("<presence to='carol@localhost/desk' type='unsubscribed'/>");
     const no = await presenceFrom(c, "bob@localhost", "unsubscribed");
+    assert.equal(no.attr("from"), "bob@localhost");
     assert.equal(no.attr("to"), "carol@localhost");
     const p = await push(c);
     assert.equal(p.item.attr("subscription"), "none");

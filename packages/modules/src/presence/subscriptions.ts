@@ -22,13 +22,12 @@ export function subscriptions(api: ModuleApi, service: RosterService, ops: Prese
   const deliver = (username: string, stanza: Element) => {
     for (const s of api.sessions.ofUser(username)) if (s.available) s.send(stanza);
   };
+  // §3.1.2: the server stamps subscription stanzas with bare JIDs, children kept.
   const stamped = (stanza: Element, type: string, from: Jid, to: Jid) => {
     const el = stanza.clone();
     el.attrs.type = type;
     el.attrs.from = from.toString();
     el.attrs.to = to.toString();
-    delete el.attrs.id;
-    if (stanza.attr("id") !== undefined) el.attrs.id = stanza.attr("id")!;
     return el;
   };
 
