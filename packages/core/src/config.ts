@@ -242,6 +242,48 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Longest password in-band registration and password change accept, in characters.",
   },
   {
+    path: "roster.max-items",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 1000,
+    doc: "Contacts in one roster (RFC 6121 §2); a roster set beyond it gets `not-allowed`.",
+  },
+  {
+    path: "roster.max-name-length",
+    type: { kind: "int", min: 1, max: 65536 },
+    default: 1024,
+    doc: "Characters in a roster item's name; longer names get `not-acceptable`.",
+  },
+  {
+    path: "roster.max-group-length",
+    type: { kind: "int", min: 1, max: 65536 },
+    default: 1024,
+    doc: "Characters in one roster group name; longer ones get `not-acceptable`.",
+  },
+  {
+    path: "roster.max-groups",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 64,
+    doc: "Groups of one roster item; more get `not-allowed`.",
+  },
+  {
+    path: "presence.max-pending-requests",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 200,
+    doc: "Subscription requests waiting for one user's answer (RFC 6121 §3.1.3); further senders get `resource-constraint`.",
+  },
+  {
+    path: "presence.subscribe-per-minute",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 60,
+    doc: "Subscription requests one user may send per minute; more get `policy-violation`.",
+  },
+  {
+    path: "presence.max-directed",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 1000,
+    doc: "Entities one session may send directed presence to (RFC 6121 §4.6); more get `resource-constraint`.",
+  },
+  {
     path: "scram.iterations",
     type: { kind: "int", min: 4096, max: 1000000 },
     default: 10000,
@@ -291,6 +333,8 @@ export interface Config {
     passwordMinLength: number;
     passwordMaxLength: number;
   };
+  roster: { maxItems: number; maxNameLength: number; maxGroupLength: number; maxGroups: number };
+  presence: { maxPendingRequests: number; subscribePerMinute: number; maxDirected: number };
   scram: { iterations: number };
   /** The config file's path, when there was one. */
   file: string | undefined;

@@ -5,13 +5,28 @@ import { delivery } from "./delivery/index.js";
 import { disco } from "./disco/index.js";
 import { offline } from "./offline/index.js";
 import { ping } from "./ping/index.js";
+import { presence } from "./presence/index.js";
 import { privateStorage } from "./private/index.js";
 import { push } from "./push/index.js";
 import { register } from "./register/index.js";
+import { roster } from "./roster/index.js";
 import { vcard } from "./vcard/index.js";
 import { version } from "./version/index.js";
 
-export { blocking, delivery, disco, offline, ping, privateStorage, push, register, vcard, version };
+export {
+  blocking,
+  delivery,
+  disco,
+  offline,
+  ping,
+  presence,
+  privateStorage,
+  push,
+  register,
+  roster,
+  vcard,
+  version,
+};
 
 /** Every module a default server loads. */
 export const defaultModules: readonly HatoModule[] = [
@@ -21,6 +36,8 @@ export const defaultModules: readonly HatoModule[] = [
   blocking,
   delivery,
   offline,
+  roster,
+  presence,
   push,
   vcard,
   privateStorage,
