@@ -63,11 +63,18 @@ export interface ModuleApi {
   route(stanza: Element, from: Jid, to: Jid): void;
   /** Answers a stanza with a stanza error (no-op for errors and results). */
   bounce(ev: StanzaEvent, err: StanzaError): void;
-  /** Adds a disco#info feature of the server. */
-  addFeature(ns: string): void;
+  /**
+   * Adds a disco#info feature of the server, or (`"account"`) one the server offers on every
+   * account's bare JID (XEP-0030 §3.1 answered on the account's behalf: MAM, stanza ids).
+   */
+  addFeature(ns: string, on?: "server" | "account"): void;
   addIdentity(identity: Identity): void;
   /** What every module registered for the server's disco#info. */
-  discoInfo(): { features: ReadonlySet<string>; identities: readonly Identity[] };
+  discoInfo(): {
+    features: ReadonlySet<string>;
+    identities: readonly Identity[];
+    accountFeatures: ReadonlySet<string>;
+  };
   /** Offers a stream feature to clients before authentication or after it (bind phase). */
   addStreamFeature(phase: "auth" | "bind", feature: Element): void;
   /** Answers IQs with this payload namespace that arrive before authentication. */
@@ -87,6 +94,7 @@ export interface ModuleHost {
   bus: EventBus;
   router: Router;
   features: Set<string>;
+  accountFeatures: Set<string>;
   identities: Identity[];
   streams: StreamExtensions;
 }
@@ -157,9 +165,10 @@ export function createModuleApi(
     fire: (event, payload) => host.bus.fire(event, payload),
     route: (stanza, from, to) => host.router.route(stanza, from, to, undefined),
     bounce: (ev, err) => host.router.bounce(ev, err),
-    addFeature(ns) {
-      host.features.add(ns);
-      undo.push(() => void host.features.delete(ns));
+    addFeature(ns, on = "server") {
+      const set = on === "account" ? host.accountFeatures : host.features;
+      set.add(ns);
+      undo.push(() => void set.delete(ns));
     },
     addIdentity(identity) {
       host.identities.push(identity);
@@ -168,7 +177,11 @@ export function createModuleApi(
         if (i >= 0) host.identities.splice(i, 1);
       });
     },
-    discoInfo: () => ({ features: host.features, identities: host.identities }),
+    discoInfo: () => ({
+      features: host.features,
+      identities: host.identities,
+      accountFeatures: host.accountFeatures,
+    }),
     addStreamFeature(phase, feature) {
       const list = host.streams.features[phase];
       list.push(feature);

@@ -42,6 +42,7 @@ export class Server {
   readonly bus: EventBus;
   readonly router: Router;
   readonly features = new Set<string>();
+  readonly accountFeatures = new Set<string>();
   readonly identities: Identity[] = [];
   private readonly sweeper = new Sweeper();
   /** Direct-TLS connections per address whose handshake has not finished. */
@@ -107,6 +108,7 @@ export class Server {
       bus: this.bus,
       router: this.router,
       features: this.features,
+      accountFeatures: this.accountFeatures,
       identities: this.identities,
       streams: this.ctx.extensions,
     };

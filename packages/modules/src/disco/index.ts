@@ -1,4 +1,5 @@
-// XEP-0030: Service Discovery — the server's identity, features and (for now no) items.
+// XEP-0030: Service Discovery — the server's identity, features and (for now no) items, and
+// the account features the server offers on each account's bare JID.
 import { type HatoModule, StanzaError } from "@hato/core";
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, xml } from "@hato/xml";
 
@@ -21,6 +22,31 @@ export const disco: HatoModule = {
           xml("identity", { category: i.category, type: i.type, name: i.name }),
         ),
         ...[...features].sort().map((f) => xml("feature", { var: f })),
+      );
+    });
+    // §3.1: the server answers for an account: to the account itself and to contacts allowed
+    // to see its presence; everyone else gets what the router says for an unhandled IQ, so
+    // the answer tells them nothing about whether the account exists.
+    api.addFeature(NS_DISCO_INFO, "account");
+    api.handleIq("get", "bare", NS_DISCO_INFO, "query", async (ev) => {
+      const node = ev.stanza.getChild("query", NS_DISCO_INFO)!.attr("node");
+      if (!ev.from.bare.equals(ev.to)) {
+        const item = await api.storage.roster.item(ev.to.local, ev.from.bare.toString());
+        if (item?.subscription !== "from" && item?.subscription !== "both") {
+          throw new StanzaError(
+            "service-unavailable",
+            `${NS_DISCO_INFO} query is not supported here`,
+          );
+        }
+      }
+      if (node !== undefined)
+        throw new StanzaError("item-not-found", `no disco node "${node}" here`);
+      const { accountFeatures } = api.discoInfo();
+      return xml(
+        "query",
+        { xmlns: NS_DISCO_INFO },
+        xml("identity", { category: "account", type: "registered" }),
+        ...[...accountFeatures].sort().map((f) => xml("feature", { var: f })),
       );
     });
     api.handleIq("get", "host", NS_DISCO_ITEMS, "query", (ev) => {
