@@ -1,6 +1,5 @@
 // XEP-0313: Message Archive Management (urn:xmpp:mam:2) with XEP-0359 stanza ids stamped by the server.
 import { type HatoModule, Priority, type Session, StanzaError, type StanzaEvent } from "@hato/core";
-import type { ArchivedMessage } from "@hato/storage";
 import {
   type Element,
   NS_CLIENT,
@@ -14,6 +13,7 @@ import { NS_FORWARD } from "../carbons/index.js";
 import { archivable, newArchiveId, Serial, stripClaimedIds } from "./archiving.js";
 import { PrefsStore, parsePrefs, prefsElement } from "./prefs.js";
 import { NS_MAM, NS_RSM, parseQuery, queryForm } from "./query.js";
+import type { ArchivedMessage } from "./types.js";
 
 export { NS_MAM };
 
@@ -163,7 +163,8 @@ export const mam: HatoModule = {
           const result = resultMessage(m, bare, session, queryId);
           if (result === undefined) continue;
           if ((i + 1) % RESULTS_PER_FLUSH === 0) {
-            await new Promise<boolean>((resolve) => session.send(result, resolve));
+            const written = await new Promise<boolean>((resolve) => session.send(result, resolve));
+            if (!written) return undefined; // the session is gone; nobody awaits the rest
           } else session.send(result);
         }
         const first = page.messages[0];

@@ -1,8 +1,8 @@
 // XEP-0441 (formerly XEP-0313 §6): per-user archiving preferences, kept in the key-value store.
 import { StanzaError } from "@hato/core";
 import { parseJid } from "@hato/jid";
-import type { Storage } from "@hato/storage";
 import { type Element, xml } from "@hato/xml";
+import type { Storage } from "./types.js";
 
 export type ArchiveDefault = "always" | "roster" | "never";
 const DEFAULTS = new Set<string>(["always", "roster", "never"]);

@@ -1,8 +1,8 @@
 // XEP-0313 §4 queries: the data form filters and XEP-0059 paging, checked into an ArchiveQuery.
 import { StanzaError } from "@hato/core";
 import { parseJid } from "@hato/jid";
-import type { ArchiveQuery } from "@hato/storage";
 import { type Element, xml } from "@hato/xml";
+import type { ArchiveQuery } from "./types.js";
 
 export const NS_MAM = "urn:xmpp:mam:2";
 export const NS_RSM = "http://jabber.org/protocol/rsm";
