@@ -46,11 +46,9 @@ export const mam: HatoModule = {
       void writes.run(user, async () => {
         try {
           if (decide && !(await decide())) return;
-          let result = await api.storage.archive.append(user, msg);
-          // 128 random bits do not collide in practice; if they ever do, draw again.
-          if (result === "duplicate-id") {
-            result = await api.storage.archive.append(user, { ...msg, id: newArchiveId() });
-          }
+          // "duplicate-id" would take 128 random bits colliding; "no-such-user" is a message
+          // to an account that does not exist (bounced by delivery).
+          const result = await api.storage.archive.append(user, msg);
           if (result !== "stored") api.log.debug("not archived", { user, result });
         } catch (err) {
           api.log.error("archiving failed", { user, err });
@@ -90,6 +88,7 @@ export const mam: HatoModule = {
       };
       const decision = arrivals.busy(user) ? undefined : prefs.decide(user, own, peer);
       if (typeof decision === "boolean") return apply(decision);
+      decision?.catch(() => {}); // awaited (and its failure logged) in turn below
       return arrivals.run(user, async () => {
         try {
           return apply(await (decision ?? prefs.decide(user, own, peer)));
