@@ -289,6 +289,30 @@ export const SETTINGS: readonly Setting[] = [
     default: 10000,
     doc: "PBKDF2 iterations for newly stored passwords.",
   },
+  {
+    path: "mam.max-page",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 250,
+    doc: "Most messages in one page of a message archive query (XEP-0313); a bigger RSM `max` is lowered to it, and it is the page size when a query gives none.",
+  },
+  {
+    path: "mam.default",
+    type: { kind: "enum", values: ["always", "roster", "never"] },
+    default: "always",
+    doc: "Which messages are archived for users who set no preference: all, those with roster contacts, or none.",
+  },
+  {
+    path: "mam.prefs-max-jids",
+    type: { kind: "int", min: 0, max: 100000 },
+    default: 1000,
+    doc: "Most JIDs in one user's always/never archiving lists together.",
+  },
+  {
+    path: "mam.retention-days",
+    type: { kind: "int", min: 0, max: 36500 },
+    default: 0,
+    doc: "Archived messages older than this many days are deleted (checked at start and hourly); 0 keeps them forever.",
+  },
 ];
 
 /** An external component (XEP-0114): its domain and the shared secret of its handshake. */
@@ -336,6 +360,12 @@ export interface Config {
   roster: { maxItems: number; maxNameLength: number; maxGroupLength: number; maxGroups: number };
   presence: { maxPendingRequests: number; subscribePerMinute: number; maxDirected: number };
   scram: { iterations: number };
+  mam: {
+    maxPage: number;
+    default: "always" | "roster" | "never";
+    prefsMaxJids: number;
+    retentionDays: number;
+  };
   /** The config file's path, when there was one. */
   file: string | undefined;
 }

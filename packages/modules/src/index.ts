@@ -1,8 +1,11 @@
 // @hato/modules: the feature modules that ship with Hato, in load order.
 import type { HatoModule } from "@hato/core";
 import { blocking } from "./blocking/index.js";
+import { wrapperGuard } from "./carbons/guard.js";
+import { carbons } from "./carbons/index.js";
 import { delivery } from "./delivery/index.js";
 import { disco } from "./disco/index.js";
+import { mam } from "./mam/index.js";
 import { offline } from "./offline/index.js";
 import { ping } from "./ping/index.js";
 import { presence } from "./presence/index.js";
@@ -15,8 +18,10 @@ import { version } from "./version/index.js";
 
 export {
   blocking,
+  carbons,
   delivery,
   disco,
+  mam,
   offline,
   ping,
   presence,
@@ -26,6 +31,7 @@ export {
   roster,
   vcard,
   version,
+  wrapperGuard,
 };
 
 /** Every module a default server loads. */
@@ -34,6 +40,9 @@ export const defaultModules: readonly HatoModule[] = [
   ping,
   version,
   blocking,
+  wrapperGuard,
+  carbons,
+  mam,
   delivery,
   offline,
   roster,
