@@ -242,10 +242,76 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Longest password in-band registration and password change accept, in characters.",
   },
   {
+    path: "roster.max-items",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 1000,
+    doc: "Contacts in one roster (RFC 6121 §2); a roster set beyond it gets `not-allowed`.",
+  },
+  {
+    path: "roster.max-name-length",
+    type: { kind: "int", min: 1, max: 65536 },
+    default: 1024,
+    doc: "Characters in a roster item's name; longer names get `not-acceptable`.",
+  },
+  {
+    path: "roster.max-group-length",
+    type: { kind: "int", min: 1, max: 65536 },
+    default: 1024,
+    doc: "Characters in one roster group name; longer ones get `not-acceptable`.",
+  },
+  {
+    path: "roster.max-groups",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 64,
+    doc: "Groups of one roster item; more get `not-allowed`.",
+  },
+  {
+    path: "presence.max-pending-requests",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 200,
+    doc: "Subscription requests waiting for one user's answer (RFC 6121 §3.1.3); further senders get `resource-constraint`.",
+  },
+  {
+    path: "presence.subscribe-per-minute",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 60,
+    doc: "Subscription requests one user may send per minute; more get `policy-violation`.",
+  },
+  {
+    path: "presence.max-directed",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 1000,
+    doc: "Entities one session may send directed presence to (RFC 6121 §4.6); more get `resource-constraint`.",
+  },
+  {
     path: "scram.iterations",
     type: { kind: "int", min: 4096, max: 1000000 },
     default: 10000,
     doc: "PBKDF2 iterations for newly stored passwords.",
+  },
+  {
+    path: "mam.max-page",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 250,
+    doc: "Most messages in one page of a message archive query (XEP-0313); a bigger RSM `max` is lowered to it, and it is the page size when a query gives none.",
+  },
+  {
+    path: "mam.default",
+    type: { kind: "enum", values: ["always", "roster", "never"] },
+    default: "always",
+    doc: "Which messages are archived for users who set no preference: all, those with roster contacts, or none.",
+  },
+  {
+    path: "mam.prefs-max-jids",
+    type: { kind: "int", min: 0, max: 100000 },
+    default: 1000,
+    doc: "Most JIDs in one user's always/never archiving lists together.",
+  },
+  {
+    path: "mam.retention-days",
+    type: { kind: "int", min: 0, max: 36500 },
+    default: 0,
+    doc: "Archived messages older than this many days are deleted (checked at start and hourly); 0 keeps them forever.",
   },
 ];
 
@@ -291,7 +357,15 @@ export interface Config {
     passwordMinLength: number;
     passwordMaxLength: number;
   };
+  roster: { maxItems: number; maxNameLength: number; maxGroupLength: number; maxGroups: number };
+  presence: { maxPendingRequests: number; subscribePerMinute: number; maxDirected: number };
   scram: { iterations: number };
+  mam: {
+    maxPage: number;
+    default: "always" | "roster" | "never";
+    prefsMaxJids: number;
+    retentionDays: number;
+  };
   /** The config file's path, when there was one. */
   file: string | undefined;
 }

@@ -64,15 +64,18 @@ export interface ModuleApi {
   route(stanza: Element, from: Jid, to: Jid): void;
   /** Answers a stanza with a stanza error (no-op for errors and results). */
   bounce(ev: StanzaEvent, err: StanzaError): void;
-  /** Adds a disco#info feature of the server. */
-  addFeature(ns: string): void;
+  /**
+   * Adds a disco#info feature of the server, or (`"account"`) one the server offers on every
+   * account's bare JID (XEP-0030 §3.1 answered on the account's behalf: MAM, stanza ids).
+   */
+  addFeature(ns: string, on?: "server" | "account"): void;
   addIdentity(identity: Identity): void;
   /** What every module registered for the server's disco#info. */
-  discoInfo(): { features: ReadonlySet<string>; identities: readonly Identity[] };
-  /** Adds a disco#info feature of every account's bare JID (e.g. urn:xmpp:push:0). */
-  addAccountFeature(ns: string): void;
-  /** What every module registered for the accounts' disco#info. */
-  accountFeatures(): ReadonlySet<string>;
+  discoInfo(): {
+    features: ReadonlySet<string>;
+    identities: readonly Identity[];
+    accountFeatures: ReadonlySet<string>;
+  };
   /** Domains of the external components (XEP-0114) connected now, sorted. */
   connectedComponents(): string[];
   /** Offers a stream feature to clients before authentication or after it (bind phase). */
@@ -94,8 +97,8 @@ export interface ModuleHost {
   bus: EventBus;
   router: Router;
   features: Set<string>;
-  identities: Identity[];
   accountFeatures: Set<string>;
+  identities: Identity[];
   streams: StreamExtensions;
   components: ComponentRegistry;
 }
@@ -166,9 +169,10 @@ export function createModuleApi(
     fire: (event, payload) => host.bus.fire(event, payload),
     route: (stanza, from, to) => host.router.route(stanza, from, to, undefined),
     bounce: (ev, err) => host.router.bounce(ev, err),
-    addFeature(ns) {
-      host.features.add(ns);
-      undo.push(() => void host.features.delete(ns));
+    addFeature(ns, on = "server") {
+      const set = on === "account" ? host.accountFeatures : host.features;
+      set.add(ns);
+      undo.push(() => void set.delete(ns));
     },
     addIdentity(identity) {
       host.identities.push(identity);
@@ -177,12 +181,11 @@ export function createModuleApi(
         if (i >= 0) host.identities.splice(i, 1);
       });
     },
-    discoInfo: () => ({ features: host.features, identities: host.identities }),
-    addAccountFeature(ns) {
-      host.accountFeatures.add(ns);
-      undo.push(() => void host.accountFeatures.delete(ns));
-    },
-    accountFeatures: () => host.accountFeatures,
+    discoInfo: () => ({
+      features: host.features,
+      identities: host.identities,
+      accountFeatures: host.accountFeatures,
+    }),
     connectedComponents: () => host.components.connected(),
     addStreamFeature(phase, feature) {
       const list = host.streams.features[phase];

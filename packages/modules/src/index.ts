@@ -1,17 +1,38 @@
 // @hato/modules: the feature modules that ship with Hato, in load order.
 import type { HatoModule } from "@hato/core";
 import { blocking } from "./blocking/index.js";
+import { wrapperGuard } from "./carbons/guard.js";
+import { carbons } from "./carbons/index.js";
 import { delivery } from "./delivery/index.js";
 import { disco } from "./disco/index.js";
+import { mam } from "./mam/index.js";
 import { offline } from "./offline/index.js";
 import { ping } from "./ping/index.js";
+import { presence } from "./presence/index.js";
 import { privateStorage } from "./private/index.js";
 import { push } from "./push/index.js";
 import { register } from "./register/index.js";
+import { roster } from "./roster/index.js";
 import { vcard } from "./vcard/index.js";
 import { version } from "./version/index.js";
 
-export { blocking, delivery, disco, offline, ping, privateStorage, push, register, vcard, version };
+export {
+  blocking,
+  carbons,
+  delivery,
+  disco,
+  mam,
+  offline,
+  ping,
+  presence,
+  privateStorage,
+  push,
+  register,
+  roster,
+  vcard,
+  version,
+  wrapperGuard,
+};
 
 /** Every module a default server loads. */
 export const defaultModules: readonly HatoModule[] = [
@@ -19,8 +40,13 @@ export const defaultModules: readonly HatoModule[] = [
   ping,
   version,
   blocking,
+  wrapperGuard,
+  carbons,
+  mam,
   delivery,
   offline,
+  roster,
+  presence,
   push,
   vcard,
   privateStorage,

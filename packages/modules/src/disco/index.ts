@@ -1,4 +1,5 @@
-// XEP-0030: Service Discovery — the server's identity, features and items (connected components).
+// XEP-0030: Service Discovery — the server's identity, features and items (connected
+// components), and the account features the server offers on each account's bare JID.
 import { type HatoModule, StanzaError } from "@hato/core";
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, xml } from "@hato/xml";
 
@@ -8,7 +9,6 @@ export const disco: HatoModule = {
   load(api) {
     api.addFeature(NS_DISCO_INFO);
     api.addFeature(NS_DISCO_ITEMS);
-    api.addAccountFeature(NS_DISCO_INFO);
     api.addIdentity({ category: "server", type: "im", name: "Hato" });
     api.handleIq("get", "host", NS_DISCO_INFO, "query", (ev) => {
       const node = ev.stanza.getChild("query", NS_DISCO_INFO)!.attr("node");
@@ -24,23 +24,29 @@ export const disco: HatoModule = {
         ...[...features].sort().map((f) => xml("feature", { var: f })),
       );
     });
-    // An account's bare JID (XEP-0030 §3; XEP-0357 §5 asks its own): answered to the account
-    // itself only; anyone else gets what an address without this service gets, so the answer
-    // tells nobody whether the account exists.
-    api.handleIq("get", "bare", NS_DISCO_INFO, "query", (ev) => {
-      if (ev.from.local !== ev.to.local || ev.from.domain !== ev.to.domain)
-        throw new StanzaError(
-          "service-unavailable",
-          `${NS_DISCO_INFO} query is not supported here`,
-        );
+    // §3.1: the server answers for an account: to the account itself and to contacts allowed
+    // to see its presence; everyone else gets what the router says for an unhandled IQ, so
+    // the answer tells them nothing about whether the account exists.
+    api.addFeature(NS_DISCO_INFO, "account");
+    api.handleIq("get", "bare", NS_DISCO_INFO, "query", async (ev) => {
       const node = ev.stanza.getChild("query", NS_DISCO_INFO)!.attr("node");
+      if (!ev.from.bare.equals(ev.to)) {
+        const item = await api.storage.roster.item(ev.to.local, ev.from.bare.toString());
+        if (item?.subscription !== "from" && item?.subscription !== "both") {
+          throw new StanzaError(
+            "service-unavailable",
+            `${NS_DISCO_INFO} query is not supported here`,
+          );
+        }
+      }
       if (node !== undefined)
         throw new StanzaError("item-not-found", `no disco node "${node}" here`);
+      const { accountFeatures } = api.discoInfo();
       return xml(
         "query",
         { xmlns: NS_DISCO_INFO },
         xml("identity", { category: "account", type: "registered" }),
-        ...[...api.accountFeatures()].sort().map((f) => xml("feature", { var: f })),
+        ...[...accountFeatures].sort().map((f) => xml("feature", { var: f })),
       );
     });
     api.handleIq("get", "host", NS_DISCO_ITEMS, "query", (ev) => {

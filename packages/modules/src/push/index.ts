@@ -47,7 +47,7 @@ export const push: HatoModule = {
       string,
       { username: string; reg: Registration; timer: NodeJS.Timeout }
     >();
-    api.addAccountFeature(NS_PUSH);
+    api.addFeature(NS_PUSH, "account");
 
     const own = (ev: StanzaEvent) => {
       if (ev.from.local !== ev.to.local || ev.from.domain !== ev.to.domain)
