@@ -119,7 +119,15 @@ class Agent:
         self.roster.on_entry_added.connect(self.on_roster)
         self.roster.on_entry_subscription_state_changed.connect(self.on_roster)
         self.client.on_stream_destroyed.connect(lambda reason=None: emit("disconnected", reason=str(reason)))
+        # XEP-0198: aioxmpp reconnects by itself after a lost connection and resumes the stream.
+        self.client.on_stream_suspended.connect(self.on_suspended)
+        self.client.on_stream_resumed.connect(lambda: emit("sm", state="resumed"))
         self.client.on_failure.connect(lambda err: emit("error", message=f"{type(err).__name__}: {err}"))
+
+    def on_suspended(self, reason=None):
+        emit("disconnected", reason=str(reason))
+        emit("sm", state="suspended")
+        # (None: aioxmpp signals drop a handler that returns a true value)
 
     def on_roster(self, item):
         emit("roster", jid=str(item.jid), subscription=item.subscription, ask=item.ask, name=item.name)
@@ -289,6 +297,9 @@ async def main():
     async def session():
         async with agent.client.connected():
             emit("online", jid=str(agent.client.local_jid), mechanism="", tls=None, alpn=None)
+            stream = agent.client.stream
+            if stream.sm_enabled:
+                emit("sm", state="enabled", id=stream.sm_id, resume=stream.sm_resumable)
             pending = set()
             while line := await reader.readline():
                 if not line.strip():
