@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { agentPool, type CarbonEvent } from "../support/agents.js";
 import { type Hato, startHato } from "../support/hato.js";
+import { run } from "../support/process.js";
 import { Profanity } from "../support/profanity.js";
+import { runPython } from "../support/python.js";
 
 describe("messages between third-party clients", () => {
   let hato: Hato;
@@ -27,6 +29,22 @@ describe("messages between third-party clients", () => {
     await Promise.all(profanities.map((p) => p.stop()));
     await pool.stopAll();
     await hato?.stop();
+  });
+
+  it("uses Debian's aioxmpp (seen by /usr/bin/python3), Profanity and tmux", async (t) => {
+    const py = await runPython("aioxmpp-agent.py", ["--version"]);
+    assert.equal(py.code, 0, py.stderr);
+    const v = JSON.parse(py.stdout) as { aioxmpp: string; python: string };
+    const prof = await run("profanity", ["--version"]);
+    assert.equal(prof.code, 0, prof.stderr);
+    const tmux = await run("tmux", ["-V"]);
+    assert.equal(tmux.code, 0, tmux.stderr);
+    const profVersion = /Profanity, version (\S+)/.exec(prof.stdout)?.[1];
+    t.diagnostic(
+      `aioxmpp ${v.aioxmpp} on ${v.python}; Profanity ${profVersion}; ${tmux.stdout.trim()}`,
+    );
+    assert.match(v.aioxmpp, /^0\.\d+/);
+    assert.ok(profVersion, prof.stdout);
   });
 
   it("Profanity and slixmpp chat both ways", async () => {
