@@ -12,7 +12,7 @@ const batch = (name: string, from: number, to: number) =>
 
 describe("stream resumption after a dropped TCP connection", () => {
   let hato: Hato;
-  let proxy: TcpProxy | undefined;
+  const proxies: TcpProxy[] = [];
   const pool = agentPool();
   const agent = pool.start;
 
@@ -28,7 +28,7 @@ describe("stream resumption after a dropped TCP connection", () => {
   });
   after(async () => {
     await pool.stopAll();
-    await proxy?.close();
+    await Promise.all(proxies.map((p) => p.close()));
     await hato?.stop();
   });
 
@@ -43,7 +43,8 @@ describe("stream resumption after a dropped TCP connection", () => {
   ] as const;
   for (const { client, mode, user, other } of cases) {
     it(`${client} resumes after a ${mode === "reset" ? "reset" : "silently dead"} connection and loses nothing`, async (t) => {
-      proxy = await startTcpProxy(hato.c2sPort);
+      const proxy = await startTcpProxy(hato.c2sPort);
+      proxies.push(proxy);
       const phone = agent(client, hato, {
         user,
         password: `${user}-secret`,
@@ -100,8 +101,6 @@ describe("stream resumption after a dropped TCP connection", () => {
       );
       await phone.stop();
       await alice.stop();
-      await proxy.close();
-      proxy = undefined;
     });
   }
 });
