@@ -6,6 +6,7 @@ import { jid as makeJid } from "@hato/jid";
 import { makeFakeSalt } from "@hato/sasl";
 import type { Storage } from "@hato/storage";
 import type { C2sContext } from "./c2s/context.js";
+import { Resumptions } from "./c2s/sm.js";
 import { C2sStream } from "./c2s/stream.js";
 import type { Config } from "./config.js";
 import { HatoError, HatoErrors, StreamError } from "./errors.js";
@@ -92,6 +93,7 @@ export class Server {
         maxChildren: limits.children,
       },
       extensions: { features: { auth: [], bind: [] }, preauthIq: new Map() },
+      resumptions: new Resumptions(),
     };
   }
 
