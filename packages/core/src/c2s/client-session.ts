@@ -120,38 +120,34 @@ export class ClientSession implements IntakeSession {
 
   /** A stream-management or client-state nonza after binding. */
   nonza(el: Element): void {
-    if (el.xmlns === NS_CSI && (el.name === "active" || el.name === "inactive")) {
+    const what = `${el.xmlns} ${el.name}`;
+    if (what === `${NS_CSI} active` || what === `${NS_CSI} inactive`) {
       this.setInactive(el.name === "inactive");
-      return;
+    } else if (what === `${NS_SM} enable`) {
+      this.enable(el);
+    } else if (what === `${NS_SM} resume`) {
+      this.transport?.write(
+        failed("unexpected-request", "a session can be resumed only before binding a resource"),
+      );
+    } else if ((what === `${NS_SM} r` || what === `${NS_SM} a`) && this.sm === undefined) {
+      this.transport?.close(
+        new StreamError(
+          "unsupported-stanza-type",
+          `<${el.name}/> needs stream management, which is not enabled on this stream`,
+        ),
+      );
+    } else if (what === `${NS_SM} r`) {
+      this.transport?.write(xml("a", { xmlns: NS_SM, h: String(this.sm!.inbound) }));
+    } else if (what === `${NS_SM} a`) {
+      this.acked(el);
+    } else {
+      this.transport?.close(
+        new StreamError(
+          "unsupported-stanza-type",
+          `<${el.name}/> in ${el.xmlns ?? "no namespace"} is not supported here`,
+        ),
+      );
     }
-    if (el.xmlns === NS_SM) {
-      if (el.name === "enable") return this.enable(el);
-      if (el.name === "resume") {
-        this.transport?.write(
-          failed("unexpected-request", "a session can be resumed only before binding a resource"),
-        );
-        return;
-      }
-      if ((el.name === "r" || el.name === "a") && this.sm === undefined) {
-        return this.transport?.close(
-          new StreamError(
-            "unsupported-stanza-type",
-            `<${el.name}/> needs stream management, which is not enabled on this stream`,
-          ),
-        );
-      }
-      if (el.name === "r") {
-        this.transport?.write(xml("a", { xmlns: NS_SM, h: String(this.sm!.inbound) }));
-        return;
-      }
-      if (el.name === "a") return this.acked(el);
-    }
-    this.transport?.close(
-      new StreamError(
-        "unsupported-stanza-type",
-        `<${el.name}/> in ${el.xmlns ?? "no namespace"} is not supported here`,
-      ),
-    );
   }
 
   /** XEP-0352: `<inactive/>` holds non-urgent stanzas, `<active/>` sends what was held. */
@@ -202,9 +198,10 @@ export class ClientSession implements IntakeSession {
   private enable(el: Element): void {
     if (this.sm !== undefined) {
       // XEP-0198 §3: a second <enable/> SHOULD end the stream.
-      return this.transport?.close(
+      this.transport?.close(
         new StreamError("policy-violation", "stream management is already enabled"),
       );
+      return;
     }
     const sm = new SmState();
     this.sm = sm;
@@ -229,13 +226,15 @@ export class ClientSession implements IntakeSession {
     const sm = this.sm!;
     const h = parseH(el.attr("h"));
     if (h === undefined) {
-      return this.transport?.close(
+      this.transport?.close(
         new StreamError("bad-format", "<a/> needs an h attribute from 0 to 4294967295"),
       );
+      return;
     }
     const r = sm.ack(h);
     if (!r.ok) {
-      return this.transport?.close(new StreamError("undefined-condition", r.text), r.extra);
+      this.transport?.close(new StreamError("undefined-condition", r.text), r.extra);
+      return;
     }
     sm.requestPending = false;
     this.ctx.sweeper.clear(this.ackDeadline);
