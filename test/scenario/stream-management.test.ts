@@ -233,6 +233,28 @@ describe("XEP-0198 stream management", () => {
     }
   });
 
+  it("a <resume/> whose h is beyond what was sent ends that stream; the session waits on and can still be resumed", async () => {
+    const t = await startServer();
+    try {
+      await users(t);
+      const b = await RawClient.login(t, "bob", "pw-b", "phone");
+      const id = (await b.client.enableSm()).attr("id")!;
+      const phone = t.server.sessions.get("bob", "phone")!;
+      b.client.socket.destroy();
+      await until(() => phone.hibernated, "bob's session hibernates");
+      const wrong = await RawClient.resume(t, "bob", "pw-b", id, 7);
+      assert.ok(wrong.answer.getChild("undefined-condition", NS_STREAMS_ERR));
+      assert.equal(wrong.answer.getChild("handled-count-too-high", NS_SM)?.attr("h"), "7");
+      await wrong.client.expectClosed();
+      assert.equal(phone.hibernated, true);
+      const back = await RawClient.resume(t, "bob", "pw-b", id, 0);
+      assert.equal(back.answer.name, "resumed");
+      back.client.close();
+    } finally {
+      await t.stop();
+    }
+  });
+
   it("alice sends bob 20 messages while the network drops; bob resumes with his h and gets each exactly once", async () => {
     const t = await startServer({ "sm.resume-seconds": "30" });
     const proxy = await startTcpProxy(t.c2sPort);

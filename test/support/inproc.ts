@@ -298,7 +298,8 @@ export class RawClient {
 
   /**
    * XEP-0198 §5: a new connection (STARTTLS, SASL) that asks to resume `previd`, reporting
-   * `h` stanzas handled; returns the client and the server's <resumed/> or <failed/>.
+   * `h` stanzas handled; returns the client and the server's <resumed/>, <failed/> or
+   * stream error.
    */
   static async resume(
     t: TestServer,
@@ -316,7 +317,9 @@ export class RawClient {
     await client.expectName("features");
     client.send(`<resume xmlns='${NS_SM}' previd='${previd}' h='${h}'/>`);
     const answer = await client.expect(
-      (e) => e.xmlns === NS_SM && (e.name === "resumed" || e.name === "failed"),
+      (e) =>
+        (e.xmlns === NS_SM && (e.name === "resumed" || e.name === "failed")) ||
+        (e.name === "error" && e.xmlns === "http://etherx.jabber.org/streams"),
       "<resumed/>",
     );
     client.smBase = client.stanzaCount - h;

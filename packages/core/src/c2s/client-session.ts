@@ -164,17 +164,19 @@ export class ClientSession implements IntakeSession {
     else this.terminate(reason);
   }
 
+  /** Whether a `<resume/>` with this h can succeed (h may not exceed what was sent). */
+  checkResume(h: number | undefined): AckResult {
+    return h === undefined ? { ok: true } : this.sm!.check(h);
+  }
+
   /**
    * A new connection of the same user resumes this session (XEP-0198 §5): the client's h
-   * acknowledges what it got, the rest is sent again, and an old connection still open is
-   * closed. Returns the acknowledgement's failure without changing anything.
+   * (checked first with checkResume) acknowledges what it got, the rest is sent again, and
+   * an old connection still open is closed.
    */
-  resume(transport: Transport, h: number | undefined): AckResult {
+  resume(transport: Transport, h: number | undefined): void {
     const sm = this.sm!;
-    if (h !== undefined) {
-      const r = sm.ack(h);
-      if (!r.ok) return r;
-    }
+    if (h !== undefined) sm.ack(h);
     const old = this.transport;
     this.transport = transport;
     old?.close(new StreamError("conflict", "the session was resumed on another connection"));
@@ -186,11 +188,11 @@ export class ClientSession implements IntakeSession {
     for (const u of sm.queue) transport.write(u.stanza);
     sm.requestPending = false;
     sm.sinceRequest = sm.queue.length;
+    this.ctx.sweeper.clear(this.ackDeadline); // a request on the old connection is void
     this.flushHeld();
     this.requestAck();
     this.ctx.log.debug("session resumed", { jid: this.jid.toString(), address: this.address });
     this.ctx.bus.fire("session-resumed", { session: this });
-    return { ok: true };
   }
 
   // ---- XEP-0198

@@ -41,13 +41,18 @@ export class SmState {
   /** Stanzas handled from the client (the h we report). */
   inbound = 0;
   /** The last h the client acknowledged. */
-  private acked = 0;
+  private acked: number;
   readonly queue: Unacked[] = [];
   /** Set when resumption was granted. */
   resumeId: string | undefined;
   /** Stanzas written since the last `<r/>`. */
   sinceRequest = 0;
   requestPending = false;
+
+  /** `sent` is where the outbound count starts (0; tests start near the wrap). */
+  constructor(sent = 0) {
+    this.acked = sent;
+  }
 
   /** The number of stanzas sent so far, modulo 2^32. */
   get sent(): number {
@@ -68,6 +73,16 @@ export class SmState {
    * and the number sent is the error XEP-0198 §4 defines (`handled-count-too-high`).
    */
   ack(h: number): AckResult {
+    const r = this.check(h);
+    if (r.ok) {
+      this.queue.splice(0, (h - this.acked + WRAP) % WRAP);
+      this.acked = h;
+    }
+    return r;
+  }
+
+  /** Whether `ack(h)` would succeed, changing nothing. */
+  check(h: number): AckResult {
     const ahead = (h - this.acked + WRAP) % WRAP;
     if (ahead > this.queue.length) {
       const sent = this.sent;
@@ -83,8 +98,6 @@ export class SmState {
         }),
       };
     }
-    this.queue.splice(0, ahead);
-    this.acked = h;
     return { ok: true };
   }
 }

@@ -430,9 +430,11 @@ export class C2sStream implements Transport {
       this.write(failed("item-not-found", "there is no session to resume with this id"));
       return;
     }
-    const r = session.resume(this, h);
+    const r = session.checkResume(h);
     if (!r.ok) return this.fail(new StreamError("undefined-condition", r.text), r.extra);
+    // Carry the session before it acts: whatever it does next may already close this stream.
     this.established(session);
+    session.resume(this, h);
     if (this.csiInactive) session.setInactive(true);
     return undefined;
   }
