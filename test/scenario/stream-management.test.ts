@@ -13,6 +13,7 @@ import {
   NS_STANZAS_ERR,
   NS_STREAM,
   NS_STREAMS_ERR,
+  parseElement,
   serialize,
 } from "@hato/xml";
 import { RawClient, startServer, type TestServer } from "../support/inproc.js";
@@ -316,6 +317,52 @@ describe("XEP-0198 stream management", () => {
       await back.client.expect((e) => e.attr("id") === "u1", "u1 again: h=0 did not ack it");
       a.client.send(chat("bob@localhost/phone", "u2"));
       await back.client.expect((e) => e.attr("id") === "u2", "u2 on the new connection");
+      a.client.close();
+      back.client.close();
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("while hibernated, presence is held newest-only (as for an inactive client); on resume bob gets it after the queued messages", async () => {
+    const t = await startServer();
+    try {
+      await users(t);
+      const a = await RawClient.login(t, "alice", "pw-a", "desk");
+      const b = await RawClient.login(t, "bob", "pw-b", "phone");
+      const id = (await b.client.enableSm()).attr("id")!;
+      const phone = t.server.sessions.get("bob", "phone")!;
+      b.client.socket.destroy();
+      await until(() => phone.hibernated, "hibernation");
+      for (const show of ["away", "xa", "dnd"]) {
+        phone.send(
+          parseElement(
+            `<presence xmlns='jabber:client' from='alice@localhost/desk' to='bob@localhost/phone'><show>${show}</show></presence>`,
+          ),
+        );
+      }
+      // Straight into the session, as delivery does, so the order is exactly this.
+      phone.send(
+        parseElement(
+          "<message xmlns='jabber:client' from='alice@localhost/desk' to='bob@localhost/phone' type='chat' id='h1'><body>hi</body></message>",
+        ),
+      );
+      phone.send(
+        parseElement(
+          "<presence xmlns='jabber:client' from='alice@localhost/desk' to='bob@localhost/phone'><show>chat</show></presence>",
+        ),
+      );
+      const back = await RawClient.resume(t, "bob", "pw-b", id, 0);
+      assert.equal(back.answer.name, "resumed");
+      await back.client.expect((e) => e.name === "presence" && e.getChildText("show") === "chat");
+      const got = back.client.received.map(
+        (e) => `${e.name}:${e.getChildText("show") ?? e.attr("id")}`,
+      );
+      assert.deepEqual(
+        got.filter((g) => !g.startsWith("r:")),
+        ["presence:dnd", "message:h1"],
+        "the held presence went out before the message, then only the newest one",
+      );
       a.client.close();
       back.client.close();
     } finally {
