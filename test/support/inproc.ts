@@ -15,7 +15,7 @@ import {
 import { defaultModules } from "@hato/modules";
 import { createScramClient } from "@hato/sasl";
 import { openMemoryStorage, type Storage } from "@hato/storage";
-import { type Element, NS_BIND, NS_SASL, NS_TLS, StreamParser } from "@hato/xml";
+import { type Element, NS_BIND, NS_CLIENT, NS_SASL, NS_SM, NS_TLS, StreamParser } from "@hato/xml";
 
 let caPromise: Promise<{ ca: string; leaf: PemPair }> | undefined;
 /** A test CA and a certificate for localhost under it, made once per process. */
@@ -102,6 +102,12 @@ export class RawClient {
   streamHeader: Element | undefined;
   closed = false;
   error: { condition: string; text: string } | undefined;
+  /** Stanzas (message, presence, iq) received on this connection. */
+  stanzaCount = 0;
+  /** XEP-0198: the stanza count when stream management started (so h = count - base). */
+  smBase = 0;
+  /** XEP-0198: answer the server's <r/> with <a h/> at once. */
+  autoAck = false;
   private waiters: (() => void)[] = [];
   private parser: StreamParser;
 
@@ -114,6 +120,12 @@ export class RawClient {
           this.wake();
         },
         stanza: (el) => {
+          if (el.xmlns === NS_CLIENT && ["message", "presence", "iq"].includes(el.name))
+            this.stanzaCount++;
+          if (this.autoAck && el.name === "r" && el.xmlns === NS_SM) {
+            this.send(`<a xmlns='${NS_SM}' h='${this.handled}'/>`);
+            return;
+          }
           this.received.push(el);
           this.wake();
         },
@@ -282,6 +294,52 @@ export class RawClient {
     return jid;
   }
 
+  /** XEP-0198: stanzas handled since stream management started (the h this client reports). */
+  get handled(): number {
+    return this.stanzaCount - this.smBase;
+  }
+
+  /** XEP-0198: enables stream management (with resumption by default); returns <enabled/>. */
+  async enableSm(resume = true): Promise<Element> {
+    this.send(`<enable xmlns='${NS_SM}'${resume ? " resume='true'" : ""}/>`);
+    const answer = await this.expect(
+      (e) => e.xmlns === NS_SM && (e.name === "enabled" || e.name === "failed"),
+      "<enabled/>",
+    );
+    this.smBase = this.stanzaCount;
+    return answer;
+  }
+
+  /**
+   * XEP-0198 §5: a new connection (STARTTLS, SASL) that asks to resume `previd`, reporting
+   * `h` stanzas handled; returns the client and the server's <resumed/>, <failed/> or
+   * stream error.
+   */
+  static async resume(
+    t: TestServer,
+    user: string,
+    password: string,
+    previd: string,
+    h: number,
+    port = t.c2sPort,
+  ): Promise<{ client: RawClient; answer: Element }> {
+    const client = await RawClient.connect(port);
+    await client.starttls(t.ca);
+    const outcome = await client.authenticate(user, password);
+    if (outcome.name !== "success") throw new Error(`login failed for ${user}`);
+    client.open();
+    await client.expectName("features");
+    client.send(`<resume xmlns='${NS_SM}' previd='${previd}' h='${h}'/>`);
+    const answer = await client.expect(
+      (e) =>
+        (e.xmlns === NS_SM && (e.name === "resumed" || e.name === "failed")) ||
+        (e.name === "error" && e.xmlns === "http://etherx.jabber.org/streams"),
+      "<resumed/>",
+    );
+    client.smBase = client.stanzaCount - h;
+    return { client, answer };
+  }
+
   /** Connect, STARTTLS, authenticate, bind: a ready session. */
   static async login(
     t: TestServer,
@@ -289,8 +347,9 @@ export class RawClient {
     password: string,
     resource?: string,
     presence = true,
+    port = t.c2sPort,
   ): Promise<{ client: RawClient; jid: string }> {
-    const client = await RawClient.connect(t.c2sPort);
+    const client = await RawClient.connect(port);
     await client.starttls(t.ca);
     const outcome = await client.authenticate(user, password);
     if (outcome.name !== "success") throw new Error(`login failed for ${user}`);

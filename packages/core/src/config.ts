@@ -284,6 +284,30 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Entities one session may send directed presence to (RFC 6121 §4.6); more get `resource-constraint`.",
   },
   {
+    path: "sm.resume-seconds",
+    type: { kind: "int", min: 0, max: 86400 },
+    default: 300,
+    doc: "How long a session whose connection died waits for its client to resume it (XEP-0198); 0 turns resumption off.",
+  },
+  {
+    path: "sm.max-queue",
+    type: { kind: "int", min: 5, max: 100000 },
+    default: 500,
+    doc: "Stanzas sent to one session and not yet acknowledged (XEP-0198); more closes the session with `policy-violation`.",
+  },
+  {
+    path: "sm.ack-seconds",
+    type: { kind: "int", min: 1, max: 3600 },
+    default: 60,
+    doc: "Time a client has to answer an acknowledgement request before its connection counts as dead (the session then hibernates or ends).",
+  },
+  {
+    path: "csi.max-held",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 100,
+    doc: "Stanzas held back for one inactive client (XEP-0352) before they are all sent anyway.",
+  },
+  {
     path: "scram.iterations",
     type: { kind: "int", min: 4096, max: 1000000 },
     default: 10000,
@@ -359,6 +383,8 @@ export interface Config {
   };
   roster: { maxItems: number; maxNameLength: number; maxGroupLength: number; maxGroups: number };
   presence: { maxPendingRequests: number; subscribePerMinute: number; maxDirected: number };
+  sm: { resumeSeconds: number; maxQueue: number; ackSeconds: number };
+  csi: { maxHeld: number };
   scram: { iterations: number };
   mam: {
     maxPage: number;

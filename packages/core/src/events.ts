@@ -58,6 +58,14 @@ export interface ServerEvents {
    */
   "presence-broadcast": { session: Session; stanza: Element };
   "session-closed": { session: Session; reason: string };
+  /**
+   * The session's connection died and it waits for its client to resume it (XEP-0198);
+   * `session.hibernated` is true. It stays registered and keeps its presence; stanzas sent to
+   * it are queued. Push (XEP-0357) wakes the client from here.
+   */
+  "session-hibernated": { session: Session };
+  /** A hibernated or still connected session was taken over by a new connection (XEP-0198). */
+  "session-resumed": { session: Session };
   "user-created": { username: string };
   "user-deleted": { username: string };
   /** An account stored a new vCard (XEP-0054); XEP-0398 avatar conversion follows it. */
@@ -90,6 +98,8 @@ const SERVER_EVENTS = new Set<string>([
   "session-available",
   "presence-broadcast",
   "session-closed",
+  "session-hibernated",
+  "session-resumed",
   "user-created",
   "user-deleted",
   "vcard-updated",

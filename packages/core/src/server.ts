@@ -6,6 +6,7 @@ import { jid as makeJid } from "@hato/jid";
 import { makeFakeSalt } from "@hato/sasl";
 import type { Storage } from "@hato/storage";
 import type { C2sContext } from "./c2s/context.js";
+import { Resumptions } from "./c2s/sm.js";
 import { C2sStream } from "./c2s/stream.js";
 import { ComponentRegistry } from "./component/registry.js";
 import { type ComponentContext, ComponentStream } from "./component/stream.js";
@@ -102,6 +103,7 @@ export class Server {
         maxChildren: limits.children,
       },
       extensions: { features: { auth: [], bind: [] }, preauthIq: new Map() },
+      resumptions: new Resumptions(),
     };
   }
 

@@ -27,7 +27,11 @@ export interface Session {
    * (XEP-0198); stanzas sent meanwhile are queued for it, and push (XEP-0357) may wake it.
    */
   readonly hibernated: boolean;
-  /** Queues a stanza for this session; `written` runs once its bytes reached the socket. */
+  /**
+   * Queues a stanza for this session; `written` runs once its bytes reached the socket or,
+   * with stream management (XEP-0198), once the session's unacknowledged queue holds it (from
+   * there it is resent on resumption or routed again when the session ends, never dropped).
+   */
   send(stanza: Element, written?: (ok: boolean) => void): void;
   /** Closes the session, with a stream error when given. */
   close(error?: StreamError): void;

@@ -22,3 +22,5 @@ export const NS_DELAY = "urn:xmpp:delay";
 export const NS_OFFLINE = "msgoffline";
 export const NS_SASL_CB = "urn:xmpp:sasl-cb:0";
 export const NS_STANZA_ID = "urn:xmpp:sid:0";
+export const NS_SM = "urn:xmpp:sm:3";
+export const NS_CSI = "urn:xmpp:csi:0";

@@ -10,6 +10,8 @@ import type { AuthThrottle, Gauge, Sweeper } from "../limits.js";
 import type { Logger } from "../logger.js";
 import type { Router } from "../router.js";
 import type { SessionRegistry } from "../session.js";
+import type { ClientSession } from "./client-session.js";
+import type { Resumptions } from "./sm.js";
 
 /** Answers an IQ that arrives before authentication (XEP-0077 registration): the whole reply. */
 export type PreauthIqHandler = (iq: Element, peer: { address: string }) => Promise<Element>;
@@ -39,4 +41,6 @@ export interface C2sContext {
   fakeSalt: (username: string, hash: "sha1" | "sha256") => Buffer;
   parserLimits: Partial<ParserLimits>;
   extensions: StreamExtensions;
+  /** Sessions that may be resumed, by XEP-0198 SM-ID. */
+  resumptions: Resumptions<ClientSession>;
 }

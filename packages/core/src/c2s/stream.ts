@@ -1,16 +1,19 @@
-// Client-to-server XML stream (RFC 6120 §4-§7): header, STARTTLS, SASL, binding, stanzas.
+// Client-to-server XML stream (RFC 6120 §4-§7): header, STARTTLS, SASL, binding or
+// resumption (XEP-0198), then stanzas and nonzas for the session it carries.
 
 import { randomUUID } from "node:crypto";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { type Jid, parseJid } from "@hato/jid";
+import { parseJid } from "@hato/jid";
 import { channelBindingFromTls } from "@hato/sasl";
 import {
   type Element,
   NS_BIND,
   NS_CLIENT,
+  NS_CSI,
   NS_SASL,
   NS_SESSION,
+  NS_SM,
   NS_STREAM,
   NS_TLS,
   StreamParser,
@@ -19,11 +22,12 @@ import {
 } from "@hato/xml";
 import { Connection } from "../connection.js";
 import { errorReply, StanzaError, StreamError } from "../errors.js";
-import type { Session } from "../session.js";
 import { chooseBinding } from "./bind.js";
+import { ClientSession, type Transport } from "./client-session.js";
 import type { C2sContext, PreauthIqHandler } from "./context.js";
 import { intakeStanza } from "./intake.js";
 import { SaslNegotiation } from "./sasl.js";
+import { failed, parseH } from "./sm.js";
 
 type Phase = "tls" | "auth" | "bind" | "bound" | "closed";
 
@@ -31,17 +35,16 @@ type Phase = "tls" | "auth" | "bind" | "bound" | "closed";
 // meanwhile, so this holds at most what one read brought in.
 const MAX_BACKLOG = 64;
 
-/** One client connection, from the first byte to the end of its session. */
-export class C2sStream implements Session {
-  readonly id = randomUUID();
+/** One client connection, from the first byte until it closes; it carries at most one session. */
+export class C2sStream implements Transport {
   readonly address: string;
-  jid!: Jid;
-  username = "";
-  resource = "";
-  available = false;
-  priority = 0;
-  presence: Element | undefined = undefined;
-  hibernated = false;
+  private username = "";
+  /** The session bound or resumed on this connection. */
+  private session: ClientSession | undefined;
+  /** Set when the stream was closed on purpose (by either side) rather than lost. */
+  private clean = false;
+  /** `<active/>` or `<inactive/>` sent before binding, applied to the session it gets. */
+  private csiInactive: boolean | undefined;
 
   private phase: Phase;
   private readonly conn: Connection;
@@ -51,7 +54,6 @@ export class C2sStream implements Session {
   private busy = false;
   private readonly backlog: Element[] = [];
   private counted = true; // still counted as unauthenticated for its address
-  private jidText = "";
   private readonly tlsDeadline = {};
 
   constructor(
@@ -95,15 +97,19 @@ export class C2sStream implements Session {
     }
   }
 
-  // ---- Session
+  // ---- Transport
 
-  send(stanza: Element, written?: (ok: boolean) => void): void {
-    this.conn.write(serialize(stanza, NS_CLIENT), written);
+  write(el: Element, written?: (ok: boolean) => void): void {
+    this.conn.write(serialize(el, NS_CLIENT), written);
   }
 
-  close(error?: StreamError): void {
-    if (error) this.fail(error);
+  close(error?: StreamError, extra?: Element): void {
+    if (error) this.fail(error, extra);
     else this.end();
+  }
+
+  drop(reason: string): void {
+    this.conn.teardown(reason);
   }
 
   // ---- stream level
@@ -167,6 +173,8 @@ export class C2sStream implements Session {
         return [
           xml("bind", { xmlns: NS_BIND }),
           xml("session", { xmlns: NS_SESSION }, xml("optional")),
+          xml("sm", { xmlns: NS_SM }),
+          xml("csi", { xmlns: NS_CSI }),
           ...this.ctx.extensions.features.bind,
         ];
       default:
@@ -174,9 +182,10 @@ export class C2sStream implements Session {
     }
   }
 
-  /** Sends a stream error and closes (RFC 6120 §4.9.1.1). */
-  private fail(err: StreamError): undefined {
+  /** Sends a stream error, with an application-specific condition if given, and closes (RFC 6120 §4.9.1.1). */
+  private fail(err: StreamError, extra?: Element): undefined {
     if (this.phase === "closed") return;
+    this.clean = true;
     this.ctx.log.debug("stream error", {
       address: this.address,
       condition: err.condition,
@@ -184,6 +193,7 @@ export class C2sStream implements Session {
     });
     const head = this.headerSent ? "" : this.header();
     const e = err.toElement();
+    if (extra) e.children.splice(1, 0, extra);
     const body = e.children.map((c) => serialize(c as Element, NS_STREAM)).join("");
     this.phase = "closed";
     this.parser.halt();
@@ -195,6 +205,7 @@ export class C2sStream implements Session {
   /** The peer closed its stream: close ours too (RFC 6120 §4.4). */
   private end(): void {
     if (this.phase === "closed") return;
+    this.clean = true;
     this.phase = "closed";
     this.parser.halt();
     this.conn.write("</stream:stream>");
@@ -209,12 +220,10 @@ export class C2sStream implements Session {
       this.counted = false;
       this.ctx.unauthenticated.dec(this.address);
     }
-    if (this.jidText !== "" && this.ctx.sessions.remove(this)) {
-      // Handlers still see `presence`: a session that was available must announce leaving.
-      this.available = false;
-      this.ctx.bus.fire("session-closed", { session: this, reason });
-      this.presence = undefined;
-    }
+    const session = this.session;
+    this.session = undefined;
+    // A stream that just died (no closing tag, no stream error) may leave a session to resume.
+    session?.detach(this, !this.clean, reason);
   }
 
   // ---- elements, in order
@@ -277,6 +286,7 @@ export class C2sStream implements Session {
         }
         if (el.name === "starttls" && el.xmlns === NS_TLS) {
           this.conn.write(`<failure xmlns='${NS_TLS}'/></stream:stream>`);
+          this.clean = true;
           this.phase = "closed";
           this.conn.end();
           return;
@@ -293,10 +303,25 @@ export class C2sStream implements Session {
         ) {
           return this.bind(el);
         }
+        if (el.xmlns === NS_SM && el.name === "resume") return this.resumeSession(el);
+        if (el.xmlns === NS_SM && el.name === "enable") {
+          this.write(
+            failed("unexpected-request", "bind a resource before enabling stream management"),
+          );
+          return;
+        }
+        if (el.xmlns === NS_CSI && (el.name === "active" || el.name === "inactive")) {
+          this.csiInactive = el.name === "inactive";
+          return;
+        }
         return this.fail(
           new StreamError("not-authorized", "bind a resource before sending stanzas"),
         );
       case "bound":
+        if (el.xmlns === NS_SM || el.xmlns === NS_CSI) {
+          this.session!.nonza(el);
+          return;
+        }
         return this.stanza(el);
       case "closed":
         return;
@@ -355,7 +380,7 @@ export class C2sStream implements Session {
   /** An IQ a module answers before authentication; the stream stays in the auth phase. */
   private async preauthIq(iq: Element, handler: PreauthIqHandler): Promise<void> {
     const reply = await handler(iq, { address: this.address });
-    if (this.phase === "auth") this.send(reply);
+    if (this.phase === "auth") this.write(reply);
   }
 
   private bind(iq: Element): undefined {
@@ -368,54 +393,68 @@ export class C2sStream implements Session {
       config.limits.sessionsPerAccount,
     );
     if (binding instanceof StanzaError) {
-      this.send(errorReply(iq, binding)!);
+      this.write(errorReply(iq, binding)!);
       return undefined;
     }
-    this.jid = binding.jid;
-    this.jidText = binding.jid.toString();
-    this.resource = binding.jid.resource;
-    sessions.add(this);
+    const session = new ClientSession(this.ctx, this, binding.jid);
+    sessions.add(session);
     binding.replacing?.close(
       new StreamError("conflict", "replaced by a new session with the same resource"),
     );
+    this.established(session);
+    this.write(
+      xml(
+        "iq",
+        { type: "result", id: iq.attr("id") },
+        xml("bind", { xmlns: NS_BIND }, xml("jid", null, binding.jid.toString())),
+      ),
+    );
+    if (this.csiInactive) session.setInactive(true);
+    this.ctx.bus.fire("session-bound", { session });
+    return undefined;
+  }
+
+  /**
+   * XEP-0198 §5: takes over a session of the same authenticated user. Another user's id
+   * gets exactly the answer an unknown id gets, so ids cannot be probed across accounts.
+   */
+  private resumeSession(el: Element): undefined {
+    const hText = el.attr("h");
+    const h = parseH(hText);
+    if (hText !== undefined && h === undefined) {
+      this.write(failed("bad-request", "h must be an integer from 0 to 4294967295"));
+      return;
+    }
+    const session = this.ctx.resumptions.get(el.attr("previd") ?? "");
+    if (session === undefined || session.username !== this.username) {
+      this.write(failed("item-not-found", "there is no session to resume with this id"));
+      return;
+    }
+    const r = session.checkResume(h);
+    if (!r.ok) return this.fail(new StreamError("undefined-condition", r.text), r.extra);
+    // Carry the session before it acts: whatever it does next may already close this stream.
+    this.established(session);
+    session.resume(this, h);
+    if (this.csiInactive) session.setInactive(true);
+    return undefined;
+  }
+
+  /** The stream now carries a session: it no longer counts as unauthenticated. */
+  private established(session: ClientSession): void {
+    this.session = session;
     this.phase = "bound";
     this.counted = false;
     this.ctx.unauthenticated.dec(this.address);
     this.ctx.sweeper.clear(this);
-    this.send(
-      xml(
-        "iq",
-        { type: "result", id: iq.attr("id") },
-        xml("bind", { xmlns: NS_BIND }, xml("jid", null, this.jidText)),
-      ),
-    );
-    this.ctx.bus.fire("session-bound", { session: this });
-    return undefined;
   }
 
   // ---- stanzas
 
   private stanza(el: Element): undefined {
-    const err = intakeStanza(el, this, this.ctx);
+    const session = this.session!;
+    const err = intakeStanza(el, session, this.ctx);
     if (err) this.fail(err);
+    else session.handledInbound();
     return undefined;
-  }
-
-  /**
-   * Sets availability from presence without a `to`. Fires session-available when the
-   * session becomes able to receive bare-JID messages: it turns available, or its priority
-   * rises from negative to non-negative (RFC 6121 §8.5.2.1; offline delivery waits for it).
-   * presence-broadcast runs first, so contacts learn the presence before stored messages flow.
-   */
-  setPresence(available: boolean, priority: number, stanza: Element): void {
-    const couldReceive = this.available && this.priority >= 0;
-    const wasAvailable = this.available;
-    this.available = available;
-    this.priority = priority;
-    this.presence = available ? stanza : undefined;
-    this.ctx.bus.fire("presence-broadcast", { session: this, stanza });
-    if (available && (!wasAvailable || (!couldReceive && priority >= 0))) {
-      this.ctx.bus.fire("session-available", { session: this });
-    }
   }
 }
