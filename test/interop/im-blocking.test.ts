@@ -109,11 +109,16 @@ describe("blocking with third-party clients", () => {
     assert.deepEqual(list2.jids, ["carol@localhost"], "aioxmpp reads the same list");
 
     // Carol's message is refused; Bob's own messages to Carol are refused too (XEP-0191 §3.4).
-    carol.send(bobOnline.jid, "hello bob?");
+    carol.send(bobOnline.jid, "hello bob?", "in-1");
     bob.send("carol@localhost", "outgoing to a blocked contact", "out-1");
     const outBounce = await bob.message((m) => m.type === "error" && m.id === "out-1");
     assert.equal(outBounce.error, "not-acceptable");
-    carol.send("bob@localhost", "second try");
+    carol.send("bob@localhost", "second try", "in-2");
+    // Carol gets what a missing account gives (XEP-0191: the blocked party cannot tell).
+    for (const id of ["in-1", "in-2"]) {
+      const refused = await carol.message((m) => m.type === "error" && m.id === id);
+      assert.equal(refused.error, "service-unavailable");
+    }
 
     await bob.cmd("unblock", { jids: ["carol@localhost"] });
     carol.send(bobOnline.jid, "after unblock");

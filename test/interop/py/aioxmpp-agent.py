@@ -153,9 +153,20 @@ class Agent:
                     "stamp": res.forwarded.delay.stamp.isoformat() if res.forwarded.delay else None,
                 })
             return
-        if not msg.body:
+        bounce = msg.type_ == aioxmpp.MessageType.ERROR
+        if not msg.body and not bounce:
             return
-        emit("message", **{"from": str(msg.from_)}, to=str(msg.to), type=msg.type_.value, body=msg.body.any(), delay=None, xml="")
+        emit(
+            "message",
+            **{"from": str(msg.from_)},
+            to=str(msg.to),
+            type=msg.type_.value,
+            id=msg.id_,
+            body=msg.body.any() if msg.body else "",
+            delay=None,
+            error=msg.error.condition.value[1] if bounce and msg.error is not None else None,
+            xml="",
+        )
 
     async def run_cmd(self, cmd):
         name = cmd["cmd"]
