@@ -58,6 +58,26 @@ export interface ServerEvents {
    */
   "presence-broadcast": { session: Session; stanza: Element };
   "session-closed": { session: Session; reason: string };
+  /**
+   * disco#info to an account's bare JID (XEP-0030 §3.1, asked by `from`, optionally of a
+   * `node`): modules add what the account offers. Nothing added for a node is item-not-found.
+   */
+  "disco-account-info": {
+    username: string;
+    from: Jid;
+    node: string | undefined;
+    identities: { category: string; type: string; name?: string }[];
+    features: Set<string>;
+  };
+  /** disco#items of an account's bare JID: modules add `<item/>` elements `from` may see. */
+  "disco-account-items": {
+    username: string;
+    from: Jid;
+    node: string | undefined;
+    items: Element[];
+  };
+  /** An account's vcard-temp (XEP-0054) was stored; `vcard` is the stored `<vCard/>`. */
+  "vcard-updated": { username: string; vcard: Element };
   "user-created": { username: string };
   "user-deleted": { username: string };
   "server-started": Record<string, never>;
@@ -88,6 +108,9 @@ const SERVER_EVENTS = new Set<string>([
   "session-available",
   "presence-broadcast",
   "session-closed",
+  "disco-account-info",
+  "disco-account-items",
+  "vcard-updated",
   "user-created",
   "user-deleted",
   "server-started",
