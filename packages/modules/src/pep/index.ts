@@ -48,9 +48,6 @@ const ACCOUNT_FEATURES = [
   NS_PEP_VCARD_CONVERSION,
 ];
 
-/** Caps of the tracker's most recent instance, for tests that prove the cache holds no lie. */
-export let pepCaps: CapsTracker | undefined;
-
 export const pep: HatoModule = {
   name: "pep",
   load(api) {
@@ -68,7 +65,6 @@ export const pep: HatoModule = {
         for (const owner of notifier!.ownersOf(who)) sendLast(owner, who);
       },
     );
-    pepCaps = caps;
     notifier = new Notifier(api, caps);
     const service = new PepService(api, notifier);
     const sendLast = (owner: string, who: Jid) => {
