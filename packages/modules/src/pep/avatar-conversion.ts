@@ -21,7 +21,13 @@ function decorate(presence: Element, hash: string): void {
   // A client that says "no avatar" with an empty <photo/> keeps its word.
   if (photo !== undefined && photo.text() === "") return;
   presence.removeChildren((c) => c.name === "x" && c.xmlns === NS_VCARD_UPDATE);
-  presence.append(xml("x", { xmlns: NS_VCARD_UPDATE }, xml("photo", null, hash || undefined)));
+  presence.append(
+    xml(
+      "x",
+      { xmlns: NS_VCARD_UPDATE },
+      xml("photo", { xmlns: NS_VCARD_UPDATE }, hash || undefined),
+    ),
+  );
 }
 
 /** Registers the avatar conversion and the presence decorator. */
@@ -59,9 +65,9 @@ export function registerAvatarConversion(api: ModuleApi, pep: PepService): void 
       vcard.append(
         xml(
           "PHOTO",
-          null,
-          xml("TYPE", null, info.attr("type") ?? "image/png"),
-          xml("BINVAL", null, b64),
+          { xmlns: NS_VCARD },
+          xml("TYPE", { xmlns: NS_VCARD }, info.attr("type") ?? "image/png"),
+          xml("BINVAL", { xmlns: NS_VCARD }, b64),
         ),
       );
       hash = id.toLowerCase();

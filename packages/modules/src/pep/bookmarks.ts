@@ -33,8 +33,8 @@ function toNative(c: Element, old: Element | undefined): Element {
   });
   const nick = c.getChildText("nick", NS_BOOKMARKS);
   const password = c.getChildText("password", NS_BOOKMARKS);
-  if (nick !== undefined) out.append(xml("nick", null, nick));
-  if (password !== undefined) out.append(xml("password", null, password));
+  if (nick !== undefined) out.append(xml("nick", { xmlns: NS_BOOKMARKS2 }, nick));
+  if (password !== undefined) out.append(xml("password", { xmlns: NS_BOOKMARKS2 }, password));
   const ext = old?.getChild("extensions", NS_BOOKMARKS2);
   if (ext) out.append(ext.clone());
   return out;
@@ -43,14 +43,15 @@ function toNative(c: Element, old: Element | undefined): Element {
 /** One XEP-0048 `<conference/>` from a XEP-0402 item. */
 function toLegacy(jid: string, c: Element): Element {
   const out = xml("conference", {
+    xmlns: NS_BOOKMARKS,
     jid,
     name: c.attr("name"),
     autojoin: truthy(c.attr("autojoin")) ? "true" : "false",
   });
   const nick = c.getChildText("nick", NS_BOOKMARKS2);
   const password = c.getChildText("password", NS_BOOKMARKS2);
-  if (nick !== undefined) out.append(xml("nick", null, nick));
-  if (password !== undefined) out.append(xml("password", null, password));
+  if (nick !== undefined) out.append(xml("nick", { xmlns: NS_BOOKMARKS }, nick));
+  if (password !== undefined) out.append(xml("password", { xmlns: NS_BOOKMARKS }, password));
   return out;
 }
 

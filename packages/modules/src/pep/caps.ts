@@ -139,6 +139,14 @@ export class CapsTracker {
     return false;
   }
 
+  /** Drops pending queries (module unload). */
+  close(): void {
+    for (const q of this.byId.values()) clearTimeout(q.timer);
+    this.byId.clear();
+    this.byKey.clear();
+    this.inFlight.clear();
+  }
+
   /** Forgets an entity that went offline. */
   forget(jid: string): void {
     this.entities.delete(jid);

@@ -65,6 +65,7 @@ export const pep: HatoModule = {
         for (const owner of notifier!.ownersOf(who)) sendLast(owner, who);
       },
     );
+    api.onUnload(() => caps.close());
     notifier = new Notifier(api, caps);
     const service = new PepService(api, notifier);
     const sendLast = (owner: string, who: Jid) => {
