@@ -569,3 +569,56 @@ describe("PEP limits", () => {
     }
   });
 });
+
+describe("XEP-0115 caps limits", () => {
+  const capsQuery = (e: import("@hato/xml").Element) =>
+    e.name === "iq" && e.attr("type") === "get" && e.getChild("query")?.attr("node") !== undefined;
+
+  it("a session has at most caps.queries-per-session disco#info queries in flight", async () => {
+    const t = await startServer({ "caps.queries-per-session": "1" });
+    try {
+      await users(t, "alice");
+      const { client } = await RawClient.login(t, "alice", "pw-alice", "x", false);
+      const f1 = ["urn:example:one"];
+      const f2 = ["urn:example:two"];
+      const f3 = ["urn:example:three"];
+      client.send(`<presence>${capsElement(capsVer(f1))}</presence>`);
+      const q1 = await client.expect(capsQuery, "first query");
+      client.send(`<presence>${capsElement(capsVer(f2))}</presence>`);
+      await assertNothing(client, capsQuery, "a second query while the first is unanswered");
+      client.send(
+        `<iq type='error' id='${q1.attr("id")}' to='localhost'><query xmlns='http://jabber.org/protocol/disco#info'/><error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>`,
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      client.send(`<presence>${capsElement(capsVer(f3))}</presence>`);
+      await answerCaps(client, capsVer(f3), f3);
+      client.close();
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("the cache keeps at most caps.cache-size entries, least recently used first out", async () => {
+    const t = await startServer({ "caps.cache-size": "16" });
+    try {
+      await users(t, "alice");
+      const { client } = await RawClient.login(t, "alice", "pw-alice", "x", false);
+      const sets = Array.from({ length: 17 }, (_, i) => [`urn:example:f${i}`]);
+      for (const f of sets) {
+        client.send(`<presence>${capsElement(capsVer(f))}</presence>`);
+        await answerCaps(client, capsVer(f), f);
+      }
+      // f16 is cached: announcing it again asks nothing.
+      const other = await RawClient.login(t, "alice", "pw-alice", "y", false);
+      other.client.send(`<presence>${capsElement(capsVer(sets[16]!))}</presence>`);
+      await assertNothing(other.client, capsQuery, "a query for a cached ver");
+      // f0 was the least recently used of 17 and is gone: it is asked again.
+      other.client.send(`<presence>${capsElement(capsVer(sets[0]!))}</presence>`);
+      await answerCaps(other.client, capsVer(sets[0]!), sets[0]!);
+      client.close();
+      other.client.close();
+    } finally {
+      await t.stop();
+    }
+  });
+});
