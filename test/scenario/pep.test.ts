@@ -313,6 +313,34 @@ describe("XEP-0163 PEP", () => {
     for (const x of [desk, phone, bob, carol, dave, late]) x.client.close();
   });
 
+  it("roster access: contacts in an allowed group may read, other contacts get not-in-roster-group", async () => {
+    await t.storage.roster.set("alice", "dave@localhost", {
+      jid: "dave@localhost",
+      subscription: "both",
+      groups: ["Work"],
+    });
+    const a = await RawClient.login(t, "alice", "pw-alice", "roster");
+    const node = "urn:example:friends-only";
+    assert.equal(
+      (await iq(a.client, publish(node, "<p xmlns='urn:example:p'/>"))).attr("type"),
+      "result",
+    );
+    const set = await iq(
+      a.client,
+      configSubmit(node, { access_model: "roster", roster_groups_allowed: "Friends" }),
+    );
+    assert.equal(set.attr("type"), "result");
+    const b = await RawClient.login(t, "bob", "pw-bob", "roster");
+    const d = await RawClient.login(t, "dave", "pw-dave", "roster");
+    assert.equal((await iq(b.client, fetch("alice@localhost", node))).attr("type"), "result");
+    assertError(
+      await iq(d.client, fetch("alice@localhost", node)),
+      "not-authorized",
+      "not-in-roster-group",
+    );
+    for (const x of [a, b, d]) x.client.close();
+  });
+
   it("disco: the account answers with pubsub/pep and its features; a missing account answers the same; items list visible nodes", async () => {
     const c = await RawClient.login(t, "carol", "pw-carol", "disco");
     const info = async (to: string) =>

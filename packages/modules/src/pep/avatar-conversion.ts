@@ -96,6 +96,9 @@ export function registerAvatarConversion(api: ModuleApi, pep: PepService): void 
         }
         return;
       }
+      // Saving a vCard with the same photo again publishes nothing new.
+      const [current] = await pep.items(username, NS_AVATAR_METADATA, { max: 1 });
+      if (current?.id === hash) return;
       const photo = vcard.getChild("PHOTO", NS_VCARD)!;
       const bin = decode(photo.getChildText("BINVAL", NS_VCARD) ?? "");
       const type = photo.getChildText("TYPE", NS_VCARD)?.trim() || "image/png";
