@@ -145,6 +145,30 @@ describe("XEP-0402 bookmarks with urn:xmpp:bookmarks:1#compat", () => {
     a.client.close();
   });
 
+  it("bookmark nodes created without publish-options are private anyway", async () => {
+    await t.addUser("dan", "pw-dan");
+    const d = await RawClient.login(t, "dan", "pw-dan", "old");
+    const res = await iq(
+      d.client,
+      publish(
+        B1,
+        "current",
+        `<storage xmlns='${B1}'><conference jid='x@chat.localhost'><password>hunter2</password></conference></storage>`,
+      ),
+    );
+    assert.equal(res.attr("type"), "result");
+    const carol = await RawClient.login(t, "carol", "pw-carol", "y");
+    for (const node of [B1, B2]) {
+      assertError(
+        await iq(carol.client, items(node).replace("<iq ", "<iq to='dan@localhost' ")),
+        "not-allowed",
+        "closed-node",
+      );
+    }
+    carol.client.close();
+    d.client.close();
+  });
+
   it("the account advertises #compat and #compat-pep", async () => {
     const a = await RawClient.login(t, "alice", "pw-alice", "disco");
     const res = await iq(

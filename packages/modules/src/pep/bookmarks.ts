@@ -60,6 +60,11 @@ function toLegacy(jid: string, c: Element): Element {
  * item "current") and the private XML copy equal, whichever of the three a client writes.
  */
 export function registerBookmarks(api: ModuleApi, pep: PepService): void {
+  // Bookmarks may hold room passwords: a client that publishes them without publish-options
+  // still gets a private node.
+  pep.nodeDefaults.set(NS_BOOKMARKS2, BOOKMARK_CONFIG);
+  pep.nodeDefaults.set(NS_BOOKMARKS, LEGACY_CONFIG);
+
   /** Rebuilds both XEP-0048 copies from the XEP-0402 node. */
   const fromNative = async (owner: string) => {
     const items = await pep.items(owner, NS_BOOKMARKS2, {});

@@ -37,6 +37,8 @@ export class PepService {
   /** Run after each publication (bookmark sync, avatar conversion). */
   readonly onPublished: ((p: Published) => Promise<void>)[] = [];
   readonly onRetracted: ((r: Retracted) => Promise<void>)[] = [];
+  /** Configurations that nodes with these names get when auto-created (private data). */
+  readonly nodeDefaults = new Map<string, NodeConfig>();
   readonly limits: FormLimits & { maxItemBytes: number; maxNodes: number; perMinute: number };
   private readonly rate = new Map<string, { start: number; count: number }>();
 
@@ -137,7 +139,8 @@ export class PepService {
     else {
       let config: NodeConfig;
       try {
-        config = applyForm(opts.createWith ?? defaultConfig(), options, this.limits);
+        const base = opts.createWith ?? this.nodeDefaults.get(name) ?? defaultConfig();
+        config = applyForm(base, options, this.limits);
       } catch (err) {
         throw new PubsubError("conflict", "precondition-not-met", (err as Error).message);
       }
