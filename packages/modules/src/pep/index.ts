@@ -8,10 +8,8 @@ import { registerBookmarks } from "./bookmarks.js";
 import { CapsTracker } from "./caps.js";
 import { registerHandlers } from "./handlers.js";
 import { Notifier } from "./notify.js";
-import { NS_BOOKMARKS2, NS_PEP_VCARD_CONVERSION, NS_PUBSUB } from "./ns.js";
+import { NS_BOOKMARKS2, NS_CAPS, NS_PEP_VCARD_CONVERSION, NS_PUBSUB } from "./ns.js";
 import { PepService } from "./service.js";
-
-export { verificationString } from "./caps.js";
 
 /** What an account's bare JID advertises (XEP-0163 §6, XEP-0060 §10, XEP-0402, XEP-0398). */
 const ACCOUNT_FEATURES = [
@@ -48,10 +46,10 @@ const ACCOUNT_FEATURES = [
   NS_PEP_VCARD_CONVERSION,
 ];
 
+/** PEP on every account's bare JID, with caps-filtered notifications and format sync. */
 export const pep: HatoModule = {
   name: "pep",
   load(api) {
-    let notifier: Notifier | undefined;
     const caps = new CapsTracker(
       {
         serverJid: api.serverJid,
@@ -62,14 +60,14 @@ export const pep: HatoModule = {
       },
       (full) => {
         const who = jid(full);
-        for (const owner of notifier!.ownersOf(who)) sendLast(owner, who);
+        for (const owner of notifier.ownersOf(who)) sendLast(owner, who);
       },
     );
     api.onUnload(() => caps.close());
-    notifier = new Notifier(api, caps);
+    const notifier = new Notifier(api, caps);
     const service = new PepService(api, notifier);
     const sendLast = (owner: string, who: Jid) => {
-      notifier!.sendLast(owner, who).catch((err) => api.log.error("last item not sent", { err }));
+      notifier.sendLast(owner, who).catch((err) => api.log.error("last item not sent", { err }));
     };
 
     registerHandlers(api, service);
@@ -91,7 +89,7 @@ export const pep: HatoModule = {
       "presence-broadcast",
       ({ session, stanza }) => {
         if (stanza.attr("type") === "unavailable") {
-          notifier!.forget(session.jid.toString());
+          notifier.forget(session.jid.toString());
           caps.forget(session.jid.toString());
           return;
         }
@@ -105,17 +103,19 @@ export const pep: HatoModule = {
       const owner = ev.to.local;
       if (ev.from.resource === "" || ev.from.bare.equals(ev.to.bare)) return;
       const type = ev.stanza.attr("type");
-      if (type === "unavailable") notifier!.unwatch(owner, ev.from.toString());
+      if (type === "unavailable") notifier.unwatch(owner, ev.from.toString());
       if (type !== undefined) return;
-      const fresh = notifier!.watch(owner, ev.from);
-      const fired = caps.observe(ev.from, ev.stanza);
+      const fresh = notifier.watch(owner, ev.from);
+      // A directed presence without caps says nothing about them: keep what the session had.
+      const fired =
+        ev.stanza.getChild("c", NS_CAPS) !== undefined && caps.observe(ev.from, ev.stanza);
       if (fresh && !fired && caps.features(ev.from.toString())) sendLast(owner, ev.from);
     };
     api.hook("presence/bare", (ev) => void watch(ev), Priority.OBSERVE);
     api.hook("presence/full", (ev) => void watch(ev), Priority.OBSERVE);
 
     api.hook("session-closed", ({ session }) => {
-      notifier!.forget(session.jid.toString());
+      notifier.forget(session.jid.toString());
       caps.forget(session.jid.toString());
     });
 
