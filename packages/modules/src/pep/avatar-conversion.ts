@@ -125,6 +125,17 @@ export function registerAvatarConversion(api: ModuleApi, pep: PepService): void 
     }
   });
 
+  // Read the hash when a session binds, so that its first presence rarely waits for storage.
+  api.hook("session-bound", ({ session }) => {
+    if (hashes.has(session.username)) return;
+    readVcard(session.username).then(
+      (v) => {
+        if (!hashes.has(session.username)) hashes.set(session.username, photoHash(v));
+      },
+      (err) => api.log.warn("vCard not read", { err }),
+    );
+  });
+
   // §4: every available presence carries the hash; the presence module sends it afterwards.
   api.hook(
     "presence-broadcast",
