@@ -557,3 +557,37 @@ describe("PEP limits", () => {
     }
   });
 });
+
+describe("PEP watch limit", () => {
+  it("a session follows at most pep.watched-per-session accounts through its presence; the oldest is forgotten", async () => {
+    const t = await startServer({ "pep.watched-per-session": "1" });
+    try {
+      await users(t, "alice", "bob", "carol");
+      await befriend(t, "alice", "bob");
+      const a = await RawClient.login(t, "alice", "pw-alice", "desk");
+      const bob = await capsLogin(t, "bob", "laptop", [TUNE, `${TUNE}+notify`]);
+      bob.client.send(`<presence to='alice@localhost'>${capsElement(bob.ver)}</presence>`);
+      await new Promise((r) => setTimeout(r, 100));
+      const tune = "<tune xmlns='http://jabber.org/protocol/tune'><title>1</title></tune>";
+      await iq(a.client, publish(TUNE, tune, "one"));
+      await bob.client.expect(isEvent("alice@localhost", TUNE), "first event");
+      // Presence to carol pushes alice out of bob's one watched account.
+      bob.client.send(`<presence to='carol@localhost'>${capsElement(bob.ver)}</presence>`);
+      await new Promise((r) => setTimeout(r, 100));
+      await iq(a.client, publish(TUNE, tune, "two"));
+      await assertNothing(
+        bob.client,
+        isEvent("alice@localhost", TUNE),
+        "an event for a forgotten account",
+      );
+      // Presence to alice again: bob follows her again and gets her last item.
+      bob.client.send(`<presence to='alice@localhost'>${capsElement(bob.ver)}</presence>`);
+      const last = await bob.client.expect(isEvent("alice@localhost", TUNE), "last item");
+      assert.equal(last.getChild("event")!.getChild("items")!.getChild("item")!.attr("id"), "two");
+      a.client.close();
+      bob.client.close();
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -192,6 +192,12 @@ export const SETTINGS: readonly Setting[] = [
     doc: "PEP publications, retractions and node changes one account may make per minute.",
   },
   {
+    path: "pep.watched-per-session",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 5000,
+    doc: "Accounts whose PEP events one session can follow through presence it sent them; the oldest are forgotten beyond this.",
+  },
+  {
     path: "caps.cache-size",
     type: { kind: "int", min: 16, max: 1000000 },
     default: 4096,
@@ -236,6 +242,7 @@ export interface Config {
     maxIdLength: number;
     maxAffiliations: number;
     publishesPerMinute: number;
+    watchedPerSession: number;
   };
   caps: { cacheSize: number; queriesPerSession: number };
   /** The config file's path, when there was one. */

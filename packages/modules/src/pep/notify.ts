@@ -43,7 +43,13 @@ export class Notifier {
       owners = new Set();
       this.byWatcher.set(full, owners);
     }
+    owners.delete(owner);
     owners.add(owner);
+    // Directed presence to many addresses must not grow these maps without end.
+    if (owners.size > this.api.config.pep.watchedPerSession) {
+      const oldest = owners.values().next().value!;
+      this.unwatch(oldest, full);
+    }
     return fresh;
   }
 
