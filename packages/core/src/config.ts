@@ -337,6 +337,60 @@ export const SETTINGS: readonly Setting[] = [
     default: 0,
     doc: "Archived messages older than this many days are deleted (checked at start and hourly); 0 keeps them forever.",
   },
+  {
+    path: "pep.max-item-bytes",
+    type: { kind: "int", min: 1 * KiB, max: 16 * MiB },
+    default: 64 * KiB,
+    doc: "Largest PEP item payload (XEP-0163), in bytes of serialised XML; larger ones get `not-acceptable` with `payload-too-big`.",
+  },
+  {
+    path: "pep.max-nodes",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 256,
+    doc: "PEP nodes one account may have.",
+  },
+  {
+    path: "pep.max-items",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 1000,
+    doc: "Most items one PEP node keeps; `max_items` of `max` means this many.",
+  },
+  {
+    path: "pep.max-id-length",
+    type: { kind: "int", min: 16, max: 3072 },
+    default: 1024,
+    doc: "Longest PEP node name or item id, in characters.",
+  },
+  {
+    path: "pep.max-affiliations",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 1000,
+    doc: "Most affiliations (whitelisted members) one PEP node holds.",
+  },
+  {
+    path: "pep.publishes-per-minute",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 300,
+    doc: "PEP publications, retractions and node changes one account may make per minute.",
+  },
+  {
+    path: "pep.watched-per-session",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 5000,
+    doc: "Accounts whose PEP events one session can follow through presence it sent them; the oldest are forgotten beyond this.",
+  },
+  {
+    path: "caps.cache-size",
+    type: { kind: "int", min: 16, max: 1000000 },
+    default: 4096,
+    doc: "Verified entity capabilities (XEP-0115) kept in memory; least recently used go first.",
+  },
+  {
+    path: "caps.queries-per-session",
+    type: { kind: "int", min: 1, max: 64 },
+    default: 2,
+    doc: "disco#info queries for unknown capabilities in flight to one session at once.",
+  },
 ];
 
 /** An external component (XEP-0114): its domain and the shared secret of its handshake. */
@@ -392,6 +446,16 @@ export interface Config {
     prefsMaxJids: number;
     retentionDays: number;
   };
+  pep: {
+    maxItemBytes: number;
+    maxNodes: number;
+    maxItems: number;
+    maxIdLength: number;
+    maxAffiliations: number;
+    publishesPerMinute: number;
+    watchedPerSession: number;
+  };
+  caps: { cacheSize: number; queriesPerSession: number };
   /** The config file's path, when there was one. */
   file: string | undefined;
 }

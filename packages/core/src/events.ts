@@ -66,10 +66,28 @@ export interface ServerEvents {
   "session-hibernated": { session: Session };
   /** A hibernated or still connected session was taken over by a new connection (XEP-0198). */
   "session-resumed": { session: Session };
+  /**
+   * disco#info to an account's bare JID (XEP-0030 §3.1, asked by `from`, optionally of a
+   * `node`): modules add what the account offers. Nothing added for a node is item-not-found.
+   */
+  "disco-account-info": {
+    username: string;
+    from: Jid;
+    node: string | undefined;
+    identities: { category: string; type: string; name?: string }[];
+    features: Set<string>;
+  };
+  /** disco#items of an account's bare JID: modules add `<item/>` elements `from` may see. */
+  "disco-account-items": {
+    username: string;
+    from: Jid;
+    node: string | undefined;
+    items: Element[];
+  };
+  /** An account's vcard-temp (XEP-0054) was stored; `vcard` is the stored `<vCard/>`. */
+  "vcard-updated": { username: string; vcard: Element };
   "user-created": { username: string };
   "user-deleted": { username: string };
-  /** An account stored a new vCard (XEP-0054); XEP-0398 avatar conversion follows it. */
-  "vcard-updated": { username: string; vcard: Element };
   "server-started": Record<string, never>;
   "server-stopping": Record<string, never>;
 }
@@ -100,9 +118,11 @@ const SERVER_EVENTS = new Set<string>([
   "session-closed",
   "session-hibernated",
   "session-resumed",
+  "disco-account-info",
+  "disco-account-items",
+  "vcard-updated",
   "user-created",
   "user-deleted",
-  "vcard-updated",
   "server-started",
   "server-stopping",
 ]);

@@ -7,6 +7,7 @@ import { delivery } from "./delivery/index.js";
 import { disco } from "./disco/index.js";
 import { mam } from "./mam/index.js";
 import { offline } from "./offline/index.js";
+import { pep } from "./pep/index.js";
 import { ping } from "./ping/index.js";
 import { presence } from "./presence/index.js";
 import { privateStorage } from "./private/index.js";
@@ -23,6 +24,7 @@ export {
   disco,
   mam,
   offline,
+  pep,
   ping,
   presence,
   privateStorage,
@@ -51,4 +53,5 @@ export const defaultModules: readonly HatoModule[] = [
   vcard,
   privateStorage,
   register,
+  pep,
 ];
