@@ -17,7 +17,9 @@
 # SCRAM-SHA-1 against stored hashed credentials with 4096 PBKDF2 iterations (ejabberd's fixed
 # count; Prosody and Hato are configured to match, so the driver does the same work for all).
 # Each server runs pinned to CPU 0 and the driver (bench/peers/bench.mjs) to CPU 1; every test
-# starts a fresh server with fresh accounts. Results: OUTDIR/results.jsonl (one line per test),
+# starts a fresh server with fresh accounts. The presence test (bench/dist/presence.js) first makes
+# the same mutual rosters on every server through the protocol (subscribe/subscribed both ways),
+# then counts what the server sends per status change. Results: OUTDIR/results.jsonl (one line per test),
 # OUTDIR/env.json, a log per test; bench/dist/results.js turns them into the report.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
