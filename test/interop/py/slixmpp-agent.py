@@ -275,8 +275,22 @@ class Agent(slixmpp.ClientXMPP):
             msg.send()
             emit("sent", id=msg["id"], to=s["to"])
         elif cmd.get("quit"):
-            self.quitting = True
-            self.disconnect()
+            asyncio.ensure_future(self.quit())
+
+    async def quit(self):
+        """Closes the stream once everything sent before has reached the server.
+
+        slixmpp's disconnect() may write the closing tag while a stanza taken off its send
+        queue is still passing the output filters, so the stanza would follow the closing tag
+        and be ignored; a ping answered by the server proves that all before it went out.
+        """
+        self.quitting = True
+        if self.transport:
+            try:
+                await self["xep_0199"].ping(timeout=10)
+            except Exception:
+                pass  # no answer: close anyway
+        self.disconnect()
 
 
 async def main():
@@ -310,8 +324,7 @@ async def main():
         while line := await reader.readline():
             if line.strip():
                 agent.command(line)
-        agent.quitting = True
-        agent.disconnect()
+        await agent.quit()
 
     task = asyncio.ensure_future(commands())
     try:
