@@ -2,15 +2,23 @@
 // with `send-keys`, the screen comes out with `capture-pane`, and waits poll until a deadline.
 
 import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Hato } from "./hato.js";
 import { forgetFolder, removeAtExit, run } from "./process.js";
 
 const SESSION = "prof";
-// tmux servers still running (their sockets), killed when the test process exits.
+// tmux servers still running (their socket paths), killed when the test process exits.
 const liveSockets = new Set<string>();
+
+/** Kills the tmux server on `socket` and removes the socket's folder. */
+function killTmux(socket: string): void {
+  spawnSync("tmux", ["-S", socket, "kill-server"]);
+  rmSync(dirname(socket), { recursive: true, force: true });
+  liveSockets.delete(socket);
+}
 let exitHooked = false;
 
 export interface ProfanityOptions {
@@ -85,8 +93,9 @@ export class Profanity {
         "",
       ].join("\n"),
     );
-    // A socket name, not a path in `dir`: the folder may be removed at exit before the server is killed.
-    const socket = `hato-profanity-${process.pid}-${basename(dir)}`;
+    // The socket lives in its own folder, not in `dir`: at exit, `dir` may be removed before
+    // the server is killed, and the server must still be reachable then.
+    const socket = join(await mkdtemp(join(tmpdir(), "hato-tmux-")), "sock");
     const env = {
       HOME: home,
       XDG_CONFIG_HOME: config,
@@ -100,7 +109,7 @@ export class Profanity {
     const r = await run(
       "tmux",
       [
-        "-L",
+        "-S",
         socket,
         "-f",
         "/dev/null",
@@ -124,7 +133,7 @@ export class Profanity {
   }
 
   private tmux(args: string[]) {
-    return run("tmux", ["-L", this.socket, ...args], { timeoutMs: 10_000 });
+    return run("tmux", ["-S", this.socket, ...args], { timeoutMs: 10_000 });
   }
 
   /** Types a line (a command or a message) and presses Enter. */
@@ -187,10 +196,7 @@ export class Profanity {
 
   /** Kills the tmux server (and Profanity in it) and removes the temporary folder. */
   async stop(): Promise<void> {
-    if (liveSockets.has(this.socket)) {
-      await this.tmux(["kill-server"]);
-      liveSockets.delete(this.socket);
-    }
+    if (liveSockets.has(this.socket)) killTmux(this.socket);
     await rm(this.dir, { recursive: true, force: true });
     forgetFolder(this.dir);
   }
@@ -200,7 +206,7 @@ function hookExit(): void {
   if (exitHooked) return;
   exitHooked = true;
   process.on("exit", () => {
-    for (const socket of liveSockets) spawnSync("tmux", ["-L", socket, "kill-server"]);
+    for (const socket of [...liveSockets]) killTmux(socket);
   });
 }
 
