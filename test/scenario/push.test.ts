@@ -6,11 +6,21 @@ import { after, before, describe, it } from "node:test";
 import { type Element, NS_DISCO_INFO, NS_STANZAS_ERR, serialize } from "@hato/xml";
 import { ComponentClient } from "../support/component.js";
 import { freePort, RawClient, startServer, type TestServer } from "../support/inproc.js";
+import { startTcpProxy } from "../support/tcp-proxy.js";
 
 const SECRET = "push-component-secret";
 const NS_PUSH = "urn:xmpp:push:0";
 const NS_PUBSUB = "http://jabber.org/protocol/pubsub";
 const quiet = () => new Promise((r) => setTimeout(r, 200));
+
+/** Polls until `pred` holds (no timing threshold: only a generous deadline for a hang). */
+async function until(pred: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 const isNotification = (e: Element) =>
   e.name === "iq" && e.getChild("pubsub", NS_PUBSUB) !== undefined;
@@ -158,23 +168,57 @@ describe("XEP-0357 push notifications", () => {
     );
   });
 
-  it("a session hibernated by stream management (XEP-0198) is not awake: bob is notified", async () => {
-    await asBob(t, async () => {
-      // Stream resumption lives in the stream helper's code; it sets this flag while the
-      // connection is gone. The decision here reads only the flag, so setting it is the state.
-      const session = t.server.sessions.get("bob", "phone") as { hibernated: boolean };
-      session.hibernated = true;
+  it("bob's connection dies with stream management resumable: his hibernated session is not awake, so he is notified; after resuming the count starts over", async () => {
+    const proxy = await startTcpProxy(t.c2sPort);
+    try {
+      const bob = (await RawClient.login(t, "bob", "pw-b", "phone", true, proxy.port)).client;
+      bob.autoAck = true;
+      const id = (await bob.enableSm()).attr("id")!;
+      const session = t.server.sessions.get("bob", "phone")!;
+      await quiet(); // stored messages from earlier tests reach bob and are acknowledged
       alice.send(
-        "<message to='bob@localhost/phone' type='chat' id='m6'><body>wake up</body></message>",
+        "<message to='bob@localhost/phone' type='chat' id='m6'><body>awake?</body></message>",
       );
-      assert.ok(await push.expect(isNotification));
-      session.hibernated = false;
+      await bob.expect((e) => e.attr("id") === "m6", "m6");
+      proxy.cut("reset");
+      await until(() => session.hibernated, "bob's session hibernates");
       alice.send(
-        "<message to='bob@localhost/phone' type='chat' id='m7'><body>awake now</body></message>",
+        "<message to='bob@localhost/phone' type='chat' id='m7'><body>wake up</body></message>",
       );
+      assert.equal(summary(await push.expect(isNotification))["message-count"], "1");
+      alice.send(
+        "<message to='bob@localhost/phone' type='chat' id='m8'><body>hello?</body></message>",
+      );
+      assert.equal(summary(await push.expect(isNotification))["message-count"], "2");
+
+      // The push woke the phone: it resumes and gets both; awake, it is not pushed.
+      const back = await RawClient.resume(t, "bob", "pw-b", id, bob.handled, proxy.port);
+      assert.equal(back.answer.name, "resumed");
+      back.client.autoAck = true;
+      await back.client.expect((e) => e.attr("id") === "m8", "m8");
+      alice.send("<message to='bob@localhost' type='chat' id='m9'><body>good</body></message>");
+      await back.client.expect((e) => e.attr("id") === "m9", "m9");
       await quiet();
-      assert.ok(!push.received.some(isNotification));
-    });
+      assert.ok(!push.received.some(isNotification), "no push while bob is awake");
+
+      // Asleep again: the count starts from 1, not from where it was before he resumed.
+      proxy.cut("reset");
+      await until(() => session.hibernated, "bob's session hibernates again");
+      alice.send(
+        "<message to='bob@localhost/phone' type='chat' id='m10'><body>again</body></message>",
+      );
+      assert.equal(summary(await push.expect(isNotification))["message-count"], "1");
+      const last = await RawClient.resume(t, "bob", "pw-b", id, back.client.handled, proxy.port);
+      assert.equal(last.answer.name, "resumed");
+      await last.client.expect((e) => e.attr("id") === "m10", "m10");
+      // Acknowledged, so nothing is routed again (and pushed) when bob logs out.
+      last.client.send(`<a xmlns='urn:xmpp:sm:3' h='${last.client.handled}'/>`);
+      last.client.send("</stream:stream>");
+      await last.client.expectClosed();
+      await until(() => t.server.sessions.get("bob", "phone") === undefined, "bob logged out");
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("bob disables push: nothing more reaches the service", async () => {

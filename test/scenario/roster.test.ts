@@ -41,7 +41,7 @@ describe("RFC 6121 rosters", () => {
     const q0 = first.getChild("query", NS_ROSTER)!;
     assert.equal(q0.elements().length, 0);
     const v0 = q0.attr("ver")!;
-    assert.match(v0, /^\d+$/);
+    assert.match(v0, /^\d+-\d+$/, "account creation time and version");
 
     const result = await rosterSet(
       desk,
@@ -112,6 +112,38 @@ describe("RFC 6121 rosters", () => {
     });
     desk.close();
     phone.close();
+  });
+
+  it("a deleted and re-created account starts its roster over: the old account's ver is not taken as current", async () => {
+    await t.addUser("gina", "pw");
+    const first = (await RawClient.login(t, "gina", "pw", "phone")).client;
+    await iq(first, `<query xmlns='${NS_ROSTER}' ver=''/>`);
+    await rosterSet(first, "<item jid='bob@localhost'/>");
+    const cached = (await push(first)).iq.getChild("query", NS_ROSTER)!.attr("ver")!;
+    first.close();
+    await t.storage.accounts.delete("gina");
+    await new Promise((r) => setTimeout(r, 5)); // the new account is created in a later ms
+    await t.addUser("gina", "pw");
+    const again = (await RawClient.login(t, "gina", "pw", "phone")).client;
+    await iq(again, `<query xmlns='${NS_ROSTER}' ver=''/>`);
+    await rosterSet(again, "<item jid='carol@localhost'/>");
+    const now = (await push(again)).iq.getChild("query", NS_ROSTER)!.attr("ver")!;
+    assert.equal(now.split("-")[1], cached.split("-")[1], "both accounts made one change");
+    assert.notEqual(now, cached);
+    // The phone still caches the old account's roster: it gets the new one whole.
+    for (const stale of [cached, cached.split("-")[1]!, "garbage"]) {
+      const r = await iq(again, `<query xmlns='${NS_ROSTER}' ver='${stale}'/>`);
+      const q = r.getChild("query", NS_ROSTER);
+      assert.ok(q, `ver='${stale}' gets the whole roster`);
+      assert.equal(q.attr("ver"), now);
+      assert.deepEqual(
+        q.elements().map((i) => i.attr("jid")),
+        ["carol@localhost"],
+      );
+    }
+    const same = await iq(again, `<query xmlns='${NS_ROSTER}' ver='${now}'/>`);
+    assert.equal(same.elements().length, 0, "the current ver: nothing to send");
+    again.close();
   });
 
   it("malformed roster sets get bad-request or not-acceptable with a text saying what is wrong", async () => {

@@ -10,6 +10,7 @@ import {
   NS_CSI,
   NS_DELAY,
   NS_SM,
+  NS_STANZA_ID,
   NS_STANZAS_ERR,
   NS_STREAM,
   NS_STREAMS_ERR,
@@ -58,6 +59,25 @@ function recordEvents(t: TestServer, username: string): string[] {
     );
   }
   return seen;
+}
+
+/** The server's delays and bob's archive's stanza ids on a message (each should be one). */
+function stamps(m: Element): { delays: number; ids: string[] } {
+  return {
+    delays: m.getChildren("delay", NS_DELAY).length,
+    ids: m
+      .getChildren("stanza-id", NS_STANZA_ID)
+      .filter((s) => s.attr("by") === "bob@localhost")
+      .map((s) => s.attr("id") ?? ""),
+  };
+}
+
+/** How many messages bob's archive holds, asked the way a client asks (after pending writes). */
+async function archived(c: RawClient): Promise<number> {
+  c.send("<iq type='set' id='mam-count'><query xmlns='urn:xmpp:mam:2'/></iq>");
+  const fin = await c.expect((e) => e.attr("id") === "mam-count", "archive query result");
+  const count = fin.getChild("fin", "urn:xmpp:mam:2")?.getChild("set")?.getChildText("count");
+  return Number(count);
 }
 
 async function users(t: TestServer): Promise<void> {
@@ -465,6 +485,91 @@ describe("XEP-0198 stream management", () => {
       assert.equal(t.server.sessions.get("bob", "phone"), undefined);
       a.client.close();
     } finally {
+      await t.stop();
+    }
+  });
+
+  it("messages routed again when a session ends unacknowledged keep their one delay and stanza id; offline storage and the archive take each once", async () => {
+    const t = await startServer();
+    const proxy = await startTcpProxy(t.c2sPort);
+    try {
+      await users(t);
+      const a = await RawClient.login(t, "alice", "pw-a", "desk");
+      const b = await RawClient.login(t, "bob", "pw-b", "phone", true, proxy.port);
+      await b.client.enableSm(false);
+      for (let i = 1; i <= 3; i++) a.client.send(chat("bob@localhost", `s${i}`));
+      const live: Element[] = [];
+      for (let i = 1; i <= 3; i++)
+        live.push(await b.client.expect((e) => e.attr("id") === `s${i}`, `s${i}`));
+      // Bob never acknowledges; his network dies.
+      proxy.cut("reset");
+      await until(async () => (await t.storage.offline.count("bob")) === 3, "all three stored");
+      const later = await RawClient.login(t, "bob", "pw-b", "phone");
+      for (let i = 1; i <= 3; i++) {
+        const m = await later.client.expect((e) => e.attr("id") === `s${i}`, `s${i}`);
+        const { delays, ids } = stamps(m);
+        assert.equal(delays, 1, `s${i}: one delay`);
+        assert.equal(m.getChild("delay", NS_DELAY)?.attr("from"), "localhost");
+        assert.deepEqual(ids, stamps(live[i - 1]!).ids, `s${i}: the stanza id it first had`);
+        assert.equal(ids.length, 1);
+      }
+      assert.equal(await archived(later.client), 3, "each message archived once");
+      a.client.close();
+      later.client.close();
+    } finally {
+      await proxy.close();
+      await t.stop();
+    }
+  });
+
+  it("messages routed again to bob's other resource come once, with the archive's stanza id; carbons are not sent twice", async () => {
+    const t = await startServer();
+    const proxy = await startTcpProxy(t.c2sPort);
+    try {
+      await users(t);
+      const a = await RawClient.login(t, "alice", "pw-a", "desk");
+      const carbonsOn = async (c: RawClient, priority: number) => {
+        c.send(`<presence><priority>${priority}</priority></presence>`);
+        c.send("<iq type='set' id='cc'><enable xmlns='urn:xmpp:carbons:2'/></iq>");
+        await c.expect((e) => e.attr("id") === "cc", "carbons enabled");
+      };
+      const desk = (await RawClient.login(t, "bob", "pw-b", "desk", false)).client;
+      await carbonsOn(desk, 1);
+      const tablet = (await RawClient.login(t, "bob", "pw-b", "tablet", false)).client;
+      await carbonsOn(tablet, 0);
+      const b = await RawClient.login(t, "bob", "pw-b", "phone", true, proxy.port);
+      await b.client.enableSm(false);
+      const isCarbon = (c: RawClient) => () =>
+        c.received.filter((e) => e.getChild("received", "urn:xmpp:carbons:2")).length;
+      const carbonId = (e: Element) =>
+        stamps(
+          e
+            .getChild("received", "urn:xmpp:carbons:2")!
+            .getChild("forwarded", "urn:xmpp:forward:0")!
+            .getChild("message")!,
+        ).ids;
+      for (let i = 1; i <= 3; i++) a.client.send(chat("bob@localhost/phone", `t${i}`));
+      await b.client.expect((e) => e.attr("id") === "t3", "t3");
+      await until(() => isCarbon(desk)() === 3 && isCarbon(tablet)() === 3, "three carbons each");
+      const firstIds = desk.received
+        .filter((e) => e.getChild("received", "urn:xmpp:carbons:2"))
+        .map(carbonId);
+      proxy.cut("reset");
+      for (let i = 1; i <= 3; i++) {
+        const m = await desk.expect((e) => e.attr("id") === `t${i}`, `t${i} at the desk`);
+        const { delays, ids } = stamps(m);
+        assert.equal(delays, 1, `t${i}: one delay`);
+        assert.deepEqual(ids, firstIds[i - 1], `t${i}: the stanza id of its first delivery`);
+      }
+      await pause(200);
+      assert.equal(isCarbon(tablet)(), 3, "no second carbon copies");
+      assert.ok(!tablet.received.some((e) => e.attr("id")?.startsWith("t")));
+      assert.equal(await archived(desk), 3, "each message archived once");
+      a.client.close();
+      desk.close();
+      tablet.close();
+    } finally {
+      await proxy.close();
       await t.stop();
     }
   });

@@ -35,12 +35,25 @@ export async function scramFor(password: string, iterations: number): Promise<Ac
   return { sha1, sha256 };
 }
 
-/** Account operations; the same code runs in the CLI and behind the admin socket. */
+/** Where a running server hears of accounts made and removed (its event bus, a module API). */
+export interface AccountEvents {
+  fire(
+    event: "user-created" | "user-deleted",
+    payload: { username: string },
+  ): boolean | Promise<boolean>;
+}
+
+/**
+ * Account operations; the same code runs in the CLI and behind the admin socket. With
+ * `events` (a running server), `user-created` and `user-deleted` fire once storage has the
+ * change, so modules drop what they keep in memory about an account of that name.
+ */
 export class Accounts {
   constructor(
     private readonly storage: Storage,
     private readonly domain: string,
     private readonly iterations: number,
+    private readonly events?: AccountEvents,
   ) {}
 
   async add(address: string, password: string, roles: string[] = []): Promise<string> {
@@ -54,6 +67,7 @@ export class Accounts {
     });
     if (!created)
       throw new HatoError(HatoErrors.USER_EXISTS, `${username}@${this.domain} already exists`);
+    await this.events?.fire("user-created", { username });
     return username;
   }
 
@@ -73,6 +87,7 @@ export class Accounts {
     if (!(await this.storage.accounts.delete(username))) {
       throw new HatoError(HatoErrors.USER_NOT_FOUND, `${username}@${this.domain} does not exist`);
     }
+    await this.events?.fire("user-deleted", { username });
     return username;
   }
 

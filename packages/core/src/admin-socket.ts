@@ -26,6 +26,7 @@ export async function serveAdminSocket(server: Server, path: string): Promise<Ne
     server.storage,
     server.config.domain,
     server.config.scram.iterations,
+    server.bus,
   );
   const handle = async (req: AdminRequest): Promise<unknown> => {
     switch (req.op) {

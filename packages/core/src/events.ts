@@ -40,6 +40,13 @@ export interface StanzaEvent {
   readonly to: Jid;
   /** The local session it came from; undefined when the server or a module generated it. */
   readonly origin: Session | undefined;
+  /**
+   * XEP-0198 §4: the server routes this message again because the session it was delivered
+   * to ended without acknowledging it. It already went through archiving (its <stanza-id/>
+   * is the server's own), carbons and, if it was stored offline, the offline <delay/>: those
+   * modules leave it as it is. Only the core sets this; no client can.
+   */
+  readonly rerouted?: boolean;
 }
 
 /** Events that are not stanzas. */

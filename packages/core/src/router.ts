@@ -44,8 +44,10 @@ export class Router {
    * Fires the stanza's event; answers what nobody took (RFC 6120 §8.4: service-unavailable
    * for requests, silence for errors and results). Never throws.
    */
-  route(stanza: Element, from: Jid, to: Jid, origin: Session | undefined): void {
-    const ev: StanzaEvent = { stanza, from, to, origin };
+  route(stanza: Element, from: Jid, to: Jid, origin: Session | undefined, rerouted = false): void {
+    const ev: StanzaEvent = rerouted
+      ? { stanza, from, to, origin, rerouted }
+      : { stanza, from, to, origin };
     const invalid = this.validate(stanza);
     if (invalid) {
       this.bounce(ev, invalid);

@@ -318,7 +318,8 @@ export class ClientSession implements IntakeSession {
    * Ends the session for good. Stanzas the client never acknowledged (and messages held for
    * it) must not vanish: XEP-0198 §4 says to treat them like stanzas to an unavailable
    * resource. So messages are routed again to the bare JID — other resources or offline
-   * storage get them, with a <delay/> of when this session took them — except errors and
+   * storage get them, with a <delay/> of when this session took them, flagged `rerouted` so
+   * archiving and carbons do not take them twice — except errors and
    * group chat (nobody else can use those), carbon copies (each resource got its own) and
    * archive results (answers to this session's query). IQ requests get service-unavailable;
    * IQ results and errors go nowhere. Only then does session-closed fire, so the unavailable
@@ -370,7 +371,11 @@ export class ClientSession implements IntakeSession {
     const copy = stanza.clone();
     const bare = this.jid.bare;
     copy.attrs.to = bare.toString();
-    if (!copy.getChild("delay", NS_DELAY)) {
+    // One server delay: a message that was stored offline already carries the time it came.
+    const stamped = copy
+      .getChildren("delay", NS_DELAY)
+      .some((d) => d.attr("from") === this.ctx.domain);
+    if (!stamped) {
       copy.append(
         xml(
           "delay",
@@ -379,7 +384,7 @@ export class ClientSession implements IntakeSession {
         ),
       );
     }
-    this.ctx.router.route(copy, from.jid, bare, undefined);
+    this.ctx.router.route(copy, from.jid, bare, undefined, true);
   }
 
   private flushHeld(): void {

@@ -101,7 +101,9 @@ export const carbons: HatoModule = {
       // §9: the receiving server removes <private/> before delivery.
       ev.stanza.removeChildren((c) => c.name === "private" && c.xmlns === NS_CARBONS);
       // Between the user's own sessions the sent copies already did the job.
-      if (eligible && !ev.from.bare.equals(ev.to.bare)) fanOut("received", ev, ev.to.local, direct);
+      // A message routed again after a session ended unacknowledged was copied when it came.
+      if (eligible && !ev.rerouted && !ev.from.bare.equals(ev.to.bare))
+        fanOut("received", ev, ev.to.local, direct);
     };
     api.hook(
       "message/full",

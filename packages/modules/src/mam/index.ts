@@ -64,8 +64,11 @@ export const mam: HatoModule = {
       const { stanza } = ev;
       const user = ev.to.local;
       const own = ev.to.bare.toString();
-      stripClaimedIds(stanza, own, api.domain);
-      if (!archivable(stanza)) {
+      // Routed again after a session ended unacknowledged (XEP-0198): it was archived (or
+      // not) when it first came, and its <stanza-id/> is the one this server stamped then.
+      // The flag is set by the core only, so a client cannot use it to keep a forged id.
+      if (!ev.rerouted) stripClaimedIds(stanza, own, api.domain);
+      if (ev.rerouted || !archivable(stanza)) {
         // Keep the order of whatever follows a message still waiting for its decision.
         return arrivals.busy(user) ? arrivals.run(user, () => false) : false;
       }

@@ -32,13 +32,19 @@ export const offline: HatoModule = {
           return true;
         const stamp = new Date();
         const copy = ev.stanza.clone();
-        copy.append(
-          xml(
-            "delay",
-            { xmlns: NS_DELAY, from: api.domain, stamp: stamp.toISOString() },
-            "Offline storage",
-          ),
-        );
+        // A message routed again after a session ended unacknowledged (XEP-0198) already
+        // carries the server's delay with the time it first arrived: that one stays alone.
+        const stamped =
+          ev.rerouted === true &&
+          copy.getChildren("delay", NS_DELAY).some((d) => d.attr("from") === api.domain);
+        if (!stamped)
+          copy.append(
+            xml(
+              "delay",
+              { xmlns: NS_DELAY, from: api.domain, stamp: stamp.toISOString() },
+              "Offline storage",
+            ),
+          );
         const result = await api.storage.offline.push(
           username,
           { stanza: serialize(copy), stamp, from: ev.from.toString() },

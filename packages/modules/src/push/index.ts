@@ -159,8 +159,9 @@ export const push: HatoModule = {
       Priority.DEFAULT,
     );
 
-    // Awake again: the count starts over.
+    // Awake again (a new session, or a hibernated one resumed): the count starts over.
     api.hook("session-available", ({ session }) => void unread.delete(session.username));
+    api.hook("session-resumed", ({ session }) => void unread.delete(session.username));
     api.hook("user-deleted", ({ username }) => void unread.delete(username));
     api.onUnload(() => {
       for (const w of waiting.values()) clearTimeout(w.timer);

@@ -24,7 +24,8 @@ export const register: HatoModule = {
   load(api) {
     const { enabled, perAddressPerHour, passwordMinLength, passwordMaxLength } =
       api.config.register;
-    const accounts = new Accounts(api.storage, api.domain, api.config.scram.iterations);
+    // Accounts fires user-created and user-deleted through the API.
+    const accounts = new Accounts(api.storage, api.domain, api.config.scram.iterations, api);
     const attempts = new Map<string, { count: number; until: number }>();
 
     // Before authentication: the auth phase is reached only on TLS (after STARTTLS, or on the
@@ -72,7 +73,6 @@ export const register: HatoModule = {
         throw err;
       }
       api.log.info("account registered in-band", { user: username, address });
-      await api.fire("user-created", { username });
       return undefined;
     }
 
@@ -164,7 +164,6 @@ export const register: HatoModule = {
           if (!(err instanceof HatoError && err.code === HatoErrors.USER_NOT_FOUND)) throw err;
         });
         api.log.info("account deleted in-band", { user });
-        await api.fire("user-deleted", { username: user });
         // After the result has been queued for the asking session (§3.2).
         setImmediate(() => {
           for (const s of [...api.sessions.ofUser(user)]) {

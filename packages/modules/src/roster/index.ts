@@ -31,10 +31,12 @@ export const roster: HatoModule = {
         throw new StanzaError("bad-request", "a roster get carries no items");
       }
       if (ev.origin) service.interested(ev.origin);
-      const ver = query.attr("ver");
+      const asked = query.attr("ver");
       const r = await api.storage.roster.get(ev.to.local);
-      if (ver !== undefined && ver === String(r.version)) return undefined;
-      return queryElement(ver === undefined ? undefined : r.version, r.items.map(itemElement));
+      const current = await service.ver(ev.to.local, r.version);
+      // Only the exact current string means "unchanged"; any other value gets the roster.
+      if (asked !== undefined && current !== undefined && asked === current) return undefined;
+      return queryElement(asked === undefined ? undefined : current, r.items.map(itemElement));
     });
 
     // §2.3 add or update, §2.5 remove.
@@ -53,7 +55,8 @@ export const roster: HatoModule = {
             await api.storage.kv.set(PENDING_STORE, user, set.jid, undefined);
           if (item !== undefined) {
             const version = await api.storage.roster.set(user, set.jid, undefined);
-            if (version !== undefined) service.push(user, version, { jid: set.jid, removed: true });
+            const ver = version === undefined ? undefined : await service.ver(user, version);
+            if (ver !== undefined) service.push(user, ver, { jid: set.jid, removed: true });
           }
           // §2.5.2: cancel both directions of the subscription, and any request either way.
           const me = ev.to;
@@ -102,8 +105,9 @@ export const roster: HatoModule = {
           ...(item?.approved && { approved: true }),
         };
         const version = await api.storage.roster.set(user, set.jid, next);
-        if (version === undefined) throw new StanzaError("item-not-found", "no such account");
-        service.push(user, version, next);
+        const ver = version === undefined ? undefined : await service.ver(user, version);
+        if (ver === undefined) throw new StanzaError("item-not-found", "no such account");
+        service.push(user, ver, next);
         return undefined;
       });
     });

@@ -18,12 +18,17 @@ export function itemElement(item: RosterItem): Element {
 }
 
 /** A `<query/>` with a version (XEP-0237 / RFC 6121 §2.6) and items. */
-export function queryElement(ver: number | undefined, items: Element[]): Element {
-  return xml(
-    "query",
-    { xmlns: NS_ROSTER, ver: ver === undefined ? undefined : String(ver) },
-    ...items,
-  );
+export function queryElement(ver: string | undefined, items: Element[]): Element {
+  return xml("query", { xmlns: NS_ROSTER, ver }, ...items);
+}
+
+/**
+ * The `ver` clients see: the account's creation time (ms) and the roster's version number.
+ * A deleted and re-created account starts counting at 0 again; with the creation time in
+ * it, a client's cached version of the old account never matches the new one's.
+ */
+export function verString(createdAt: Date, version: number): string {
+  return `${createdAt.getTime()}-${version}`;
 }
 
 export interface RosterLimits {

@@ -3,7 +3,7 @@
 import type { ModuleApi, Session } from "@hato/core";
 import type { RosterItem, Subscription } from "@hato/storage";
 import { type Element, serialize, xml } from "@hato/xml";
-import { itemElement, queryElement } from "./items.js";
+import { itemElement, queryElement, verString } from "./items.js";
 
 /** kv store of inbound subscription requests not yet answered: key = requester's bare JID. */
 export const PENDING_STORE = "roster-pending";
@@ -24,8 +24,13 @@ export interface RosterService {
   interested(session: Session): void;
   /** Runs `fn` after every earlier update of this user's roster has finished. */
   locked<T>(username: string, fn: () => Promise<T>): Promise<T>;
-  /** Sends a roster push for one item (or its removal) to the user's interested resources. */
-  push(username: string, version: number, item: RosterItem | { jid: string; removed: true }): void;
+  /** The `ver` of this version of the user's roster; undefined when the account is gone. */
+  ver(username: string, version: number): Promise<string | undefined>;
+  /**
+   * Sends a roster push for one item (or its removal) to the user's interested resources;
+   * `ver` comes from ver(), read under the user's lock so pushes keep their order.
+   */
+  push(username: string, ver: string, item: RosterItem | { jid: string; removed: true }): void;
   /** Reads the subscription state of `contact` (a bare JID) in `username`'s roster. */
   state(username: string, contact: string): Promise<{ item?: RosterItem; state: SubState }>;
   /**
@@ -72,7 +77,12 @@ function createService(api: ModuleApi): RosterService {
       return run;
     },
 
-    push(username, version, item) {
+    async ver(username, version) {
+      const account = await api.storage.accounts.get(username);
+      return account && verString(account.createdAt, version);
+    },
+
+    push(username, ver, item) {
       const el =
         "removed" in item
           ? xml("item", { jid: item.jid, subscription: "remove" })
@@ -83,7 +93,7 @@ function createService(api: ModuleApi): RosterService {
           xml(
             "iq",
             { type: "set", id: `push${++pushId}`, to: s.jid.toString() },
-            queryElement(version, [el.clone()]),
+            queryElement(ver, [el.clone()]),
           ),
         );
       }
@@ -140,8 +150,9 @@ function createService(api: ModuleApi): RosterService {
       if (after.out) item.ask = true;
       if (after.approved) item.approved = true;
       const version = await api.storage.roster.set(username, contact, item);
-      if (version === undefined) return false;
-      service.push(username, version, item);
+      const ver = version === undefined ? undefined : await service.ver(username, version);
+      if (ver === undefined) return false;
+      service.push(username, ver, item);
       return true;
     },
   };
