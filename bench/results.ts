@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 /** One line written by bench.mjs (only the fields used here). */
 interface Row {
   label: string;
-  mode: "login" | "idle" | "throughput" | "presence";
+  mode: "login" | "idle" | "throughput" | "presence" | "failed";
   users?: number;
   online?: number;
   failed?: number;

@@ -187,7 +187,12 @@ for r in $(seq 1 "$ROUNDS"); do
       "$(script_of "$s")" stop "$port" >/dev/null 2>&1 || true
       {
         start_server "$s" "$port" && make_users "$s" "$(users_for "$t")" "$port" && sleep 2
-      } > "$logf" 2>&1 || { echo "!!! $label: server start failed (see $logf)"; tail -n 5 "$logf" | sed 's/^/    /'; continue; }
+      } > "$logf" 2>&1 || {
+        echo "!!! $label: server start failed (see $logf)"; tail -n 5 "$logf" | sed 's/^/    /'
+        # Recorded, so that the report lists the missing round instead of a median of fewer.
+        printf '{"label":"%s","mode":"failed","error":"server start failed (see %s)"}\n' "$label" "$(basename "$logf")" >> "$RES"
+        continue
+      }
       pid=$("$(script_of "$s")" pid "$port")
       if [ "$t" = presence ]; then
         # shellcheck disable=SC2046 # driver_args is a word list
