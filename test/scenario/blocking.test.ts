@@ -4,8 +4,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type HatoModule, Priority } from "@hato/core";
 import { openMemoryStorage } from "@hato/storage";
-import { type Element, NS_DISCO_INFO, NS_STANZAS_ERR, serialize } from "@hato/xml";
+import { type Element, NS_DISCO_INFO } from "@hato/xml";
 import { RawClient, startServer, type TestServer } from "../support/inproc.js";
+import { ask, condition, errorText, normalised, pause } from "../support/stanzas.js";
 
 const NS = "urn:xmpp:blocking";
 const NS_ERRORS = "urn:xmpp:blocking:errors";
@@ -32,27 +33,6 @@ const presenceDelivery: HatoModule = {
     );
   },
 };
-
-const condition = (el: Element) =>
-  el
-    .getChild("error")
-    ?.elements()
-    .find((c) => c.xmlns === NS_STANZAS_ERR && c.name !== "text")?.name;
-const errorText = (el: Element) => el.getChild("error")?.getChildText("text", NS_STANZAS_ERR);
-const pause = (ms = 150) => new Promise((r) => setTimeout(r, ms));
-/** The stanza without what necessarily differs between two answers: its id and addresses. */
-const normalised = (el: Element) => {
-  const c = el.clone();
-  delete c.attrs.id;
-  delete c.attrs.from;
-  delete c.attrs.to;
-  return serialize(c);
-};
-
-async function ask(client: RawClient, id: string, xmlText: string): Promise<Element> {
-  client.send(xmlText);
-  return client.expect((e) => e.attr("id") === id, `reply ${id}`);
-}
 
 function block(client: RawClient, id: string, ...jids: string[]): Promise<Element> {
   const items = jids.map((j) => `<item jid='${j}'/>`).join("");

@@ -2,28 +2,12 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Element, NS_STANZAS_ERR, parseElement, serialize } from "@hato/xml";
+import { parseElement } from "@hato/xml";
 import { RawClient, startServer, type TestServer } from "../support/inproc.js";
+import { ask, condition, normalised, errorText as text } from "../support/stanzas.js";
 
 const NS = "jabber:iq:private";
-const condition = (el: Element) =>
-  el
-    .getChild("error")
-    ?.elements()
-    .find((c) => c.xmlns === NS_STANZAS_ERR && c.name !== "text")?.name;
-const text = (el: Element) => el.getChild("error")?.getChildText("text", NS_STANZAS_ERR) ?? "";
-const normalised = (el: Element) => {
-  const c = el.clone();
-  delete c.attrs.id;
-  delete c.attrs.from;
-  delete c.attrs.to;
-  return serialize(c);
-};
 
-async function ask(client: RawClient, id: string, xmlText: string): Promise<Element> {
-  client.send(xmlText);
-  return client.expect((e) => e.attr("id") === id, `reply ${id}`);
-}
 const set = (c: RawClient, id: string, inner: string, to = "") =>
   ask(c, id, `<iq type='set' id='${id}'${to}><query xmlns='${NS}'>${inner}</query></iq>`);
 const get = (c: RawClient, id: string, inner: string, to = "") =>

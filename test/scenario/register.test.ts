@@ -4,23 +4,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { HatoModule } from "@hato/core";
-import { type Element, NS_SASL, NS_STANZAS_ERR } from "@hato/xml";
+import { type Element, NS_SASL } from "@hato/xml";
 import { RawClient, startServer, type TestServer } from "../support/inproc.js";
+import { ask, condition, pause, errorText as text } from "../support/stanzas.js";
 
 const NS = "jabber:iq:register";
 const NS_FEATURE = "http://jabber.org/features/iq-register";
-const condition = (el: Element) =>
-  el
-    .getChild("error")
-    ?.elements()
-    .find((c) => c.xmlns === NS_STANZAS_ERR && c.name !== "text")?.name;
-const text = (el: Element) => el.getChild("error")?.getChildText("text", NS_STANZAS_ERR) ?? "";
-const pause = (ms = 150) => new Promise((r) => setTimeout(r, ms));
-
-async function ask(client: RawClient, id: string, xmlText: string): Promise<Element> {
-  client.send(xmlText);
-  return client.expect((e) => e.attr("id") === id, `reply ${id}`);
-}
 
 /** A TLS stream in the authentication phase, and the features it was offered. */
 async function unauthenticated(t: TestServer): Promise<{ c: RawClient; features: Element }> {

@@ -3,27 +3,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { HatoModule } from "@hato/core";
-import { type Element, NS_DISCO_INFO, NS_STANZAS_ERR, parseElement, serialize } from "@hato/xml";
+import { type Element, NS_DISCO_INFO, NS_STANZAS_ERR, parseElement } from "@hato/xml";
 import { RawClient, startServer, type TestServer } from "../support/inproc.js";
+import { ask, condition, normalised } from "../support/stanzas.js";
 
 const NS = "vcard-temp";
-const condition = (el: Element) =>
-  el
-    .getChild("error")
-    ?.elements()
-    .find((c) => c.xmlns === NS_STANZAS_ERR && c.name !== "text")?.name;
-const normalised = (el: Element) => {
-  const c = el.clone();
-  delete c.attrs.id;
-  delete c.attrs.from;
-  delete c.attrs.to;
-  return serialize(c);
-};
-
-async function ask(client: RawClient, id: string, xmlText: string): Promise<Element> {
-  client.send(xmlText);
-  return client.expect((e) => e.attr("id") === id, `reply ${id}`);
-}
 
 const updates: { username: string; vcard: Element }[] = [];
 const watcher: HatoModule = {
