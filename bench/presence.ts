@@ -10,9 +10,8 @@
 // (and checks them with a roster get); without it the rosters must already be there.
 // Contacts form a ring: user i's contacts are i±1 .. i±M/2 (mod N).
 
-import { appendFileSync, readdirSync, readFileSync } from "node:fs";
-import { connect, type Socket } from "node:net";
-import { type TLSSocket, connect as tlsConnect } from "node:tls";
+import { appendFileSync } from "node:fs";
+import { attr, bare, Client, serverCpuS, textOf } from "./presence-client.js";
 
 interface Options {
   host: string;
@@ -67,253 +66,6 @@ const opt = parseArgs(process.argv.slice(2));
 const log = (...a: unknown[]) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** utime + stime of the server's process tree, in seconds. */
-function serverCpuS(pid: number): number {
-  if (!pid) return Number.NaN;
-  const children = new Map<number, number[]>();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const st = readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(st.slice(st.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
-    } catch {}
-  }
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
-  let ticks = 0;
-  for (const p of tree) {
-    try {
-      const f = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ");
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {}
-  }
-  return ticks / 100;
-}
-
-const attr = (st: string, name: string): string | undefined => {
-  const head = st.slice(0, st.indexOf(">") + 1);
-  const m = new RegExp(`\\s${name}=(?:'([^']*)'|"([^"]*)")`).exec(head);
-  return m ? (m[1] ?? m[2]) : undefined;
-};
-const tagName = (st: string) => /^<([^\s/>]+)/.exec(st)?.[1] ?? "";
-const bare = (jid: string) => jid.split("/")[0]!;
-const textOf = (st: string, tag: string) =>
-  new RegExp(`<${tag}(?:\\s[^>]*)?>([^<]*)</${tag}>`).exec(st)?.[1];
-
-/** Splits a stream into top-level elements (stanzas), like bench/peers/bench.mjs. */
-class Splitter {
-  private buf = "";
-  /** Where scanning resumes in `buf` (tags before it are counted already). */
-  private i = 0;
-  private depth = 0;
-  private start = 0;
-  constructor(private readonly onStanza: (st: string) => void) {}
-  reset(): void {
-    this.buf = "";
-    this.i = 0;
-    this.depth = 0;
-  }
-  feed(data: string): void {
-    const buf = this.buf + data;
-    let i = this.i;
-    for (;;) {
-      const lt = buf.indexOf("<", i);
-      if (lt < 0 || lt + 1 >= buf.length) {
-        i = lt < 0 ? buf.length : lt;
-        break;
-      }
-      let end = -1;
-      let q = 0;
-      for (let j = lt + 1; j < buf.length; j++) {
-        const c = buf.charCodeAt(j);
-        if (q) {
-          if (c === q) q = 0;
-        } else if (c === 34 || c === 39) q = c;
-        else if (c === 62) {
-          end = j;
-          break;
-        }
-      }
-      if (end < 0) {
-        i = lt;
-        break;
-      }
-      i = end + 1;
-      const c1 = buf.charCodeAt(lt + 1);
-      if (c1 === 63 || c1 === 33) continue;
-      if (c1 === 47) {
-        this.depth--;
-        if (this.depth === 1) this.onStanza(buf.slice(this.start, end + 1));
-      } else if (buf.charCodeAt(end - 1) === 47) {
-        if (this.depth === 1) this.onStanza(buf.slice(lt, end + 1));
-      } else if (this.depth === 0) this.depth = 1;
-      else {
-        if (this.depth === 1) this.start = lt;
-        this.depth++;
-      }
-      if (this.restarted) {
-        this.restarted = false;
-        const rest = buf.slice(i);
-        this.reset();
-        if (rest) this.feed(rest);
-        return;
-      }
-    }
-    const keep = this.depth > 1 ? this.start : i;
-    this.buf = buf.slice(keep);
-    this.i = i - keep;
-    if (this.depth > 1) this.start = 0;
-  }
-  restarted = false;
-}
-
-let ids = 0;
-class Client {
-  readonly user: string;
-  readonly jid: string;
-  private sock: Socket | TLSSocket | undefined;
-  private readonly splitter = new Splitter((st) => this.stanza(st));
-  private readonly pending = new Map<string, (st: string) => void>();
-  private ready: ((v?: unknown) => void) | undefined;
-  private failed: ((e: Error) => void) | undefined;
-  private phase: "stream" | "tls" | "auth" | "bind" | "online" = "stream";
-  /** Counted while `counting`: every top-level element and every byte the server sent. */
-  counting = false;
-  stanzas = 0;
-  presences = 0;
-  bytes = 0;
-  lastData = 0;
-  onPresence: ((st: string) => void) | undefined;
-
-  constructor(readonly index: number) {
-    this.user = `${opt.prefix}${index}`;
-    this.jid = `${this.user}@${opt.domain}`;
-  }
-
-  private header(): string {
-    return `<?xml version='1.0'?><stream:stream to='${opt.domain}' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`;
-  }
-  send(s: string): void {
-    this.sock?.write(s);
-  }
-  private attach(sock: Socket | TLSSocket): void {
-    this.sock = sock;
-    sock.setEncoding("utf8");
-    sock.on("data", (d: string) => {
-      this.lastData = Date.now();
-      if (this.counting) this.bytes += Buffer.byteLength(d);
-      this.splitter.feed(d);
-    });
-    sock.on("error", (e) => this.fail(`socket: ${e.message}`));
-    sock.on("close", () => this.fail("connection closed"));
-  }
-  login(): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.ready = resolve;
-      this.failed = reject;
-      const s = connect({ host: opt.host, port: opt.port });
-      s.setNoDelay(true);
-      this.attach(s);
-      s.once("connect", () => this.send(this.header()));
-    });
-  }
-  private fail(why: string): void {
-    if (this.phase === "online" && !this.failed) {
-      if (!closing) log(`${this.user}: ${why}`);
-      return;
-    }
-    const f = this.failed;
-    this.failed = undefined;
-    f?.(new Error(`${this.user}: ${why}`));
-  }
-  iq(type: "get" | "set", inner: string): Promise<string> {
-    const id = `i${++ids}`;
-    this.send(`<iq type='${type}' id='${id}'>${inner}</iq>`);
-    return new Promise((r) => this.pending.set(id, r));
-  }
-  private stanza(st: string): void {
-    const name = tagName(st);
-    if (this.phase === "online") {
-      if (this.counting) this.stanzas++;
-      if (name === "presence") {
-        if (this.counting) this.presences++;
-        this.onPresence?.(st);
-        return;
-      }
-      if (name === "iq") {
-        const id = attr(st, "id")!;
-        const type = attr(st, "type");
-        const waiter = this.pending.get(id);
-        if (waiter && (type === "result" || type === "error")) {
-          this.pending.delete(id);
-          waiter(st);
-        } else if (type === "set" && st.includes("jabber:iq:roster")) {
-          this.send(`<iq type='result' id='${id}'/>`); // roster push
-          this.onRosterPush?.(st);
-        } else if (type === "get" || type === "set") {
-          this.send(
-            `<iq type='${st.includes("urn:xmpp:ping") ? "result" : "error"}' id='${id}' to='${attr(st, "from")}'>${st.includes("urn:xmpp:ping") ? "" : "<error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>"}</iq>`,
-          );
-        }
-      }
-      return;
-    }
-    if (name === "stream:features") {
-      if (this.phase === "stream" && st.includes("<starttls")) {
-        this.phase = "tls";
-        this.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-      } else if (this.phase === "stream" || this.phase === "tls") {
-        this.phase = "auth";
-        const plain = Buffer.from(`\0${this.user}\0${opt.password}`).toString("base64");
-        this.send(
-          `<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${plain}</auth>`,
-        );
-      } else if (this.phase === "bind") {
-        const id = `b${++ids}`;
-        this.send(
-          `<iq type='set' id='${id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>bench</resource></bind></iq>`,
-        );
-        this.phase = "online";
-        this.pending.set(id, () => {
-          const r = this.ready;
-          this.ready = undefined;
-          this.failed = undefined;
-          r?.();
-        });
-      }
-    } else if (name === "proceed") {
-      this.splitter.reset();
-      const plainSock = this.sock!;
-      plainSock.removeAllListeners("data");
-      plainSock.removeAllListeners("close");
-      plainSock.removeAllListeners("error");
-      const t = tlsConnect({
-        socket: plainSock as Socket,
-        servername: opt.domain,
-        rejectUnauthorized: false,
-      });
-      this.attach(t);
-      t.once("secureConnect", () => this.send(this.header()));
-      this.splitter.restarted = true;
-    } else if (name === "success") {
-      this.phase = "bind";
-      this.splitter.restarted = true;
-      this.send(this.header());
-    } else if (name === "failure" || name === "stream:error") {
-      this.fail(`refused: ${st.slice(0, 200)}`);
-    }
-  }
-  onRosterPush: ((st: string) => void) | undefined;
-  close(): void {
-    this.sock?.end("</stream:stream>");
-    const s = this.sock;
-    setTimeout(() => s?.destroy(), 2000).unref();
-  }
-}
-
-let closing = false;
-
 /** Runs `fn` over `items`, at most `limit` at a time. */
 async function pool<T>(items: T[], limit: number, fn: (x: T) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -342,7 +94,7 @@ const contactsOf = (i: number) => {
 };
 
 async function loginAll(): Promise<Client[]> {
-  const clients = Array.from({ length: N }, (_, i) => new Client(i + 1));
+  const clients = Array.from({ length: N }, (_, i) => new Client(i + 1, opt));
   await pool(clients, 50, (c) => c.login());
   return clients;
 }
@@ -366,7 +118,7 @@ async function setupRosters(): Promise<void> {
   const has = (i: number, key: string) => (got[i - 1]!.get(key) ?? 0) > 0;
   for (const [a, b] of pairs) {
     clients[a - 1]!.send(
-      `<iq type='set' id='r${++ids}'><query xmlns='jabber:iq:roster'><item jid='${jid(b)}'/></query></iq>`,
+      `<iq type='set' id='r${a}-${b}'><query xmlns='jabber:iq:roster'><item jid='${jid(b)}'/></query></iq>`,
     );
     clients[a - 1]!.send(`<presence to='${jid(b)}' type='subscribe'/>`);
   }
@@ -404,10 +156,10 @@ async function setupRosters(): Promise<void> {
     if (Date.now() > deadline) throw new Error(`presence: rosters not set up: ${wrong}`);
     await sleep(200);
   }
-  closing = true;
+  Client.quiet = true;
   for (const c of clients) c.close();
   await sleep(500);
-  closing = false;
+  Client.quiet = false;
   log(`rosters: ${N} users with ${opt.contacts} contacts each (subscription both)`);
 }
 
@@ -473,7 +225,7 @@ async function measure(): Promise<void> {
   };
   log(JSON.stringify(result));
   if (opt.json) appendFileSync(opt.json, `${JSON.stringify(result)}\n`);
-  closing = true;
+  Client.quiet = true;
   for (const c of clients) c.close();
 }
 
