@@ -104,7 +104,10 @@ done
 port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
 pick_port() { local p=$1; while ! port_free "$p"; do p=$((p + 1)); done; echo "$p"; }
 declare -A PORT
-PORT[hato]=$(pick_port 35222); PORT[prosody]=$(pick_port 35322); PORT[ejabberd]=$(pick_port 35422)
+# Below Linux's range for outgoing connections' local ports (32768-60999 by default): the
+# load drivers open thousands of connections, and one of them could take a port picked
+# there before the server that was meant to listen on it starts.
+PORT[hato]=$(pick_port 25222); PORT[prosody]=$(pick_port 25322); PORT[ejabberd]=$(pick_port 25422)
 script_of() { case $1 in hato) echo "$HERE/hato.sh" ;; *) echo "$HERE/peers/$1.sh" ;; esac; }
 
 mkdir -p "$OUTDIR" "$BENCH_STATE"
