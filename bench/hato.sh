@@ -23,6 +23,8 @@
 # Differences from a default `hato start` (all for load tests on loopback):
 #   --limits-unauthenticated-per-address and --limits-auth-failures-per-address raised to 100000
 #   (defaults 16 and 10 per address would refuse a benchmark's 100 parallel logins from 127.0.0.1).
+#   --mam-default never: the reference servers run without a message archive (no mod_mam), so
+#   Hato archives nothing either and message figures compare delivery with delivery.
 set -euo pipefail
 
 cmd=${1:-}
@@ -81,7 +83,7 @@ case "$cmd" in
         --tls-cert "$CERT" --tls-key "$KEY" --log-level "$LOGLEVEL" \
         --scram-iterations "${SCRAM_ITERATIONS:-4096}" \
         --limits-unauthenticated-per-address 100000 --limits-auth-failures-per-address 100000 \
-        ${HATO_FLAGS:-}
+        --mam-default never ${HATO_FLAGS:-}
     ) < /dev/null >> "$LOG" 2>&1 &
     echo $! > "$PIDFILE"
     for _ in $(seq 1 300); do
