@@ -1,0 +1,386 @@
+// The settings table: every setting Hato has, declared once with its path in hato.yaml, its
+// type, limits, default and documentation. config.ts validates against it, derives the flags
+// from it and writes docs/configuration.md from it.
+
+export type SettingType =
+  | { kind: "int"; min: number; max: number }
+  | { kind: "string"; pattern?: RegExp; describe?: string }
+  | { kind: "path" }
+  | { kind: "bool" }
+  | { kind: "enum"; values: readonly string[] }
+  | { kind: "components" };
+
+export interface Setting {
+  path: string;
+  type: SettingType;
+  default: unknown;
+  doc: string;
+}
+
+const KiB = 1024;
+const MiB = 1024 * 1024;
+
+/** Every setting Hato has. Paths are dotted; flags are `--` plus the path with dots as dashes. */
+export const SETTINGS: readonly Setting[] = [
+  {
+    path: "domain",
+    type: { kind: "string", pattern: /^[^\s@/]{1,253}$/, describe: "a domain name" },
+    default: "localhost",
+    doc: "The XMPP domain this server hosts.",
+  },
+  {
+    path: "data",
+    type: { kind: "path" },
+    default: "./data",
+    doc: "Folder for the database, generated certificate, server secret and admin socket.",
+  },
+  {
+    path: "host",
+    type: { kind: "string" },
+    default: "::",
+    doc: "Address the listeners bind to (`::` is every address, `127.0.0.1` loopback only).",
+  },
+  {
+    path: "c2s-port",
+    type: { kind: "int", min: 0, max: 65535 },
+    default: 5222,
+    doc: "Client port with STARTTLS (RFC 6120); 0 turns it off.",
+  },
+  {
+    path: "tls-port",
+    type: { kind: "int", min: 0, max: 65535 },
+    default: 5223,
+    doc: "Direct-TLS client port (XEP-0368, ALPN `xmpp-client`); 0 turns it off.",
+  },
+  {
+    path: "component-port",
+    type: { kind: "int", min: 0, max: 65535 },
+    default: 0,
+    doc: "External component port (XEP-0114, plaintext by design); 0 turns it off.",
+  },
+  {
+    path: "component-host",
+    type: { kind: "string" },
+    default: "127.0.0.1",
+    doc: "Address the component port binds to. Components authenticate with a shared secret over plaintext: keep this on loopback or a private network.",
+  },
+  {
+    path: "components",
+    type: { kind: "components" },
+    default: [],
+    doc: "External components allowed to connect: in hato.yaml a list of `{ domain, secret }`; as a flag `DOMAIN=SECRET`, comma-separated or repeated (a flag shows the secret to other local users; prefer the file). Each domain must differ from `domain`.",
+  },
+  {
+    path: "tls.cert",
+    type: { kind: "path" },
+    default: "",
+    doc: "PEM certificate chain; empty means a self-signed one generated in the data folder.",
+  },
+  { path: "tls.key", type: { kind: "path" }, default: "", doc: "PEM private key for `tls.cert`." },
+  {
+    path: "log.level",
+    type: { kind: "enum", values: ["debug", "info", "warn", "error"] },
+    default: "info",
+    doc: "Least severe log level written to standard error.",
+  },
+  {
+    path: "limits.stanza-bytes",
+    type: { kind: "int", min: 4 * KiB, max: 16 * MiB },
+    default: 256 * KiB,
+    doc: "Largest stanza accepted, in bytes, counted as it arrives.",
+  },
+  {
+    path: "limits.depth",
+    type: { kind: "int", min: 4, max: 256 },
+    default: 32,
+    doc: "Deepest element nesting inside a stanza.",
+  },
+  {
+    path: "limits.attributes",
+    type: { kind: "int", min: 4, max: 1024 },
+    default: 64,
+    doc: "Most attributes on one element.",
+  },
+  {
+    path: "limits.children",
+    type: { kind: "int", min: 16, max: 65536 },
+    default: 1024,
+    doc: "Most child nodes of one element.",
+  },
+  {
+    path: "limits.outbound-queue-bytes",
+    type: { kind: "int", min: 64 * KiB, max: 256 * MiB },
+    default: 2 * MiB,
+    doc: "Bytes waiting to be sent to one client before it is disconnected as not reading.",
+  },
+  {
+    path: "limits.tls-handshake-seconds",
+    type: { kind: "int", min: 1, max: 600 },
+    default: 10,
+    doc: "Time allowed for a TLS handshake.",
+  },
+  {
+    path: "limits.auth-seconds",
+    type: { kind: "int", min: 1, max: 3600 },
+    default: 30,
+    doc: "Time from connecting to a bound resource.",
+  },
+  {
+    path: "limits.unauthenticated-per-address",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 16,
+    doc: "Connections from one IP address that have not yet authenticated. Raise it only for load tests on loopback.",
+  },
+  {
+    path: "limits.auth-failures-per-address",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 10,
+    doc: "Failed logins from one IP address per minute before further attempts get `temporary-auth-failure`.",
+  },
+  {
+    path: "limits.auth-failures-per-account",
+    type: { kind: "int", min: 1, max: 1000 },
+    default: 5,
+    doc: "Failed logins for one account name per minute before further attempts get `temporary-auth-failure`.",
+  },
+  {
+    path: "limits.sessions-per-account",
+    type: { kind: "int", min: 1, max: 1000 },
+    default: 16,
+    doc: "Simultaneous sessions of one account.",
+  },
+  {
+    path: "offline.max-messages",
+    type: { kind: "int", min: 0, max: 1000000 },
+    default: 1000,
+    doc: "Messages stored for one offline account (XEP-0160); 0 turns offline storage off.",
+  },
+  {
+    path: "offline.max-bytes",
+    type: { kind: "int", min: 0, max: 1024 * MiB },
+    default: 10 * MiB,
+    doc: "Bytes stored for one offline account.",
+  },
+  {
+    path: "push.max-registrations",
+    type: { kind: "int", min: 1, max: 100 },
+    default: 8,
+    doc: "Push services (XEP-0357 jid and node pairs) one account may enable.",
+  },
+  {
+    path: "push.notifications-per-minute",
+    type: { kind: "int", min: 1, max: 600 },
+    default: 10,
+    doc: "Push notifications sent for one account per minute; messages beyond it are only counted.",
+  },
+  {
+    path: "push.include-body",
+    type: { kind: "bool" },
+    default: false,
+    doc: "Put the message body in push notifications. Off: the push service is a third party.",
+  },
+  {
+    path: "blocking.max-items",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 1000,
+    doc: "JIDs one account may block (XEP-0191).",
+  },
+  {
+    path: "blocking.items-per-request",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 250,
+    doc: "JIDs in one block or unblock request.",
+  },
+  {
+    path: "vcard.max-bytes",
+    type: { kind: "int", min: 1 * KiB, max: 16 * MiB },
+    default: 64 * KiB,
+    doc: "Largest vCard (XEP-0054) an account may store, in bytes of XML; a photo makes vCards big.",
+  },
+  {
+    path: "private.max-items",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 100,
+    doc: "Private XML elements (XEP-0049) one account may store.",
+  },
+  {
+    path: "private.max-bytes",
+    type: { kind: "int", min: 1 * KiB, max: 64 * MiB },
+    default: 1 * MiB,
+    doc: "Bytes of private XML (XEP-0049) one account may store in all.",
+  },
+  {
+    path: "register.enabled",
+    type: { kind: "bool" },
+    default: false,
+    doc: "In-band registration (XEP-0077): lets anyone who reaches the server create an account, change its password and delete it.",
+  },
+  {
+    path: "register.per-address-per-hour",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 5,
+    doc: "Registration attempts (well-formed requests, whether the name was free or not) from one IP address per hour.",
+  },
+  {
+    path: "register.password-min-length",
+    type: { kind: "int", min: 1, max: 1024 },
+    default: 8,
+    doc: "Shortest password in-band registration and password change accept, in characters.",
+  },
+  {
+    path: "register.password-max-length",
+    type: { kind: "int", min: 8, max: 4096 },
+    default: 1024,
+    doc: "Longest password in-band registration and password change accept, in characters.",
+  },
+  {
+    path: "roster.max-items",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 1000,
+    doc: "Contacts in one roster (RFC 6121 §2); a roster set beyond it gets `not-allowed`.",
+  },
+  {
+    path: "roster.max-name-length",
+    type: { kind: "int", min: 1, max: 65536 },
+    default: 1024,
+    doc: "Characters in a roster item's name; longer names get `not-acceptable`.",
+  },
+  {
+    path: "roster.max-group-length",
+    type: { kind: "int", min: 1, max: 65536 },
+    default: 1024,
+    doc: "Characters in one roster group name; longer ones get `not-acceptable`.",
+  },
+  {
+    path: "roster.max-groups",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 64,
+    doc: "Groups of one roster item; more get `not-allowed`.",
+  },
+  {
+    path: "presence.max-pending-requests",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 200,
+    doc: "Subscription requests waiting for one user's answer (RFC 6121 §3.1.3); further senders get `resource-constraint`.",
+  },
+  {
+    path: "presence.subscribe-per-minute",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 60,
+    doc: "Subscription requests one user may send per minute; more get `policy-violation`.",
+  },
+  {
+    path: "presence.max-directed",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 1000,
+    doc: "Entities one session may send directed presence to (RFC 6121 §4.6); more get `resource-constraint`.",
+  },
+  {
+    path: "sm.resume-seconds",
+    type: { kind: "int", min: 0, max: 86400 },
+    default: 300,
+    doc: "How long a session whose connection died waits for its client to resume it (XEP-0198); 0 turns resumption off.",
+  },
+  {
+    path: "sm.max-queue",
+    type: { kind: "int", min: 5, max: 100000 },
+    default: 500,
+    doc: "Stanzas sent to one session and not yet acknowledged (XEP-0198); more closes the session with `policy-violation`.",
+  },
+  {
+    path: "sm.ack-seconds",
+    type: { kind: "int", min: 1, max: 3600 },
+    default: 60,
+    doc: "Time a client has to answer an acknowledgement request before its connection counts as dead (the session then hibernates or ends).",
+  },
+  {
+    path: "csi.max-held",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 100,
+    doc: "Stanzas held back for one inactive client (XEP-0352) before they are all sent anyway.",
+  },
+  {
+    path: "scram.iterations",
+    type: { kind: "int", min: 4096, max: 1000000 },
+    default: 10000,
+    doc: "PBKDF2 iterations for newly stored passwords.",
+  },
+  {
+    path: "mam.max-page",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 250,
+    doc: "Most messages in one page of a message archive query (XEP-0313); a bigger RSM `max` is lowered to it, and it is the page size when a query gives none.",
+  },
+  {
+    path: "mam.default",
+    type: { kind: "enum", values: ["always", "roster", "never"] },
+    default: "always",
+    doc: "Which messages are archived for users who set no preference: all, those with roster contacts, or none.",
+  },
+  {
+    path: "mam.prefs-max-jids",
+    type: { kind: "int", min: 0, max: 100000 },
+    default: 1000,
+    doc: "Most JIDs in one user's always/never archiving lists together.",
+  },
+  {
+    path: "mam.retention-days",
+    type: { kind: "int", min: 0, max: 36500 },
+    default: 0,
+    doc: "Archived messages older than this many days are deleted (checked at start and hourly); 0 keeps them forever.",
+  },
+  {
+    path: "pep.max-item-bytes",
+    type: { kind: "int", min: 1 * KiB, max: 16 * MiB },
+    default: 64 * KiB,
+    doc: "Largest PEP item payload (XEP-0163), in bytes of serialised XML; larger ones get `not-acceptable` with `payload-too-big`.",
+  },
+  {
+    path: "pep.max-nodes",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 256,
+    doc: "PEP nodes one account may have.",
+  },
+  {
+    path: "pep.max-items",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 1000,
+    doc: "Most items one PEP node keeps; `max_items` of `max` means this many.",
+  },
+  {
+    path: "pep.max-id-length",
+    type: { kind: "int", min: 16, max: 3072 },
+    default: 1024,
+    doc: "Longest PEP node name or item id, in characters.",
+  },
+  {
+    path: "pep.max-affiliations",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 1000,
+    doc: "Most affiliations (whitelisted members) one PEP node holds.",
+  },
+  {
+    path: "pep.publishes-per-minute",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 300,
+    doc: "PEP publications, retractions and node changes one account may make per minute.",
+  },
+  {
+    path: "pep.watched-per-session",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 5000,
+    doc: "Accounts whose PEP events one session can follow through presence it sent them; the oldest are forgotten beyond this.",
+  },
+  {
+    path: "caps.cache-size",
+    type: { kind: "int", min: 16, max: 1000000 },
+    default: 4096,
+    doc: "Verified entity capabilities (XEP-0115) kept in memory; least recently used go first.",
+  },
+  {
+    path: "caps.queries-per-session",
+    type: { kind: "int", min: 1, max: 64 },
+    default: 2,
+    doc: "disco#info queries for unknown capabilities in flight to one session at once.",
+  },
+];
