@@ -1,5 +1,5 @@
 // XEP-0313 §7 and XEP-0359: which messages go into an archive, their stanza ids, and ordered writes.
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import { type Element, NS_CLIENT, NS_STANZA_ID } from "@hato/xml";
 
 const NS_HINTS = "urn:xmpp:hints";
@@ -36,9 +36,20 @@ export function archivable(stanza: Element): boolean {
   return content;
 }
 
+// Random bytes are drawn 4 KiB at a time: one system call per 256 ids instead of one per
+// message (it was the largest single cost of a delivered message in the CPU profile).
+const POOL = Buffer.alloc(4096);
+let used = POOL.length;
+
 /** An archive id: 128 random bits, so nobody can guess another message's id. */
 export function newArchiveId(): string {
-  return randomBytes(16).toString("base64url");
+  if (used === POOL.length) {
+    randomFillSync(POOL);
+    used = 0;
+  }
+  const id = POOL.toString("base64url", used, used + 16);
+  used += 16;
+  return id;
 }
 
 /**

@@ -74,19 +74,31 @@ export const mam: HatoModule = {
       }
       const stamp = new Date();
       const peer = ev.from.bare.toString();
-      const original = serialize(stanza);
+      // Serialised only when some archive takes it, and always before the stanza-id goes on.
+      let original: string | undefined;
+      const snapshot = () => {
+        original ??= serialize(stanza);
+        return original;
+      };
       const localSender = ev.from.domain === api.domain && ev.from.local !== "";
       if (localSender && peer !== own) {
         const sender = ev.from.local;
-        store(sender, { id: newArchiveId(), stamp, with: own, stanza: original }, () =>
-          prefs.decide(sender, peer, own),
-        );
+        const early = prefs.decide(sender, peer, own);
+        if (early instanceof Promise) early.catch(() => {}); // awaited (and logged) in turn
+        if (early !== false) {
+          store(
+            sender,
+            { id: newArchiveId(), stamp, with: own, stanza: snapshot() },
+            early === true ? undefined : () => early,
+          );
+        }
       }
       const apply = (ok: boolean) => {
         if (!ok) return false;
         const id = newArchiveId();
+        const text = snapshot();
         stanza.append(xml("stanza-id", { xmlns: NS_STANZA_ID, by: own, id }));
-        store(user, { id, stamp, with: peer, stanza: original });
+        store(user, { id, stamp, with: peer, stanza: text });
         return false;
       };
       const decision = arrivals.busy(user) ? undefined : prefs.decide(user, own, peer);
