@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { agentPool, type ResultEvent, type RosterEvent } from "../support/agents.js";
-import { type Hato, startHato } from "../support/hato.js";
+import { type Hato, startHato, TEST_USERS } from "../support/hato.js";
 import { Profanity } from "../support/profanity.js";
 
 describe("subscriptions and presence between third-party clients", () => {
@@ -15,12 +15,7 @@ describe("subscriptions and presence between third-party clients", () => {
 
   before(async () => {
     hato = await startHato({
-      users: {
-        alice: "alice-secret",
-        bob: "bob-secret",
-        carol: "carol-secret",
-        dave: "dave-secret",
-      },
+      users: TEST_USERS,
     });
   });
   after(async () => {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type AgentEvent, agentPool, type MessageEvent } from "../support/agents.js";
-import { type Hato, startHato } from "../support/hato.js";
+import { type Hato, startHato, TEST_USERS } from "../support/hato.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 
 const batch = (name: string, from: number, to: number) =>
@@ -18,12 +18,7 @@ describe("stream resumption after a dropped TCP connection", () => {
 
   before(async () => {
     hato = await startHato({
-      users: {
-        alice: "alice-secret",
-        bob: "bob-secret",
-        carol: "carol-secret",
-        dave: "dave-secret",
-      },
+      users: TEST_USERS,
     });
   });
   after(async () => {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createCa } from "@hato/cli";
 import { type AgentEvent, agentPool } from "../support/agents.js";
-import { type Hato, startHato } from "../support/hato.js";
+import { type Hato, startHato, TEST_USERS } from "../support/hato.js";
 import { runPython } from "../support/python.js";
 
 const SCRAM_SHA_256 = /^SCRAM-SHA-256(-PLUS)?$/;
@@ -18,12 +18,7 @@ describe("slixmpp", () => {
 
   before(async () => {
     hato = await startHato({
-      users: {
-        alice: "alice-secret",
-        bob: "bob-secret",
-        carol: "carol-secret",
-        dave: "dave-secret",
-      },
+      users: TEST_USERS,
     });
   });
   after(async () => {

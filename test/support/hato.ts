@@ -50,6 +50,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** The accounts most interop tests start with: each user's password is "<name>-secret". */
+export const TEST_USERS: Readonly<Record<string, string>> = {
+  alice: "alice-secret",
+  bob: "bob-secret",
+  carol: "carol-secret",
+  dave: "dave-secret",
+};
+
 export interface HatoOptions {
   /** Extra settings as flags without the dashes: `{ "offline-max-messages": "5" }`. */
   flags?: Record<string, string>;
