@@ -11,6 +11,8 @@ PACKAGES=(
   profanity        # Profanity, a terminal client: test/interop/im-*.test.ts
   tmux             # drives Profanity (send-keys, capture-pane): test/support/profanity.ts
   ca-certificates  # a system trust store; tests add their own CA on top
+  chromium         # Debian's Chromium, driven by playwright-core: test/browser/*.test.ts
+  fonts-dejavu-core  # a font for Chromium's screenshots and layout
 )
 
 missing=()
