@@ -1,0 +1,96 @@
+// The SDK's public data types: contacts, messages, options and events.
+
+/** A contact's best presence; "offline" when no resource is available. */
+export type Show = "chat" | "available" | "away" | "xa" | "dnd" | "offline";
+
+/** The client's connection status. */
+export type Status = "disconnected" | "connecting" | "online" | "reconnecting" | "auth-failed";
+
+/** XEP-0085 chat states a peer can be in. */
+export type ChatState = "active" | "composing" | "paused" | "inactive" | "gone";
+
+/** A roster entry with its presence and avatar. */
+export interface Contact {
+  /** Bare JID. */
+  jid: string;
+  /** Roster name. */
+  name?: string;
+  subscription: "none" | "to" | "from" | "both";
+  /** ask='subscribe': we asked and the contact has not answered yet. */
+  pendingOut: boolean;
+  groups: string[];
+  /** Best presence over resources; "offline" when none. */
+  show: Show;
+  statusText?: string;
+  /** XEP-0084 (or XEP-0153 vCard) avatar, its SHA-1 verified. */
+  avatar?: { type: string; bytes: Uint8Array; hash: string };
+}
+
+/** A 1:1 chat message. */
+export interface ChatMessage {
+  /** The sender's stanza id (origin-id/id), used by 0184/0333/0308. */
+  id: string;
+  /** XEP-0359 stanza-id by our server (MAM paging). */
+  archiveId?: string;
+  /** Bare JID of the other side of the 1:1 chat. */
+  peer: string;
+  outgoing: boolean;
+  /** Plain text, never markup. */
+  body: string;
+  time: Date;
+  /** Replaced by a XEP-0308 correction from the original sender. */
+  corrected?: boolean;
+  /** Outgoing only (SM ack, 0184, 0333). */
+  state?: "pending" | "sent" | "delivered" | "displayed";
+}
+
+/**
+ * The minimal WebSocket surface the SDK uses (browsers' WebSocket and `ws` both fit). The
+ * handlers take `any` so that both implementations' own event types are assignable.
+ */
+export interface WebSocketLike {
+  readonly protocol: string;
+  readonly readyState: number;
+  // biome-ignore lint/suspicious/noExplicitAny: each implementation has its own event types
+  onopen: ((ev: any) => void) | null;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  onclose: ((ev: any) => void) | null;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  onerror: ((ev: any) => void) | null;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  onmessage: ((ev: any) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** How to reach and log in to the server. */
+export interface ClientOptions {
+  /** wss://host:port/xmpp-websocket */
+  service: string;
+  /** Bare JID. */
+  jid: string;
+  password: string;
+  resource?: string;
+  /** The WebSocket constructor; defaults to globalThis.WebSocket. */
+  WebSocket?: new (
+    url: string,
+    protocols?: string | string[],
+  ) => WebSocketLike;
+  /** Default true: resume (XEP-0198) after a drop, with backoff. */
+  reconnect?: boolean;
+}
+
+/** Events a HatoClient emits. */
+export interface ClientEvents {
+  status: (s: Status, detail?: string) => void;
+  /** Any roster/presence/avatar change. */
+  contacts: (all: Contact[]) => void;
+  /** New live message (incoming or carbon/own). */
+  message: (m: ChatMessage) => void;
+  /** Correction, receipt, marker, ack changed it. */
+  updated: (m: ChatMessage) => void;
+  chatState: (peer: string, state: ChatState) => void;
+  /** Incoming presence type=subscribe. */
+  subscriptionRequest: (from: string) => void;
+  error: (text: string) => void;
+}

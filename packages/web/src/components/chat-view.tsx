@@ -1,0 +1,48 @@
+// One 1:1 conversation: header with a Back button (narrow screens), the log, typing, composer.
+import type { Contact } from "@hato/sdk";
+import { useEffect, useRef } from "preact/hooks";
+import type { ChatStore } from "../state/store.js";
+import { Avatar } from "./avatar.js";
+import { Composer } from "./composer.js";
+import { contactName } from "./contact-list.js";
+import { MessageLog } from "./message-log.js";
+import { SHOW_TEXT } from "./presence.js";
+
+interface Props {
+  store: ChatStore;
+  peer: string;
+  contact: Contact | undefined;
+}
+
+/** The open chat with `peer`. */
+export function ChatView({ store, peer, contact }: Props) {
+  const name = contactName(contact, peer);
+  const chat = store.chat(peer);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+
+  return (
+    <section class="chat-view" aria-labelledby="chat-h">
+      <header class="chat-head">
+        <button type="button" class="back" onClick={() => store.open(undefined)}>
+          Back<span class="sr-only"> to contacts</span>
+        </button>
+        <Avatar contact={contact} label={name} />
+        <div>
+          <h2 id="chat-h" tabIndex={-1} ref={heading}>
+            <bdi>{name}</bdi>
+          </h2>
+          <span class="presence">
+            <span class={`dot ${contact?.show ?? "offline"}`} aria-hidden="true" />
+            {SHOW_TEXT[contact?.show ?? "offline"]}
+          </span>
+        </div>
+      </header>
+      <MessageLog store={store} peer={peer} name={name} />
+      <p class="typing" aria-live="polite">
+        {chat.typing ? `${name} is typing…` : ""}
+      </p>
+      <Composer store={store} peer={peer} />
+    </section>
+  );
+}

@@ -1,0 +1,137 @@
+// The message box: Enter sends, Shift+Enter is a newline, Up in an empty box edits the last
+// message, Escape cancels editing; chat states (XEP-0085) follow the typing.
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { ChatStore } from "../state/store.js";
+
+/** After this long without a keystroke, "composing" becomes "paused" (XEP-0085 suggests 30 s; shorter reads better). */
+const PAUSE_MS = 5000;
+
+/** Textbox "Message" and button "Send". */
+export function Composer({ store, peer }: { store: ChatStore; peer: string }) {
+  const [text, setText] = useState("");
+  const box = useRef<HTMLTextAreaElement>(null);
+  const typing = useTyping(store, peer);
+  const editing = store.editing?.peer === peer ? store.editing : undefined;
+
+  // Entering correction mode loads the message's text into the box.
+  useEffect(() => {
+    if (editing === undefined) return;
+    setText(editing.body);
+    box.current?.focus();
+  }, [editing?.id]);
+
+  function send(): void {
+    const body = text.trim();
+    if (body === "") return;
+    if (editing !== undefined) {
+      store.client.correct(peer, editing.id, body);
+      store.stopEdit();
+    } else {
+      store.client.send(peer, body);
+    }
+    typing.sent();
+    setText("");
+  }
+
+  function onKeyDown(e: KeyboardEvent): void {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      send();
+    } else if (e.key === "ArrowUp" && text === "") {
+      const last = store.lastOwn(peer);
+      if (last !== undefined) {
+        e.preventDefault();
+        store.startEdit(last);
+      }
+    } else if (e.key === "Escape" && editing !== undefined) {
+      e.preventDefault();
+      store.stopEdit();
+      setText("");
+    }
+  }
+
+  return (
+    <form
+      class="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        send();
+      }}
+    >
+      {editing === undefined ? null : (
+        <p class="editing" id="editing-note">
+          Editing your last message.{" "}
+          <button
+            type="button"
+            onClick={() => {
+              store.stopEdit();
+              setText("");
+            }}
+          >
+            Cancel edit
+          </button>
+        </p>
+      )}
+      <label for="message" class="sr-only">
+        Message
+      </label>
+      <textarea
+        id="message"
+        ref={box}
+        rows={2}
+        value={text}
+        aria-describedby={editing === undefined ? undefined : "editing-note"}
+        placeholder="Write a message (Enter sends, Shift+Enter adds a line)"
+        onInput={(e) => {
+          setText(e.currentTarget.value);
+          typing.input(e.currentTarget.value);
+        }}
+        onKeyDown={onKeyDown}
+        onBlur={() => typing.pause()}
+      />
+      <button type="submit">Send</button>
+    </form>
+  );
+}
+
+/** Sends composing / paused / active as the user types, pauses, sends or leaves. */
+function useTyping(store: ChatStore, peer: string) {
+  const state = useRef<"active" | "composing" | "paused">("active");
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const set = (s: "active" | "composing" | "paused") => {
+    if (state.current === s || store.status !== "online") return;
+    state.current = s;
+    store.client.chatState(peer, s);
+  };
+  const clear = () => {
+    if (timer.current !== undefined) clearTimeout(timer.current);
+    timer.current = undefined;
+  };
+  useEffect(
+    () => () => {
+      clear();
+      if (state.current === "composing") set("paused");
+    },
+    [peer],
+  );
+  return {
+    input(value: string) {
+      clear();
+      if (value === "") {
+        set("active");
+        return;
+      }
+      set("composing");
+      timer.current = setTimeout(() => set("paused"), PAUSE_MS);
+    },
+    pause() {
+      clear();
+      if (state.current === "composing") set("paused");
+    },
+    sent() {
+      clear();
+      // The message itself carries <active/>; no separate stanza needed.
+      state.current = "active";
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// Desktop notifications (Notification API) for messages that arrive while the tab is hidden.
+import type { ChatStore } from "./state/store.js";
+import { cutText, localPart, stripBidiControls } from "./text/clean.js";
+
+/** Notifications are possible here and the user has not decided yet. */
+export function canAskForNotifications(): boolean {
+  return typeof Notification !== "undefined" && Notification.permission === "default";
+}
+
+/** Asks for permission; must run inside a user gesture (a button's click). */
+export async function askForNotifications(): Promise<NotificationPermission> {
+  return Notification.requestPermission();
+}
+
+/** Shows a notification for each incoming message while the tab is hidden; returns a stop. */
+export function startNotifications(store: ChatStore): () => void {
+  store.onIncoming = (m) => {
+    if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
+    if (document.visibilityState === "visible") return;
+    const contact = store.contacts.find((c) => c.jid === m.peer);
+    const title = stripBidiControls(contact?.name || localPart(m.peer));
+    // The notification is plain text: the platform renders it, never as HTML.
+    const n = new Notification(title, {
+      body: stripBidiControls(cutText(m.body, 200)),
+      tag: m.peer,
+    });
+    n.onclick = () => {
+      window.focus();
+      store.open(m.peer);
+      n.close();
+    };
+  };
+  return () => {
+    store.onIncoming = undefined;
+  };
+}

@@ -1,0 +1,193 @@
+// The client's view state over one HatoClient: contacts, conversations, unread counts, typing.
+// DOM-free; the Preact views subscribe to it and re-render on each change.
+import type { ChatMessage, Contact, HatoClient, Status } from "@hato/sdk";
+
+/** One conversation as the views show it, oldest message first. */
+export interface Conversation {
+  messages: ChatMessage[];
+  /** The archive has no older page. */
+  complete: boolean;
+  loading: boolean;
+  /** The peer's last chat state was "composing". */
+  typing: boolean;
+  unread: number;
+  /** The id of the newest incoming message we sent a displayed marker for. */
+  markedId?: string;
+}
+
+const PAGE = 30;
+
+/** Holds what the UI shows and turns SDK events into changes of it. */
+export class ChatStore {
+  status: Status;
+  statusDetail = "";
+  contacts: Contact[] = [];
+  requests: string[] = [];
+  errors: string[] = [];
+  /** The open chat's peer (bare JID), if any. */
+  active: string | undefined;
+  /** Our own message being corrected in the composer (XEP-0308), if any. */
+  editing: ChatMessage | undefined;
+  /** The page is visible (document.visibilityState), maintained by the view. */
+  visible = true;
+  private readonly chats = new Map<string, Conversation>();
+  private readonly listeners = new Set<() => void>();
+  private readonly unsubscribe: (() => void)[] = [];
+  /** Called for incoming live messages (desktop notifications). */
+  onIncoming: ((m: ChatMessage) => void) | undefined;
+
+  constructor(readonly client: HatoClient) {
+    this.status = client.status;
+    this.contacts = client.contacts();
+    this.requests = client.pendingRequests();
+    this.unsubscribe.push(
+      client.on("status", (s, detail) => {
+        this.status = s;
+        this.statusDetail = detail ?? "";
+        this.changed();
+      }),
+      client.on("contacts", (all) => {
+        this.contacts = all;
+        this.requests = client.pendingRequests();
+        this.changed();
+      }),
+      client.on("subscriptionRequest", () => {
+        this.requests = client.pendingRequests();
+        this.changed();
+      }),
+      client.on("message", (m) => this.onMessage(m)),
+      client.on("updated", (m) => {
+        this.upsert(m);
+        this.changed();
+      }),
+      client.on("chatState", (peer, state) => {
+        this.chat(peer).typing = state === "composing";
+        this.changed();
+      }),
+      client.on("error", (text) => {
+        this.errors = [...this.errors.slice(-4), text];
+        this.changed();
+      }),
+    );
+  }
+
+  /** Registers a change listener; returns its removal. */
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Stops listening to the client. */
+  dispose(): void {
+    for (const off of this.unsubscribe) off();
+    this.listeners.clear();
+  }
+
+  /** The conversation with `peer`, created empty on first use. */
+  chat(peer: string): Conversation {
+    let c = this.chats.get(peer);
+    if (c === undefined) {
+      c = { messages: [], complete: false, loading: false, typing: false, unread: 0 };
+      this.chats.set(peer, c);
+    }
+    return c;
+  }
+
+  /** Opens (or closes, with undefined) a chat. */
+  open(peer: string | undefined): void {
+    this.active = peer;
+    this.editing = undefined;
+    if (peer !== undefined && this.chat(peer).messages.length === 0) void this.loadOlder(peer);
+    this.changed();
+  }
+
+  /** Puts our message `m` in the composer for correction. */
+  startEdit(m: ChatMessage): void {
+    this.editing = m;
+    this.changed();
+  }
+
+  /** Leaves correction mode. */
+  stopEdit(): void {
+    this.editing = undefined;
+    this.changed();
+  }
+
+  /** Our newest message to `peer`, the only one a correction may replace. */
+  lastOwn(peer: string): ChatMessage | undefined {
+    return this.chat(peer).messages.findLast((m) => m.outgoing);
+  }
+
+  /** Loads the archive page before the oldest message we have. */
+  async loadOlder(peer: string): Promise<void> {
+    const c = this.chat(peer);
+    if (c.loading || c.complete) return;
+    c.loading = true;
+    this.changed();
+    try {
+      const before = c.messages.find((m) => m.archiveId !== undefined)?.archiveId;
+      const page = await this.client.history(peer, before ? { before, max: PAGE } : { max: PAGE });
+      for (const m of page.messages) this.upsert(m);
+      c.complete = page.complete || page.messages.length === 0;
+    } catch (err) {
+      this.errors = [...this.errors.slice(-4), `Could not load history: ${String(err)}`];
+    } finally {
+      c.loading = false;
+      this.changed();
+    }
+  }
+
+  /** Sends a displayed marker for the newest incoming message of `peer` and clears unread. */
+  markRead(peer: string): void {
+    const c = this.chat(peer);
+    const last = c.messages.findLast((m) => !m.outgoing);
+    const dirty = c.unread !== 0;
+    c.unread = 0;
+    if (last !== undefined && c.markedId !== last.id && this.status === "online") {
+      c.markedId = last.id;
+      this.client.markDisplayed(peer, last.id);
+    }
+    if (dirty) this.changed();
+  }
+
+  /** Total unread messages over all chats (for the page title). */
+  totalUnread(): number {
+    let n = 0;
+    for (const c of this.chats.values()) n += c.unread;
+    return n;
+  }
+
+  private onMessage(m: ChatMessage): void {
+    const c = this.chat(m.peer);
+    this.upsert(m);
+    if (!m.outgoing) {
+      c.typing = false;
+      if (this.active !== m.peer || !this.visible) c.unread += 1;
+      this.onIncoming?.(m);
+    }
+    this.changed();
+  }
+
+  /** Adds a message or replaces the one with the same direction and id, keeping time order. */
+  upsert(m: ChatMessage): void {
+    const list = this.chat(m.peer).messages;
+    const i = list.findIndex(
+      (x) =>
+        x.outgoing === m.outgoing &&
+        (x.id === m.id || (m.archiveId !== undefined && x.archiveId === m.archiveId)),
+    );
+    if (i !== -1) {
+      list[i] = { ...list[i], ...m, archiveId: m.archiveId ?? list[i]?.archiveId };
+      return;
+    }
+    // Most messages are newer than all we have: walk from the end.
+    let at = list.length;
+    while (at > 0 && list[at - 1]!.time.getTime() > m.time.getTime()) at--;
+    list.splice(at, 0, m);
+  }
+
+  /** Notifies the views (called after every change). */
+  changed(): void {
+    for (const fn of this.listeners) fn();
+  }
+}
