@@ -104,7 +104,7 @@ converse.initialize(${JSON.stringify(opts)});
 }
 
 /** A static HTTPS server for Converse's dist folder and its index.html. */
-async function serveConverse(
+export async function serveConverse(
   tls: { cert: string; key: string },
   index: () => string,
 ): Promise<Server> {
@@ -365,7 +365,9 @@ async function writeSection(file: string, section: string): Promise<void> {
   await writeFile(file, next);
 }
 
-main().catch((err) => {
-  process.stderr.write(`webclient bench failed: ${err instanceof Error ? err.stack : err}\n`);
-  process.exit(1);
-});
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    process.stderr.write(`webclient bench failed: ${err instanceof Error ? err.stack : err}\n`);
+    process.exit(1);
+  });
+}

@@ -39,25 +39,24 @@ export async function expectMessage(page: Page, text: string, timeout = 20_000):
   await messageText(page, text).first().waitFor({ timeout });
 }
 
+/** The add-contact form's address box ("Contact address"). */
+export const addContactBox = (page: Page): Locator =>
+  page.getByRole("textbox", { name: "Contact address" });
+
 /** Adds a contact by address (the subscription request goes out with it). */
 export async function addContact(page: Page, jid: string): Promise<void> {
-  await page.getByRole("button", { name: /^add( a)? contact$/i }).click();
-  const form = page.getByRole("dialog").or(page.getByRole("form", { name: /add( a)? contact/i }));
-  await form.getByRole("textbox", { name: /address/i }).fill(jid);
-  await form.getByRole("button", { name: /^(add|add contact|send request)$/i }).click();
+  await addContactBox(page).fill(jid);
+  await page.getByRole("button", { name: "Add contact", exact: true }).click();
 }
 
-/** The incoming subscription request from `jid`, approved. */
+/** The button approving the incoming subscription request from `jid`. */
+export const approveButton = (page: Page, jid: string): Locator =>
+  page.getByRole("button", { name: `Approve ${jid}`, exact: true });
+
+/** Approves the incoming subscription request from `jid`. */
 export async function approveRequest(page: Page, jid: string): Promise<void> {
-  const req = page
-    .getByRole("region", { name: /request/i })
-    .or(page.getByRole("list", { name: /request/i }));
-  await req
-    .getByRole("button", {
-      name: new RegExp(`^(approve|accept)\\b.*${reEscape(jid)}|^(approve|accept)$`, "i"),
-    })
-    .first()
-    .click();
+  await approveButton(page, jid).click();
+  await approveButton(page, jid).waitFor({ state: "hidden" });
 }
 
 /** The banner that says the client is offline or reconnecting. */
@@ -80,17 +79,10 @@ export async function reloadSignedIn(page: Page, jid: string, password: string):
   await contactList(page).waitFor();
 }
 
-/** Opens the add-contact form without filling it. */
-export async function openAddContact(page: Page): Promise<Locator> {
-  await page.getByRole("button", { name: /^add( a)? contact$/i }).click();
-  const form = page.getByRole("dialog").or(page.getByRole("form", { name: /add( a)? contact/i }));
-  await form.getByRole("textbox", { name: /address/i }).waitFor();
-  return form;
-}
+/** The read marker on an own message whose text is `text`: its state says "Read". */
+export const readMarker = (page: Page, text: string): Locator =>
+  messageLog(page)
+    .getByRole("listitem")
+    .filter({ has: page.getByText(text, { exact: true }) })
+    .getByText("Read", { exact: true });
 
-/** Closes the add-contact form (Escape, or its cancel button). */
-export async function closeAddContact(page: Page, form: Locator): Promise<void> {
-  await page.keyboard.press("Escape");
-  if (await form.isVisible()) await form.getByRole("button", { name: /^(cancel|close)$/i }).click();
-  await form.waitFor({ state: "hidden" });
-}
