@@ -31,6 +31,18 @@ export interface Config {
   componentHost: string;
   components: ComponentConfig[];
   tls: { cert: string; key: string };
+  web: { root: string };
+  http: {
+    publicHost: string;
+    allowedOrigins: string[];
+    maxHeaderBytes: number;
+    maxBodyBytes: number;
+    requestsPerMinute: number;
+    connectionsPerAddress: number;
+    headerSeconds: number;
+    idleSeconds: number;
+  };
+  websocket: { pingSeconds: number };
   log: { level: "debug" | "info" | "warn" | "error" };
   limits: {
     stanzaBytes: number;
@@ -118,6 +130,23 @@ function check(setting: Setting, value: unknown, where: string): unknown {
       return value;
     case "components":
       return checkComponents(value, where);
+    case "list": {
+      const items =
+        typeof value === "string"
+          ? value
+              .split(",")
+              .map((v) => v.trim())
+              .filter((v) => v !== "")
+          : value;
+      if (
+        !Array.isArray(items) ||
+        items.length > t.max ||
+        !items.every((v) => typeof v === "string" && t.pattern.test(v))
+      ) {
+        throw bad(`a list of at most ${t.max} ${t.describe}`);
+      }
+      return items as string[];
+    }
   }
 }
 

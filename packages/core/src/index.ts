@@ -8,6 +8,8 @@ export { handshakeDigest } from "./component/stream.js";
 export * from "./config.js";
 export * from "./errors.js";
 export * from "./events.js";
+export { SECURITY_HEADERS, secureHeaders, sendError, sendJson } from "./http/headers.js";
+export type { HttpHandler, HttpRouteOptions } from "./http/router.js";
 export * from "./limits.js";
 export * from "./logger.js";
 export * from "./module-api.js";

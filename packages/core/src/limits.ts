@@ -59,6 +59,12 @@ export class WindowCounter {
     return e.n;
   }
 
+  /** Milliseconds until the key's current window ends (0 when it has none). */
+  resetIn(key: string): number {
+    const e = this.counts.get(key);
+    return e === undefined ? 0 : Math.max(0, e.start + this.windowMs - Date.now());
+  }
+
   add(key: string): number {
     const now = Date.now();
     let e = this.counts.get(key);

@@ -17,6 +17,7 @@ import {
   type StanzaEvent,
   type Target,
 } from "./events.js";
+import type { HttpHandler, HttpRouteOptions, HttpRouter } from "./http/router.js";
 import type { Logger } from "./logger.js";
 import type { Router } from "./router.js";
 import type { SessionRegistry } from "./session.js";
@@ -82,6 +83,12 @@ export interface ModuleApi {
   addStreamFeature(phase: "auth" | "bind", feature: Element): void;
   /** Answers IQs with this payload namespace that arrive before authentication. */
   handlePreauthIq(ns: string, handler: PreauthIqHandler): void;
+  /**
+   * Serves HTTPS requests on the one port under `prefix`: an exact path (`/health`) or a
+   * folder ending in `/` (`/upload/`). The security headers, Host and path checks, rate and
+   * size limits apply before the handler runs; answer errors with `sendError`.
+   */
+  handleHttp(prefix: string, handler: HttpHandler, opts?: HttpRouteOptions): void;
   /** Runs when the module unloads (server stop). */
   onUnload(fn: () => void | Promise<void>): void;
 }
@@ -101,6 +108,7 @@ export interface ModuleHost {
   identities: Identity[];
   streams: StreamExtensions;
   components: ComponentRegistry;
+  http: HttpRouter;
 }
 
 /** A module's API plus the means to unload everything it registered. */
@@ -201,6 +209,9 @@ export function createModuleApi(
       }
       host.streams.preauthIq.set(ns, handler);
       undo.push(() => void host.streams.preauthIq.delete(ns));
+    },
+    handleHttp(prefix, handler, opts) {
+      undo.push(host.http.add(name, prefix, handler, opts));
     },
     onUnload(fn) {
       undo.push(fn);

@@ -8,11 +8,19 @@ import type { Storage } from "@hato/storage";
 import type { C2sContext } from "./c2s/context.js";
 import { Resumptions } from "./c2s/sm.js";
 import { C2sStream } from "./c2s/stream.js";
+import { TcpFraming } from "./c2s/tcp-framing.js";
 import { ComponentRegistry } from "./component/registry.js";
 import { type ComponentContext, ComponentStream } from "./component/stream.js";
 import type { Config } from "./config.js";
 import { HatoError, HatoErrors, StreamError } from "./errors.js";
 import { EventBus } from "./events.js";
+import { ALPN_PROTOCOLS, classify } from "./http/demux.js";
+import { sendJson } from "./http/headers.js";
+import { hostMetaHandlers } from "./http/host-meta.js";
+import { HttpRouter } from "./http/router.js";
+import { HttpService } from "./http/service.js";
+import { resolveWebRoot, staticFiles } from "./http/static.js";
+import { XmppWebSockets } from "./http/websocket.js";
 import { AuthThrottle, Gauge, Sweeper } from "./limits.js";
 import type { Logger } from "./logger.js";
 import { createModuleApi, type HatoModule, type Identity, type ModuleHost } from "./module-api.js";
@@ -59,6 +67,9 @@ export class Server {
   private readonly unloaders: (() => Promise<void>)[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly ctx: C2sContext;
+  /** HTTP routes of the one port (modules add theirs with api.handleHttp). */
+  readonly http = new HttpRouter();
+  private httpService: HttpService | undefined;
 
   constructor(private readonly opts: ServerOptions) {
     this.config = opts.config;
@@ -123,7 +134,9 @@ export class Server {
       accountFeatures: this.accountFeatures,
       streams: this.ctx.extensions,
       components: this.components,
+      http: this.http,
     };
+    await this.builtInRoutes();
     for (const m of this.opts.modules) {
       const { api, unload } = createModuleApi(host, m.name);
       try {
@@ -139,10 +152,17 @@ export class Server {
     const { host: address, c2sPort, tlsPort, componentPort, componentHost } = this.config;
     const ports: BoundPorts = { c2s: 0, tls: 0, component: 0 };
     if (c2sPort !== 0) {
-      const s = createTcpServer((socket) => this.accept(socket, false));
+      const s = createTcpServer((socket) => this.accept(socket));
       ports.c2s = await this.listen(s, address, c2sPort, "c2s");
     }
     if (tlsPort !== 0) {
+      this.httpService = new HttpService({
+        config: this.config,
+        log: this.log.child("http"),
+        sweeper: this.sweeper,
+        router: this.http,
+        websockets: new XmppWebSockets(this.ctx),
+      });
       const s = createTcpServer((raw) => this.acceptTls(raw));
       ports.tls = await this.listen(s, address, tlsPort, "tls");
     }
@@ -169,8 +189,22 @@ export class Server {
     return ports;
   }
 
+  /** The server's own HTTP routes, registered the way modules register theirs. */
+  private async builtInRoutes(): Promise<void> {
+    const hostMeta = hostMetaHandlers(this.config.http.publicHost);
+    this.http.add("core", "/.well-known/host-meta", hostMeta.xrd);
+    this.http.add("core", "/.well-known/host-meta.json", hostMeta.jrd);
+    this.http.add("core", "/health", (_req, res) => sendJson(res, 200, { status: "ok" }));
+    const root = await resolveWebRoot(this.config.web.root);
+    this.webRoot = root;
+    this.http.add("core", "/", staticFiles(root));
+  }
+
+  /** The folder the web client is served from; undefined when there is none. */
+  webRoot: string | undefined;
+
   /**
-   * Direct TLS (XEP-0368). The handshake deadline sits on the sweeper: Node's own
+   * The one port: direct TLS (XEP-0368) and HTTPS, split by ALPN or the first byte. The handshake deadline sits on the sweeper: Node's own
    * handshakeTimeout starts only once a ClientHello arrives, so a client that connects and
    * stays silent would otherwise hold its socket forever.
    */
@@ -196,7 +230,7 @@ export class Server {
     const secure = new TLSSocket(raw, {
       isServer: true,
       secureContext: this.ctx.tls.context,
-      ALPNProtocols: ["xmpp-client"],
+      ALPNProtocols: ALPN_PROTOCOLS,
     });
     const seconds = this.config.limits.tlsHandshakeSeconds;
     this.sweeper.set(raw, seconds * 1000, () => {
@@ -204,9 +238,14 @@ export class Server {
       secure.destroy();
     });
     secure.once("secure", () => {
-      uncount();
-      this.sweeper.clear(raw);
-      this.accept(secure, true);
+      // Still counted and timed until the protocol is known: a client that finishes the
+      // handshake and then stays silent holds a slot no longer than one that never finishes.
+      classify(secure, (protocol) => {
+        uncount();
+        this.sweeper.clear(raw);
+        if (protocol === "xmpp") this.accept(secure);
+        else this.httpService!.accept(secure);
+      });
     });
     secure.once("error", (err) => {
       this.sweeper.clear(raw);
@@ -215,11 +254,15 @@ export class Server {
     });
   }
 
-  private accept(socket: Socket, directTls: boolean): void {
+  private accept(socket: Socket): void {
     this.sockets.add(socket);
     socket.once("close", () => this.sockets.delete(socket));
     socket.on("error", () => {}); // reported through the stream's own handler
-    new C2sStream(this.ctx, socket, directTls);
+    const { limits } = this.config;
+    new C2sStream(
+      this.ctx,
+      new TcpFraming(socket, limits.outboundQueueBytes, this.ctx.parserLimits),
+    );
   }
 
   private listen(s: NetServer, host: string, port: number, name: string): Promise<number> {

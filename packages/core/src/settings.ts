@@ -8,7 +8,8 @@ export type SettingType =
   | { kind: "path" }
   | { kind: "bool" }
   | { kind: "enum"; values: readonly string[] }
-  | { kind: "components" };
+  | { kind: "components" }
+  | { kind: "list"; pattern: RegExp; describe: string; max: number };
 
 export interface Setting {
   path: string;
@@ -77,6 +78,76 @@ export const SETTINGS: readonly Setting[] = [
     doc: "PEM certificate chain; empty means a self-signed one generated in the data folder.",
   },
   { path: "tls.key", type: { kind: "path" }, default: "", doc: "PEM private key for `tls.cert`." },
+  {
+    path: "web.root",
+    type: { kind: "path" },
+    default: "",
+    doc: "Folder of the web client served at `/` on the TLS port; empty means the built Hato web client (`@hato/web`'s `dist`) when it is installed.",
+  },
+  {
+    path: "http.public-host",
+    type: {
+      kind: "string",
+      pattern:
+        /^$|^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::\d{1,5})?$|^\[[0-9a-f:.]+\](?::\d{1,5})?$/i,
+      describe: "a host name or [IPv6 address], with an optional :port",
+    },
+    default: "",
+    doc: "Host (and port) that the host-meta files (XEP-0156) advertise in `wss://HOST/xmpp-websocket`; empty means the request's own Host header.",
+  },
+  {
+    path: "http.allowed-origins",
+    type: {
+      kind: "list",
+      pattern: /^https?:\/\/[^\s/?#]{1,261}$/,
+      describe: "origins such as https://chat.example.org",
+      max: 100,
+    },
+    default: [],
+    doc: "Extra web origins allowed to open XMPP WebSockets (the server's own `https://HOST` always is); in hato.yaml a list, as a flag comma-separated.",
+  },
+  {
+    path: "http.max-header-bytes",
+    type: { kind: "int", min: 1 * KiB, max: 64 * KiB },
+    default: 16 * KiB,
+    doc: "Bytes of one HTTP request's start line and headers; more gets 431.",
+  },
+  {
+    path: "http.max-body-bytes",
+    type: { kind: "int", min: 0, max: 1024 * MiB },
+    default: 64 * KiB,
+    doc: "Bytes of one HTTP request body (routes that take none refuse any); more gets 413.",
+  },
+  {
+    path: "http.requests-per-minute",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 600,
+    doc: "HTTP requests (WebSocket upgrades included) from one IP address per minute; more get 429 with Retry-After.",
+  },
+  {
+    path: "http.connections-per-address",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 32,
+    doc: "Open HTTPS connections (not yet WebSocket streams) from one IP address; more are closed at once.",
+  },
+  {
+    path: "http.header-seconds",
+    type: { kind: "int", min: 1, max: 600 },
+    default: 10,
+    doc: "Time to receive a request's headers; slower requests get 408.",
+  },
+  {
+    path: "http.idle-seconds",
+    type: { kind: "int", min: 1, max: 3600 },
+    default: 30,
+    doc: "Time an idle keep-alive HTTPS connection stays open.",
+  },
+  {
+    path: "websocket.ping-seconds",
+    type: { kind: "int", min: 0, max: 3600 },
+    default: 60,
+    doc: "Interval of WebSocket pings on XMPP WebSocket streams (RFC 7395 has no whitespace keepalive); a connection that has not answered the previous ping is dropped. 0 turns pings off.",
+  },
   {
     path: "log.level",
     type: { kind: "enum", values: ["debug", "info", "warn", "error"] },

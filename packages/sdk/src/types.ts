@@ -78,6 +78,8 @@ export interface ClientOptions {
   ) => WebSocketLike;
   /** Default true: resume (XEP-0198) after a drop, with backoff. */
   reconnect?: boolean;
+  /** Seconds of silence before asking the server for a sign of life (default 30); a second silent period means the connection is dead. */
+  keepaliveSeconds?: number;
 }
 
 /** Events a HatoClient emits. */

@@ -2,8 +2,6 @@
 // resumption (XEP-0198), then stanzas and nonzas for the session it carries.
 
 import { randomUUID } from "node:crypto";
-import type { Socket } from "node:net";
-import type { TLSSocket } from "node:tls";
 import { parseJid } from "@hato/jid";
 import { channelBindingFromTls } from "@hato/sasl";
 import {
@@ -14,17 +12,14 @@ import {
   NS_SASL,
   NS_SESSION,
   NS_SM,
-  NS_STREAM,
   NS_TLS,
-  StreamParser,
-  serialize,
   xml,
 } from "@hato/xml";
-import { Connection } from "../connection.js";
 import { errorReply, StanzaError, StreamError } from "../errors.js";
 import { chooseBinding } from "./bind.js";
 import { ClientSession, type Transport } from "./client-session.js";
 import type { C2sContext, PreauthIqHandler } from "./context.js";
+import type { Framing } from "./framing.js";
 import { intakeStanza } from "./intake.js";
 import { SaslNegotiation } from "./sasl.js";
 import { failed, parseH } from "./sm.js";
@@ -35,7 +30,10 @@ type Phase = "tls" | "auth" | "bind" | "bound" | "closed";
 // meanwhile, so this holds at most what one read brought in.
 const MAX_BACKLOG = 64;
 
-/** One client connection, from the first byte until it closes; it carries at most one session. */
+/**
+ * One client connection, from the first byte until it closes; it carries at most one session.
+ * The same state machine runs over every framing (TCP/TLS streams, RFC 7395 WebSocket).
+ */
 export class C2sStream implements Transport {
   readonly address: string;
   private username = "";
@@ -47,8 +45,6 @@ export class C2sStream implements Transport {
   private csiInactive: boolean | undefined;
 
   private phase: Phase;
-  private readonly conn: Connection;
-  private readonly parser: StreamParser;
   private headerSent = false;
   private sasl: SaslNegotiation | undefined;
   private busy = false;
@@ -58,24 +54,18 @@ export class C2sStream implements Transport {
 
   constructor(
     private readonly ctx: C2sContext,
-    socket: Socket,
-    directTls: boolean,
+    private readonly wire: Framing,
   ) {
+    const directTls = wire.encrypted;
     this.phase = directTls ? "auth" : "tls";
-    this.conn = new Connection(socket, ctx.config.limits.outboundQueueBytes, {
-      data: (chunk) => this.parser.write(chunk),
+    this.address = wire.address;
+    wire.start({
+      streamStart: (root) => this.streamStart(root),
+      element: (el) => this.element(el),
+      streamEnd: () => this.end(),
+      error: (err) => this.fail(err),
       closed: (reason) => this.closed(reason),
     });
-    this.address = this.conn.address;
-    this.parser = new StreamParser(
-      {
-        streamStart: (root) => this.streamStart(root),
-        stanza: (el) => this.element(el),
-        streamEnd: () => this.end(),
-        error: (e) => this.fail(new StreamError(e.condition, e.text)),
-      },
-      ctx.parserLimits,
-    );
     const over =
       ctx.unauthenticated.inc(this.address) > ctx.config.limits.unauthenticatedPerAddress;
     ctx.sweeper.set(this, ctx.config.limits.authSeconds * 1000, () =>
@@ -100,7 +90,7 @@ export class C2sStream implements Transport {
   // ---- Transport
 
   write(el: Element, written?: (ok: boolean) => void): void {
-    this.conn.write(serialize(el, NS_CLIENT), written);
+    this.wire.send(el, written);
   }
 
   close(error?: StreamError, extra?: Element): void {
@@ -109,30 +99,18 @@ export class C2sStream implements Transport {
   }
 
   drop(reason: string): void {
-    this.conn.teardown(reason);
+    this.wire.teardown(reason);
   }
 
   // ---- stream level
 
-  private header(): string {
+  /** Our stream opening, once per stream (before any error, too). */
+  private header(features?: Element[]): void {
     this.headerSent = true;
-    return (
-      "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " +
-      `xmlns:stream='${NS_STREAM}' id='${randomUUID()}' from='${this.ctx.domain}' version='1.0' xml:lang='en'>`
-    );
+    this.wire.open({ id: randomUUID(), from: this.ctx.domain }, features);
   }
 
   private streamStart(root: Element): undefined {
-    const text = this.header();
-    if (root.name !== "stream" || root.xmlns !== NS_STREAM) {
-      this.conn.write(text);
-      return this.fail(
-        new StreamError(
-          "invalid-namespace",
-          "the stream root must be <stream:stream> in http://etherx.jabber.org/streams",
-        ),
-      );
-    }
     const to = parseJid(root.attr("to") ?? "");
     if (
       !to.ok ||
@@ -140,26 +118,17 @@ export class C2sStream implements Transport {
       to.jid.local !== "" ||
       to.jid.resource !== ""
     ) {
-      this.conn.write(text);
       return this.fail(
         new StreamError("host-unknown", `this server hosts ${this.ctx.domain} only`),
       );
     }
     const version = /^(\d+)\.(\d+)$/.exec(root.attr("version") ?? "");
     if (version?.[1] !== "1") {
-      this.conn.write(text);
       return this.fail(
         new StreamError("unsupported-version", "only XMPP version 1.0 streams are supported"),
       );
     }
-    this.conn.write(
-      text +
-        "<stream:features>" +
-        this.features()
-          .map((f) => serialize(f, NS_CLIENT))
-          .join("") +
-        "</stream:features>",
-    );
+    this.header(this.features());
     return undefined;
   }
 
@@ -191,14 +160,11 @@ export class C2sStream implements Transport {
       condition: err.condition,
       text: err.text,
     });
-    const head = this.headerSent ? "" : this.header();
+    if (!this.headerSent) this.header();
     const e = err.toElement();
     if (extra) e.children.splice(1, 0, extra);
-    const body = e.children.map((c) => serialize(c as Element, NS_STREAM)).join("");
     this.phase = "closed";
-    this.parser.halt();
-    this.conn.write(`${head}<stream:error>${body}</stream:error></stream:stream>`);
-    this.conn.end();
+    this.wire.error(e);
     return undefined;
   }
 
@@ -207,9 +173,7 @@ export class C2sStream implements Transport {
     if (this.phase === "closed") return;
     this.clean = true;
     this.phase = "closed";
-    this.parser.halt();
-    this.conn.write("</stream:stream>");
-    this.conn.end();
+    this.wire.close();
   }
 
   private closed(reason: string): void {
@@ -243,7 +207,7 @@ export class C2sStream implements Transport {
     const pending = this.dispatch(el);
     if (pending) {
       this.busy = true;
-      this.conn.socket.pause();
+      this.wire.pause();
       pending.then(
         () => this.resume(),
         (err: unknown) => {
@@ -263,7 +227,7 @@ export class C2sStream implements Transport {
     this.busy = false;
     while (this.backlog.length > 0 && !this.busy && this.phase !== "closed")
       this.element(this.backlog.shift()!);
-    if (!this.busy && this.phase !== "closed") this.conn.socket.resume();
+    if (!this.busy && this.phase !== "closed") this.wire.resume();
   }
 
   private dispatch(el: Element): Promise<void> | undefined {
@@ -285,10 +249,10 @@ export class C2sStream implements Transport {
           if (handler) return this.preauthIq(el, handler);
         }
         if (el.name === "starttls" && el.xmlns === NS_TLS) {
-          this.conn.write(`<failure xmlns='${NS_TLS}'/></stream:stream>`);
+          this.write(xml("failure", { xmlns: NS_TLS }));
           this.clean = true;
           this.phase = "closed";
-          this.conn.end();
+          this.wire.close();
           return;
         }
         return this.fail(
@@ -332,48 +296,47 @@ export class C2sStream implements Transport {
 
   private startTls(): undefined {
     // Anything pipelined after <starttls/> in plaintext is discarded, never parsed.
-    this.parser.halt();
-    this.conn.write(`<proceed xmlns='${NS_TLS}'/>`);
+    this.wire.halt();
+    this.write(xml("proceed", { xmlns: NS_TLS }));
     const seconds = this.ctx.config.limits.tlsHandshakeSeconds;
     this.ctx.sweeper.set(this.tlsDeadline, seconds * 1000, () =>
-      this.conn.teardown(`TLS handshake took longer than ${seconds} seconds`),
+      this.wire.teardown(`TLS handshake took longer than ${seconds} seconds`),
     );
-    this.conn.startTls(this.ctx.tls.context, (err) => {
+    this.wire.startTls(this.ctx.tls.context, (err) => {
       this.ctx.sweeper.clear(this.tlsDeadline);
-      if (err) return this.conn.teardown(`TLS handshake failed: ${err.message}`);
+      if (err) return this.wire.teardown(`TLS handshake failed: ${err.message}`);
       this.phase = "auth";
       this.headerSent = false;
       this.sasl = this.newSasl();
-      this.parser.reset();
+      this.wire.restart();
     });
     return undefined;
   }
 
   private newSasl(): SaslNegotiation {
-    const binding = channelBindingFromTls(this.conn.socket as TLSSocket, this.ctx.tls.certDer);
+    const binding = channelBindingFromTls(this.wire.tlsSocket!, this.ctx.tls.certDer);
     return new SaslNegotiation(this.ctx, this.address, binding);
   }
 
   private async authenticate(el: Element): Promise<void> {
     const outcome = await this.sasl!.handle(el);
     if (this.phase !== "auth") return;
-    this.conn.write(serialize(outcome.reply, NS_CLIENT));
+    this.write(outcome.reply);
     if (outcome.kind === "success") {
       this.username = outcome.username;
       this.sasl = undefined; // an idle session keeps nothing of its login
       this.phase = "bind";
       this.headerSent = false;
       this.backlog.length = 0; // a client must wait for <success/> before it restarts the stream
-      this.parser.reset();
+      this.wire.restart();
       this.ctx.log.info("authenticated", {
         user: outcome.username,
         address: this.address,
         mechanism: outcome.mechanism,
       });
     } else if (outcome.kind === "failure" && outcome.final) {
-      this.conn.write("</stream:stream>");
       this.phase = "closed";
-      this.conn.end();
+      this.wire.close();
     }
   }
 

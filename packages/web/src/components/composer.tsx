@@ -81,7 +81,8 @@ export function Composer({ store, peer }: { store: ChatStore; peer: string }) {
         rows={2}
         value={text}
         aria-describedby={editing === undefined ? undefined : "editing-note"}
-        placeholder="Write a message (Enter sends, Shift+Enter adds a line)"
+        placeholder="Write a message"
+        title="Enter sends, Shift+Enter starts a new line"
         onInput={(e) => {
           setText(e.currentTarget.value);
           typing.input(e.currentTarget.value);

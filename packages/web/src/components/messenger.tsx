@@ -51,17 +51,19 @@ export function Messenger({ store, onSignOut }: Props) {
           Sign out
         </button>
       </header>
-      <nav class="side" aria-label="Contacts and requests">
-        <Requests store={store} />
-        <AddContact store={store} />
-        <ContactList store={store} />
-      </nav>
-      <main class="chat">
-        {active === undefined ? (
-          <p class="empty">Choose a contact to start chatting.</p>
-        ) : (
-          <ChatView key={active} store={store} peer={active} contact={contact} />
-        )}
+      <main class="panes">
+        <nav class="side" aria-label="Contacts and requests">
+          <Requests store={store} />
+          <AddContact store={store} />
+          <ContactList store={store} />
+        </nav>
+        <div class="chat">
+          {active === undefined ? (
+            <p class="empty">Choose a contact to start chatting.</p>
+          ) : (
+            <ChatView key={active} store={store} peer={active} contact={contact} />
+          )}
+        </div>
       </main>
     </div>
   );
