@@ -9,6 +9,7 @@ import {
   screenshot,
   type TestBrowser,
   type WatchedPage,
+  WEB_FLAGS,
   webUrl,
 } from "../support/browser.js";
 import { startServer, type TestServer } from "../support/inproc.js";
@@ -33,7 +34,7 @@ describe("two browser users", () => {
   let alice: WatchedPage;
   let bob: WatchedPage;
   before(async () => {
-    t = await startServer();
+    t = await startServer({ ...WEB_FLAGS });
     await t.addUser("alice", "alice-pw");
     await t.addUser("bob", "bob-pw");
     b = await launchBrowser();
@@ -128,7 +129,9 @@ async function settleMutual(t: TestServer, alice: WatchedPage): Promise<void> {
     if (await approveButton(alice.page, "bob@localhost").isVisible())
       await approveButton(alice.page, "bob@localhost").click();
     if (Date.now() > deadline)
-      assert.fail(`no mutual subscription: alice has ${JSON.stringify(a)}, bob ${JSON.stringify(b)}`);
+      assert.fail(
+        `no mutual subscription: alice has ${JSON.stringify(a)}, bob ${JSON.stringify(b)}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }

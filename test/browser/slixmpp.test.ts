@@ -11,6 +11,7 @@ import {
   screenshot,
   type TestBrowser,
   type WatchedPage,
+  WEB_DIST,
   webUrl,
 } from "../support/browser.js";
 import { type Hato, startHato } from "../support/hato.js";
@@ -24,7 +25,7 @@ describe("slixmpp and the web client", () => {
   const pool = agentPool();
   before(async () => {
     hato = await startHato({
-      flags: { "c2s-port": "0" },
+      flags: { "web-root": WEB_DIST, "c2s-port": "0" },
       users: { alice: "alice-pw", sam: "sam-pw" },
     });
     b = await launchBrowser();
