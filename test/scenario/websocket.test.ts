@@ -259,3 +259,36 @@ describe("RFC 7395 XMPP over WebSocket", () => {
     client.kill();
   });
 });
+
+describe("RFC 7395 limits: the client stream's caps and keepalive by WebSocket ping", () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer({
+      "limits.unauthenticated-per-address": "2",
+      "websocket.ping-seconds": "1",
+    });
+    await t.addUser("alice", "alice-secret");
+  });
+  after(() => t.stop());
+
+  it("unauthenticated WebSocket streams count against limits.unauthenticated-per-address", async () => {
+    const a = await WsClient.connect(t.tlsPort, { ca: t.ca });
+    const b = await WsClient.connect(t.tlsPort, { ca: t.ca });
+    const c = await WsClient.connect(t.tlsPort, { ca: t.ca });
+    c.open();
+    const err = await c.expectStreamError();
+    assert.equal(err.condition, "policy-violation");
+    assert.match(err.text!, /unauthenticated/);
+    await c.expectClosed();
+    a.kill();
+    b.kill();
+  });
+
+  it("the server pings; a client that never answers is dropped", async () => {
+    const { client } = await WsClient.login(t.tlsPort, t.ca, "alice", "alice-secret", "pinged");
+    await new Promise<void>((resolve) => client.ws.once("ping", () => resolve()));
+    client.kill();
+    const mute = await WsClient.connect(t.tlsPort, { ca: t.ca, autoPong: false });
+    await mute.expectClosed();
+  });
+});

@@ -20,6 +20,8 @@ export interface WsConnectOptions {
   protocols?: string[];
   origin?: string;
   path?: string;
+  /** Answer WebSocket pings (default true, as every WebSocket client does). */
+  autoPong?: boolean;
 }
 
 /** What a refused WebSocket handshake answered. */
@@ -71,7 +73,12 @@ export class WsClient {
     const ws = new WebSocket(
       `wss://localhost:${port}${opts.path ?? "/xmpp-websocket"}`,
       opts.protocols ?? ["xmpp"],
-      { ca: opts.ca, origin: opts.origin, maxPayload: 64 * 1024 * 1024 },
+      {
+        ca: opts.ca,
+        origin: opts.origin,
+        maxPayload: 64 * 1024 * 1024,
+        autoPong: opts.autoPong ?? true,
+      },
     );
     return new Promise((resolve, reject) => {
       ws.once("open", () => resolve(new WsClient(ws)));
