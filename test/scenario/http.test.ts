@@ -300,3 +300,51 @@ describe("HTTPS limits in time and rate", () => {
     assert.match(text, /"error":"timeout"/);
   });
 });
+
+describe("HTTPS connections per address", () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer({ "http.connections-per-address": "2" });
+  });
+  after(() => t.stop());
+
+  it("connections beyond http.connections-per-address are closed at once; freed slots are reused", async () => {
+    const open = async () => {
+      const s = connect({
+        host: "127.0.0.1",
+        port: t.tlsPort,
+        ca: t.ca,
+        servername: "localhost",
+        ALPNProtocols: ["http/1.1"],
+      });
+      s.on("error", () => {});
+      await once(s, "secureConnect");
+      return s;
+    };
+    const held = [await open(), await open()];
+    const third = await open();
+    let data = "";
+    third.on("data", (d: Buffer) => {
+      data += d.toString();
+    });
+    third.write("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    await once(third, "close");
+    assert.equal(data, "", "no answer on a connection over the cap");
+    for (const s of held) s.destroy();
+    await Promise.all(held.map((s) => once(s, "close")));
+    // the server notices the closes; a new connection is served again
+    for (let i = 0; ; i++) {
+      const r = await get(t.tlsPort, t.ca, "/health").catch(() => undefined);
+      if (r?.status === 200) break;
+      if (i > 100) assert.fail("a freed connection slot was never reused");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+
+  it("a web.root that is not a folder stops the start with a clear error", async () => {
+    await assert.rejects(
+      startServer({ "web.root": join(tmpdir(), "hato-no-such-folder-here") }),
+      /web\.root: .* is not a folder/,
+    );
+  });
+});

@@ -5,6 +5,7 @@ import { createReadStream } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, extname, join, resolve, sep } from "node:path";
+import { HatoError, HatoErrors } from "../errors.js";
 import { secureHeaders, sendError } from "./headers.js";
 import type { HttpHandler } from "./router.js";
 
@@ -35,7 +36,13 @@ const TYPES: Readonly<Record<string, string>> = {
  * that package is installed and built, else undefined.
  */
 export async function resolveWebRoot(setting: string): Promise<string | undefined> {
-  if (setting !== "") return resolve(setting);
+  if (setting !== "") {
+    const root = resolve(setting);
+    // A mistyped folder should stop the start, not turn into 404s for every user.
+    if (!(await stat(root).catch(() => undefined))?.isDirectory())
+      throw new HatoError(HatoErrors.CONFIG_INVALID, `web.root: ${root} is not a folder`);
+    return root;
+  }
   try {
     const pkg = createRequire(import.meta.url).resolve("@hato/web/package.json");
     const dist = join(dirname(pkg), "dist");
