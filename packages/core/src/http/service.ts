@@ -65,6 +65,7 @@ export class HttpService {
         "the request is not valid HTTP/1.1",
       ];
       socket.end(rawError(status, text, code, reason));
+      setTimeout(() => socket.destroy(), 2000).unref();
     });
     this.server.on("upgrade", (req: IncomingMessage, socket: TLSSocket, head: Buffer) =>
       this.upgrade(req, socket, head),
