@@ -260,6 +260,7 @@ describe("HTTPS limits in time and rate", () => {
       "http.requests-per-minute": "3",
       "http.header-seconds": "1",
       "http.public-host": "chat.example.org",
+      "limits.tls-handshake-seconds": "1",
     });
   });
   after(() => t.stop());
@@ -278,6 +279,24 @@ describe("HTTPS limits in time and rate", () => {
     assertSecure(r, "429");
     const retry = Number(r.headers["retry-after"]);
     assert.ok(Number.isInteger(retry) && retry >= 1 && retry <= 60, r.headers["retry-after"]);
+  });
+
+  it("a client without ALPN that never sends its first byte is dropped at the handshake deadline", async () => {
+    const socket = connect({
+      host: "127.0.0.1",
+      port: t.tlsPort,
+      ca: t.ca,
+      servername: "localhost",
+    });
+    socket.on("error", () => {});
+    await once(socket, "secureConnect");
+    assert.equal(socket.alpnProtocol, false);
+    let data = "";
+    socket.on("data", (d: Buffer) => {
+      data += d.toString();
+    });
+    await once(socket, "close");
+    assert.equal(data, "", "neither XMPP nor HTTP answered: the protocol was never known");
   });
 
   it("headers that do not arrive within http.header-seconds get 408 JSON", async () => {
