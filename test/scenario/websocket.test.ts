@@ -116,6 +116,30 @@ describe("RFC 7395 XMPP over WebSocket", () => {
     bob.close();
   });
 
+  it("stream management across framings: a WebSocket session resumed over TCP", async () => {
+    const { client: ws } = await WsClient.login(t.tlsPort, t.ca, "alice", "alice-secret", "laptop");
+    const enabled = await ws.enableSm();
+    const previd = enabled.attr("id")!;
+    const h = ws.handled;
+    ws.kill();
+    const { client: tcp, answer } = await RawClient.resume(t, "alice", "alice-secret", previd, h);
+    assert.equal(answer.name, "resumed");
+    tcp.send("<iq type='get' to='localhost' id='p1'><ping xmlns='urn:xmpp:ping'/></iq>");
+    const pong = await tcp.expect((e) => e.attr("id") === "p1", "ping result");
+    assert.equal(pong.attr("type"), "result");
+    assert.equal(pong.attr("to"), "alice@localhost/laptop");
+    tcp.close();
+  });
+
+  it("a second <open/> in the middle of a stream is a stream error", async () => {
+    const c = await WsClient.connect(t.tlsPort, { ca: t.ca });
+    c.open();
+    await c.expectName("features");
+    c.open();
+    assert.equal((await c.expectStreamError()).condition, "policy-violation");
+    await c.expectClosed();
+  });
+
   it("refuses a handshake from another web origin with 403 JSON; allows its own and listed ones", async () => {
     const refusal = (await WsClient.connect(t.tlsPort, {
       ca: t.ca,
