@@ -82,7 +82,6 @@ export class HatoClient {
   private show: Show = "available";
   private statusText: string | undefined;
   private capsVer: string | undefined;
-  private fullJid: string | undefined;
   private ackScheduled = false;
   private contactsScheduled = false;
   private keepalive: Timer | undefined;
@@ -331,7 +330,6 @@ export class HatoClient {
   private async setUp(jid: string, smOffered: boolean): Promise<void> {
     const lost = this.sm.reset();
     this.iq.failAll("the session was lost");
-    this.fullJid = jid;
     this.roster.clearPresence();
     this.startDispatch();
     if (smOffered) {
