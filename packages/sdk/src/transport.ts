@@ -70,7 +70,7 @@ export class Transport {
 
   /** Sends one element; stanzas without a namespace get jabber:client. */
   send(el: Element): void {
-    if (this.done) return;
+    if (this.done || this.closing !== undefined) return;
     if (el.xmlns === undefined) el.xmlns = NS_CLIENT;
     try {
       this.ws.send(serialize(el, ""));
@@ -89,7 +89,7 @@ export class Transport {
    * or the socket to end, so the server has ended the session when this resolves.
    */
   close(waitMs = 2000): Promise<void> {
-    if (this.done) return Promise.resolve();
+    if (this.done || this.closing !== undefined) return Promise.resolve();
     this.send(xml("close", { xmlns: NS_FRAMING }));
     return new Promise((resolve) => {
       const timer = after(waitMs, () => this.abort("closed by the client"));
