@@ -1,0 +1,121 @@
+// Every view of the web client passes axe-core (WCAG 2.2 A/AA and best practices) with no
+// violation, at desktop width and at 360 px (issue 4); screenshots of each view are written to
+// test-artifacts/screenshots/ for a person to look at.
+
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  axeCheck,
+  DESKTOP,
+  describeViolations,
+  launchBrowser,
+  PHONE,
+  screenshot,
+  signIn,
+  type TestBrowser,
+  webUrl,
+} from "../support/browser.js";
+import { RawClient, startServer, type TestServer } from "../support/inproc.js";
+import { type CuttableProxy, startCuttableProxy } from "./net-cut.js";
+import {
+  addContactBox,
+  approveButton,
+  contactItem,
+  contactList,
+  expectMessage,
+  offlineBanner,
+  openChat,
+} from "./ui.js";
+
+describe("accessibility of every view (axe-core)", () => {
+  let t: TestServer;
+  let b: TestBrowser;
+  let proxy: CuttableProxy;
+  let bob: RawClient;
+  let carol: RawClient;
+  before(async () => {
+    t = await startServer();
+    for (const [u, pw] of [
+      ["alice", "alice-pw"],
+      ["bob", "bob-pw"],
+      ["carol", "carol-pw"],
+    ])
+      await t.addUser(u!, pw!);
+    for (const [u, peer, name] of [
+      ["alice", "bob", "Bob Builder"],
+      ["bob", "alice", "Alice"],
+    ])
+      await t.storage.roster.set(u!, `${peer}@localhost`, {
+        jid: `${peer}@localhost`,
+        name: name!,
+        subscription: "both",
+        groups: [],
+      });
+    bob = (await RawClient.login(t, "bob", "bob-pw", "bot")).client;
+    bob.autoAck = true;
+    carol = (await RawClient.login(t, "carol", "carol-pw", "bot")).client;
+    // A request alice has not answered: the pending-request view.
+    carol.send("<presence to='alice@localhost' type='subscribe'/>");
+    bob.send(
+      "<message to='alice@localhost' type='chat' id='hi1'><body>Hi Alice, can you see this? https://example.com/</body></message>",
+    );
+    proxy = await startCuttableProxy(t.tlsPort);
+    b = await launchBrowser();
+  });
+  after(async () => {
+    bob?.close();
+    carol?.close();
+    await b?.close();
+    await proxy?.close();
+    await t?.stop();
+  });
+
+  for (const [label, viewport] of [
+    ["desktop", DESKTOP],
+    ["phone", PHONE],
+  ] as const) {
+    it(`sign-in, contacts, pending request, add contact, chat, offline banner at ${viewport.width} px`, async () => {
+      const w = await b.newPage({ viewport });
+      const { page } = w;
+      const failures: string[] = [];
+      const check = async (view: string) => {
+        await screenshot(page, `${view}-${label}`);
+        const v = await axeCheck(page);
+        if (v.length > 0)
+          failures.push(`${view} at ${viewport.width} px:\n${describeViolations(v)}`);
+      };
+
+      await page.goto(webUrl(proxy.port));
+      await page.getByRole("button", { name: "Sign in" }).waitFor();
+      await check("sign-in");
+
+      await signIn(page, { jid: "alice@localhost", password: "alice-pw" });
+      await contactItem(page, "Bob Builder").waitFor();
+      await check("contacts");
+
+      await approveButton(page, "carol@localhost").waitFor();
+      await check("pending-request");
+
+      // The add-contact form, with its answer to an address that is not one.
+      await addContactBox(page).fill("not an address");
+      await page.getByRole("button", { name: "Add contact", exact: true }).click();
+      await page.getByText(/name@domain/).waitFor();
+      await check("add-contact");
+      await addContactBox(page).fill("");
+
+      await openChat(page, "Bob Builder");
+      await expectMessage(page, "Hi Alice, can you see this? https://example.com/");
+      await check("chat");
+
+      proxy.cut("reset");
+      await offlineBanner(page).first().waitFor({ timeout: 30_000 });
+      await check("offline");
+      proxy.restore();
+      await offlineBanner(page).first().waitFor({ state: "hidden", timeout: 60_000 });
+      await contactList(page).or(page.getByRole("log")).first().waitFor();
+
+      assert.deepEqual(failures, [], failures.join("\n\n"));
+      w.assertClean([/WebSocket/i, /net::ERR_/i, /Failed to load resource/i]);
+    });
+  }
+});
