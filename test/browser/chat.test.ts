@@ -128,7 +128,9 @@ async function settleMutual(t: TestServer, alice: WatchedPage): Promise<void> {
     if (await approveButton(alice.page, "bob@localhost").isVisible())
       await approveButton(alice.page, "bob@localhost").click();
     if (Date.now() > deadline)
-      assert.fail(`no mutual subscription: alice has ${JSON.stringify(a)}, bob ${JSON.stringify(b)}`);
+      assert.fail(
+        `no mutual subscription: alice has ${JSON.stringify(a)}, bob ${JSON.stringify(b)}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }

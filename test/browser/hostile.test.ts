@@ -153,7 +153,10 @@ describe("hostile text in the browser", () => {
     })()`)) as { text: string; controls: boolean; isolated: boolean }[];
     assert.ok(report.length >= 3, `the bidi messages are on the page: ${JSON.stringify(report)}`);
     for (const r of report)
-      assert.ok(!r.controls || r.isolated, `bidi controls outside an isolate: ${JSON.stringify(r)}`);
+      assert.ok(
+        !r.controls || r.isolated,
+        `bidi controls outside an isolate: ${JSON.stringify(r)}`,
+      );
     for (const r of report.filter((x) => /invoice/.test(x.text)))
       assert.ok(r.text.includes("fdp.exe"), "the text itself is all there, in logical order");
     await screenshot(alice.page, "hostile-bidi");
@@ -166,7 +169,9 @@ describe("hostile text in the browser", () => {
     const big = `BIG-START ${line.repeat(Math.ceil((1024 * 1024) / line.length))}BIG-END`;
     assert.ok(big.length >= 1024 * 1024);
     say(mallory, big);
-    const shown = messageLog(alice.page).getByText(/^BIG-START/).first();
+    const shown = messageLog(alice.page)
+      .getByText(/^BIG-START/)
+      .first();
     await shown.waitFor({ timeout: 60_000 });
     const before = ((await shown.textContent()) ?? "").length;
     // The page answers: a control inside the long message ("Show more" if it shows a part),
@@ -182,7 +187,10 @@ describe("hostile text in the browser", () => {
     assert.equal(await messageBox(alice.page).inputValue(), "still responsive");
     await messageBox(alice.page).fill("");
     await openChat(alice.page, "mallory@localhost");
-    await messageLog(alice.page).getByText(/^BIG-START/).first().waitFor();
+    await messageLog(alice.page)
+      .getByText(/^BIG-START/)
+      .first()
+      .waitFor();
     await screenshot(alice.page, "hostile-1mb");
     assert.equal(await pwned(), undefined);
     alice.assertClean();

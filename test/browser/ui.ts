@@ -85,4 +85,3 @@ export const readMarker = (page: Page, text: string): Locator =>
     .getByRole("listitem")
     .filter({ has: page.getByText(text, { exact: true }) })
     .getByText("Read", { exact: true });
-
