@@ -7,6 +7,10 @@ export interface Conversation {
   messages: ChatMessage[];
   /** The archive has no older page. */
   complete: boolean;
+  /** The archive id of the oldest message loaded from the archive: the next page ends there. */
+  cursor?: string;
+  /** The newest archive page was asked for (live messages alone may skip some). */
+  started: boolean;
   loading: boolean;
   /** The peer's last chat state was "composing". */
   typing: boolean;
@@ -31,6 +35,7 @@ export class ChatStore {
   /** The page is visible (document.visibilityState), maintained by the view. */
   visible = true;
   private readonly chats = new Map<string, Conversation>();
+  private readonly approving = new Set<string>();
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribe: (() => void)[] = [];
   /** Called for incoming live messages (desktop notifications). */
@@ -48,13 +53,9 @@ export class ChatStore {
       }),
       client.on("contacts", (all) => {
         this.contacts = all;
-        this.requests = client.pendingRequests();
-        this.changed();
+        this.settleRequests();
       }),
-      client.on("subscriptionRequest", () => {
-        this.requests = client.pendingRequests();
-        this.changed();
-      }),
+      client.on("subscriptionRequest", () => this.settleRequests()),
       client.on("message", (m) => this.onMessage(m)),
       client.on("updated", (m) => {
         this.upsert(m);
@@ -69,6 +70,24 @@ export class ChatStore {
         this.changed();
       }),
     );
+  }
+
+  /**
+   * Approves requests from people we asked to subscribe to (adding each other is one gesture
+   * per side); everyone else's request waits for Approve or Deny.
+   */
+  private settleRequests(): void {
+    for (const jid of this.client.pendingRequests()) {
+      const c = this.contacts.find((x) => x.jid === jid);
+      const weAsked = c !== undefined && (c.pendingOut || c.subscription === "to");
+      if (weAsked && !this.approving.has(jid)) {
+        this.approving.add(jid);
+        this.client.approve(jid);
+        this.approving.delete(jid);
+      }
+    }
+    this.requests = this.client.pendingRequests();
+    this.changed();
   }
 
   /** Registers a change listener; returns its removal. */
@@ -87,7 +106,14 @@ export class ChatStore {
   chat(peer: string): Conversation {
     let c = this.chats.get(peer);
     if (c === undefined) {
-      c = { messages: [], complete: false, loading: false, typing: false, unread: 0 };
+      c = {
+        messages: [],
+        complete: false,
+        started: false,
+        loading: false,
+        typing: false,
+        unread: 0,
+      };
       this.chats.set(peer, c);
     }
     return c;
@@ -97,7 +123,7 @@ export class ChatStore {
   open(peer: string | undefined): void {
     this.active = peer;
     this.editing = undefined;
-    if (peer !== undefined && this.chat(peer).messages.length === 0) void this.loadOlder(peer);
+    if (peer !== undefined && !this.chat(peer).started) void this.loadOlder(peer);
     this.changed();
   }
 
@@ -123,12 +149,18 @@ export class ChatStore {
     const c = this.chat(peer);
     if (c.loading || c.complete) return;
     c.loading = true;
+    c.started = true;
     this.changed();
     try {
-      const before = c.messages.find((m) => m.archiveId !== undefined)?.archiveId;
+      const before = c.cursor;
       const page = await this.client.history(peer, before ? { before, max: PAGE } : { max: PAGE });
-      for (const m of page.messages) this.upsert(m);
-      c.complete = page.complete || page.messages.length === 0;
+      let oldest: ChatMessage | undefined;
+      for (const m of page.messages) {
+        this.upsert(m);
+        if (m.archiveId !== undefined && (oldest === undefined || m.time < oldest.time)) oldest = m;
+      }
+      c.cursor = oldest?.archiveId ?? c.cursor;
+      c.complete = page.complete || oldest === undefined;
     } catch (err) {
       this.errors = [...this.errors.slice(-4), `Could not load history: ${String(err)}`];
     } finally {
