@@ -1,6 +1,6 @@
 // A slixmpp user and a browser user chat (issue 4), against a real `hato start` with the
-// STARTTLS port off: slixmpp connects with direct TLS (ALPN xmpp-client) and the browser loads
-// the web client and its WebSocket from that same one port.
+// STARTTLS port off and the web client found by default: slixmpp connects with direct TLS
+// (ALPN xmpp-client) and the browser loads the web client and its WebSocket from that port.
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -11,7 +11,6 @@ import {
   screenshot,
   type TestBrowser,
   type WatchedPage,
-  WEB_DIST,
   webUrl,
 } from "../support/browser.js";
 import { type Hato, startHato } from "../support/hato.js";
@@ -25,7 +24,9 @@ describe("slixmpp and the web client", () => {
   const pool = agentPool();
   before(async () => {
     hato = await startHato({
-      flags: { "web-root": WEB_DIST, "c2s-port": "0" },
+      // No web.root: `hato start` finds the built web client by itself, as the README's start
+      // command does.
+      flags: { "c2s-port": "0" },
       users: { alice: "alice-pw", sam: "sam-pw" },
     });
     b = await launchBrowser();
