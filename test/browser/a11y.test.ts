@@ -24,8 +24,10 @@ import {
   contactItem,
   contactList,
   expectMessage,
+  messageBox,
   offlineBanner,
   openChat,
+  sendMessage,
 } from "./ui.js";
 
 describe("accessibility of every view (axe-core)", () => {
@@ -75,7 +77,7 @@ describe("accessibility of every view (axe-core)", () => {
     ["desktop", DESKTOP],
     ["phone", PHONE],
   ] as const) {
-    it(`sign-in, contacts, pending request, add contact, chat, offline banner at ${viewport.width} px`, async () => {
+    it(`sign-in, contacts, pending request, add contact, chat, editing, offline banner at ${viewport.width} px`, async () => {
       const w = await b.newPage({ viewport });
       const { page } = w;
       const failures: string[] = [];
@@ -107,6 +109,15 @@ describe("accessibility of every view (axe-core)", () => {
       await openChat(page, "Bob Builder");
       await expectMessage(page, "Hi Alice, can you see this? https://example.com/");
       await check("chat");
+
+      // Correcting the last own message (XEP-0308): the composer in edit mode.
+      await sendMessage(page, `from alice at ${label} width`);
+      await expectMessage(page, `from alice at ${label} width`);
+      await messageBox(page).press("ArrowUp");
+      await page.getByRole("button", { name: "Cancel edit" }).waitFor();
+      await check("chat-editing");
+      await messageBox(page).press("Escape");
+      await page.getByRole("button", { name: "Cancel edit" }).waitFor({ state: "hidden" });
 
       proxy.cut("reset");
       await offlineBanner(page).first().waitFor({ timeout: 30_000 });
