@@ -93,6 +93,16 @@ for (const mode of ["resume", "full login"] as const) {
         assert.deepEqual(atA, ["while silent"]);
         assert.deepEqual(atB, ["into the void"]);
       });
+
+      it("disconnect() while reconnecting stops for good", async () => {
+        proxy.cut("reset");
+        await until(a, () => a.status === "reconnecting");
+        await a.disconnect();
+        assert.equal(a.status, "disconnected");
+        await settle();
+        assert.equal(a.status, "disconnected");
+        assert.equal(proxy.open, 0, "no connection was opened again");
+      });
     }
   });
 }

@@ -9,7 +9,7 @@ import { Connection } from "./connection.js";
 import { Emitter } from "./emitter.js";
 import { History } from "./history.js";
 import { iqError, iqResult } from "./iq.js";
-import { bare } from "./jid.js";
+import { bare, domainOf } from "./jid.js";
 import { NS_CARBONS, NS_DISCO_INFO, NS_PING, NS_ROSTER } from "./ns.js";
 import { Roster, rosterSet } from "./roster.js";
 import { MessageStore } from "./store.js";
@@ -213,6 +213,10 @@ export class HatoClient {
     );
     this.roster.load(roster.getChild("query", NS_ROSTER));
     this.conn.direct(this.presenceStanza());
+    // The server handles a stream's stanzas in order: once this ping is answered, our presence
+    // is in place (carbons and presence reach us), so "online" means ready.
+    const ping = xml("ping", { xmlns: NS_PING });
+    await this.conn.iq.request("get", domainOf(this.jid), ping, true).catch(() => undefined);
   }
 
   private presenceStanza(): Element {
@@ -266,10 +270,11 @@ export class HatoClient {
 
   private onPresence(p: Element): void {
     const type = p.attr("type");
-    if (this.roster.presence(p, this.jid) && type === "subscribe") {
+    const handled = this.roster.presence(p, this.jid);
+    if (handled && type === "subscribe")
       this.events.emit("subscriptionRequest", bare(p.attr("from")!));
-      this.contactsChanged();
-    }
+    // pendingRequests() may have changed: listeners of "contacts" read it again.
+    if (handled && type !== undefined && type.endsWith("subscribe")) this.contactsChanged();
     if (type === undefined) this.avatars.presence(p);
   }
 

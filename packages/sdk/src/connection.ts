@@ -166,6 +166,10 @@ export class Connection {
         if (t !== undefined && t === this.transport) this.lost(reason);
       },
     });
+    if (this.stopped) {
+      t.abort("disconnected while connecting");
+      throw new Error("disconnected while connecting");
+    }
     this.transport = t;
     this.negotiating = true;
     this.inbox = [];
@@ -187,6 +191,7 @@ export class Connection {
       const result = await negotiate(link, creds, resume);
       if (result.resumed) this.resumed(result.h);
       else await this.setUp(result.sm);
+      if (this.stopped) throw new Error("disconnected while connecting");
     } catch (e) {
       if (this.transport === conn) conn.abort(e instanceof Error ? e.message : String(e));
       throw e;
@@ -264,6 +269,7 @@ export class Connection {
 
   /** The transport closed (whatever the cause). */
   private lost(reason: string): void {
+    const wasReady = this.ready;
     this.transport = undefined;
     this.ready = false;
     cancel(this.keepalive);
@@ -276,6 +282,8 @@ export class Connection {
     }
     this.smWaiter?.(undefined);
     this.smWaiter = undefined;
+    // A session being set up waits for IQ answers that will never come on this connection.
+    if (!wasReady) this.iq.failAll(reason);
     if (this.stopped || this.status !== "online") return; // connect()/the reconnect loop handles it
     if (this.lastStreamError?.condition === "conflict" || this.opts.reconnect === false) {
       this.stopped = true;
