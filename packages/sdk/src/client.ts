@@ -274,7 +274,7 @@ export class HatoClient {
     if (handled && type === "subscribe")
       this.events.emit("subscriptionRequest", bare(p.attr("from")!));
     // pendingRequests() may have changed: listeners of "contacts" read it again.
-    if (handled && type !== undefined && type.endsWith("subscribe")) this.contactsChanged();
+    if (handled && type?.endsWith("subscribe")) this.contactsChanged();
     if (type === undefined) this.avatars.presence(p);
   }
 

@@ -192,6 +192,8 @@ export class Connection {
       if (result.resumed) this.resumed(result.h);
       else await this.setUp(result.sm);
       if (this.stopped) throw new Error("disconnected while connecting");
+      if (this.transport !== conn || !conn.open)
+        throw new Error("the connection was lost while setting up");
     } catch (e) {
       if (this.transport === conn) conn.abort(e instanceof Error ? e.message : String(e));
       throw e;
