@@ -78,6 +78,28 @@ for (const mode of ["resume", "full login"] as const) {
       await acked;
     });
 
+    it("repeated cuts while both sides keep talking lose and duplicate nothing", async () => {
+      const atA = inbox(a, b.jid);
+      const atB = inbox(b, a.jid);
+      const sentA: string[] = [];
+      const sentB: string[] = [];
+      for (let round = 0; round < 5; round++) {
+        for (let i = 0; i < 3; i++) {
+          sentA.push(`a${round}.${i}`);
+          a.send(b.jid, `a${round}.${i}`);
+          sentB.push(`b${round}.${i}`);
+          b.send(a.jid, `b${round}.${i}`);
+        }
+        proxy.cut("reset");
+        await until(a, () => a.status === "online");
+      }
+      await until(a, () => atA.length >= sentB.length);
+      await until(b, () => atB.length >= sentA.length);
+      await settle();
+      assert.deepEqual(atA, sentB);
+      assert.deepEqual(atB, sentA);
+    });
+
     if (mode === "resume") {
       it("a silent network (no reset) is noticed by the keepalive and resumed", async () => {
         const atA = inbox(a, b.jid);
