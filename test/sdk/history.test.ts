@@ -11,7 +11,7 @@ describe("SDK history (MAM) paging", () => {
   let a: HatoClient;
   let b: HatoClient;
   before(async () => {
-    w = await sdkWorld(["alice", "bob", "carol"]);
+    w = await sdkWorld(["alice", "bob", "carol", "dave"]);
     a = w.client("alice");
     b = w.client("bob");
     await Promise.all([a.connect(), b.connect()]);
@@ -95,6 +95,42 @@ describe("SDK history (MAM) paging", () => {
     );
     assert.equal(page.messages[0]!.id, m.id);
     assert.equal(page.complete, true);
+    await fresh.disconnect();
+  });
+
+  it("a correction in a newer page applies when the older page with its original loads", async () => {
+    const d = w.client("dave");
+    await d.connect();
+    await befriend(a, d);
+    const got = nextEvent(d, "message", (m) => m.body === "orig");
+    const m = a.send(d.jid, "orig");
+    await got;
+    for (let i = 1; i <= 4; i++) {
+      const filler = nextEvent(d, "message", (x) => x.body === `filler ${i}`);
+      a.send(d.jid, `filler ${i}`);
+      await filler;
+    }
+    const fixed = nextEvent(d, "updated", (u) => u.id === m.id);
+    a.correct(d.jid, m.id, "orig, fixed");
+    await fixed;
+
+    const fresh = w.client("alice", { resource: "pages" });
+    await fresh.connect();
+    const newest = await fresh.history(d.jid, { max: 2 });
+    assert.deepEqual(
+      newest.messages.map((x) => x.body),
+      ["filler 3", "filler 4"],
+    );
+    const older = await fresh.history(d.jid, { max: 10, before: newest.messages[0]!.archiveId });
+    assert.deepEqual(
+      older.messages.map((x) => [x.body, x.corrected ?? false]),
+      [
+        ["orig, fixed", true],
+        ["filler 1", false],
+        ["filler 2", false],
+      ],
+    );
+    assert.equal(older.complete, true);
     await fresh.disconnect();
   });
 });
