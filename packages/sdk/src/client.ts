@@ -133,7 +133,7 @@ export class HatoClient {
 
   /** XEP-0085: sends a standalone chat state notification. */
   chatState(peer: string, state: "active" | "composing" | "paused" | "inactive"): void {
-    this.chat.chatState(bare(peer), state as ChatState);
+    if (this.conn.online) this.chat.chatState(bare(peer), state as ChatState); // stale later
   }
 
   /** XEP-0333: tells `peer` we displayed its message `id`. */
