@@ -42,6 +42,13 @@ function raise(k: Kept | undefined, to: "delivered" | "displayed"): void {
   if (k?.outgoing && RANK[k.state ?? "pending"] < RANK[to]) k.state = to;
 }
 
+/** One page of history; `first` is what to pass as `before` for the next older page. */
+export interface HistoryPage {
+  messages: ChatMessage[];
+  complete: boolean;
+  first?: string;
+}
+
 /** Runs archive queries and collects their <result/> messages. */
 export class History {
   private queries = new Map<string, Query>();
@@ -76,10 +83,7 @@ export class History {
    * The archive also holds bodiless stanzas (markers) and corrections, so a short page is
    * topped up from further back, a few queries at most.
    */
-  async page(
-    peer: string,
-    opts: { before?: string; max?: number } = {},
-  ): Promise<{ messages: ChatMessage[]; complete: boolean }> {
+  async page(peer: string, opts: { before?: string; max?: number } = {}): Promise<HistoryPage> {
     const max = Math.max(
       1,
       Math.min(opts.max ?? HISTORY_LIMITS.defaultPage, HISTORY_LIMITS.maxPage),
@@ -97,11 +101,19 @@ export class History {
       before = got.results[0]!.id;
     }
     let messages = this.toMessages(with_, results);
+    // The cursor for the next older page: past bodiless results too, but not past messages
+    // trimmed off here (they come with the next page).
+    let first = results[0]?.id;
     if (messages.length > max) {
       messages = messages.slice(-max);
       complete = false;
+      first = messages[0]!.archiveId;
     }
-    return { messages: messages.map(snapshot), complete };
+    return {
+      messages: messages.map(snapshot),
+      complete,
+      ...(first !== undefined ? { first } : {}),
+    };
   }
 
   private async query(
