@@ -276,6 +276,8 @@ export class Connection {
     this.ready = false;
     cancel(this.keepalive);
     this.sm.suspend();
+    // A stream error ends the session (RFC 6120 §4.9): log in afresh, resending what is unacked.
+    if (this.lastStreamError !== undefined) this.sm.resumeId = undefined;
     const w = this.waiter;
     this.waiter = undefined;
     if (w !== undefined) {
