@@ -78,6 +78,28 @@ for (const mode of ["resume", "full login"] as const) {
       await acked;
     });
 
+    it("repeated cuts while both sides keep talking lose and duplicate nothing", async () => {
+      const atA = inbox(a, b.jid);
+      const atB = inbox(b, a.jid);
+      const sentA: string[] = [];
+      const sentB: string[] = [];
+      for (let round = 0; round < 5; round++) {
+        for (let i = 0; i < 3; i++) {
+          sentA.push(`a${round}.${i}`);
+          a.send(b.jid, `a${round}.${i}`);
+          sentB.push(`b${round}.${i}`);
+          b.send(a.jid, `b${round}.${i}`);
+        }
+        proxy.cut("reset");
+        await until(a, () => a.status === "online");
+      }
+      await until(a, () => atA.length >= sentB.length);
+      await until(b, () => atB.length >= sentA.length);
+      await settle();
+      assert.deepEqual(atA, sentB);
+      assert.deepEqual(atB, sentA);
+    });
+
     if (mode === "resume") {
       it("a silent network (no reset) is noticed by the keepalive and resumed", async () => {
         const atA = inbox(a, b.jid);
@@ -92,6 +114,37 @@ for (const mode of ["resume", "full login"] as const) {
         await settle();
         assert.deepEqual(atA, ["while silent"]);
         assert.deepEqual(atB, ["into the void"]);
+      });
+
+      it("when the server ends the session with a stream error, it logs in again and resends", async () => {
+        const atB = inbox(b, a.jid);
+        const atA = inbox(a, b.jid);
+        // The server closes alice's session with a stream error: nothing is left to resume.
+        assert.equal(w.server.server.closeSessionsOf("alice", "the administrator says so"), 1);
+        await until(a, () => a.status === "reconnecting");
+        a.send(b.jid, "after the session ended");
+        b.send(a.jid, "to the new session");
+        await until(a, () => a.status === "online");
+        await until(b, () => atB.length >= 1);
+        await until(a, () => atA.length >= 1);
+        await settle();
+        assert.deepEqual(atB, ["after the session ended"]);
+        assert.deepEqual(atA, ["to the new session"]);
+        assert.equal(
+          a.contacts().find((c) => c.jid === b.jid)?.show,
+          "available",
+          "the roster and presence were fetched again",
+        );
+      });
+
+      it("disconnect() while reconnecting stops for good", async () => {
+        proxy.cut("reset");
+        await until(a, () => a.status === "reconnecting");
+        await a.disconnect();
+        assert.equal(a.status, "disconnected");
+        await settle();
+        assert.equal(a.status, "disconnected");
+        assert.equal(proxy.open, 0, "no connection was opened again");
       });
     }
   });

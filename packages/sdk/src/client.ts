@@ -7,9 +7,9 @@ import { CAPS_NODE, capsElement, capsHash, discoInfo, FEATURES, IDENTITY } from 
 import { Chat } from "./chat.js";
 import { Connection } from "./connection.js";
 import { Emitter } from "./emitter.js";
-import { History } from "./history.js";
+import { History, type HistoryPage } from "./history.js";
 import { iqError, iqResult } from "./iq.js";
-import { bare } from "./jid.js";
+import { bare, domainOf } from "./jid.js";
 import { NS_CARBONS, NS_DISCO_INFO, NS_PING, NS_ROSTER } from "./ns.js";
 import { Roster, rosterSet } from "./roster.js";
 import { MessageStore } from "./store.js";
@@ -133,7 +133,7 @@ export class HatoClient {
 
   /** XEP-0085: sends a standalone chat state notification. */
   chatState(peer: string, state: "active" | "composing" | "paused" | "inactive"): void {
-    this.chat.chatState(bare(peer), state as ChatState);
+    if (this.conn.online) this.chat.chatState(bare(peer), state as ChatState); // stale later
   }
 
   /** XEP-0333: tells `peer` we displayed its message `id`. */
@@ -176,11 +176,11 @@ export class HatoClient {
     await this.conn.iq.request("set", undefined, rosterSet(bare(jid), { remove: true }));
   }
 
-  /** XEP-0313: one page with `peer`, oldest first; without `before`, the newest page. */
-  history(
-    peer: string,
-    opts?: { before?: string; max?: number },
-  ): Promise<{ messages: ChatMessage[]; complete: boolean }> {
+  /**
+   * XEP-0313: one page with `peer`, oldest first; without `before`, the newest page. Pass
+   * `first` (or the oldest message's archiveId) as `before` for the page before it.
+   */
+  history(peer: string, opts?: { before?: string; max?: number }): Promise<HistoryPage> {
     return this.archive.page(bare(peer), opts);
   }
 
@@ -213,6 +213,10 @@ export class HatoClient {
     );
     this.roster.load(roster.getChild("query", NS_ROSTER));
     this.conn.direct(this.presenceStanza());
+    // The server handles a stream's stanzas in order: once this ping is answered, our presence
+    // is in place (carbons and presence reach us), so "online" means ready.
+    const ping = xml("ping", { xmlns: NS_PING });
+    await this.conn.iq.request("get", domainOf(this.jid), ping, true).catch(() => undefined);
   }
 
   private presenceStanza(): Element {
@@ -266,10 +270,11 @@ export class HatoClient {
 
   private onPresence(p: Element): void {
     const type = p.attr("type");
-    if (this.roster.presence(p, this.jid) && type === "subscribe") {
+    const handled = this.roster.presence(p, this.jid);
+    if (handled && type === "subscribe")
       this.events.emit("subscriptionRequest", bare(p.attr("from")!));
-      this.contactsChanged();
-    }
+    // pendingRequests() may have changed: listeners of "contacts" read it again.
+    if (handled && type?.endsWith("subscribe")) this.contactsChanged();
     if (type === undefined) this.avatars.presence(p);
   }
 

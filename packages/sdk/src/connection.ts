@@ -4,6 +4,7 @@
 import { type Element, xml } from "@hato/xml";
 import { IqCaller } from "./iq.js";
 import { bare, domainOf, localOf } from "./jid.js";
+import { keepalive } from "./keepalive.js";
 import { NS_CLIENT, NS_FRAMING, NS_PING, NS_SM, NS_STREAM } from "./ns.js";
 import { after, cancel, sleep, type Timer } from "./platform.js";
 import { AuthError, type Link, negotiate, StreamError, streamError } from "./session.js";
@@ -166,6 +167,10 @@ export class Connection {
         if (t !== undefined && t === this.transport) this.lost(reason);
       },
     });
+    if (this.stopped) {
+      t.abort("disconnected while connecting");
+      throw new Error("disconnected while connecting");
+    }
     this.transport = t;
     this.negotiating = true;
     this.inbox = [];
@@ -187,6 +192,9 @@ export class Connection {
       const result = await negotiate(link, creds, resume);
       if (result.resumed) this.resumed(result.h);
       else await this.setUp(result.sm);
+      if (this.stopped) throw new Error("disconnected while connecting");
+      if (this.transport !== conn || !conn.open)
+        throw new Error("the connection was lost while setting up");
     } catch (e) {
       if (this.transport === conn) conn.abort(e instanceof Error ? e.message : String(e));
       throw e;
@@ -264,10 +272,13 @@ export class Connection {
 
   /** The transport closed (whatever the cause). */
   private lost(reason: string): void {
+    const wasReady = this.ready;
     this.transport = undefined;
     this.ready = false;
     cancel(this.keepalive);
     this.sm.suspend();
+    // A stream error ends the session (RFC 6120 §4.9): log in afresh, resending what is unacked.
+    if (this.lastStreamError !== undefined) this.sm.resumeId = undefined;
     const w = this.waiter;
     this.waiter = undefined;
     if (w !== undefined) {
@@ -276,6 +287,8 @@ export class Connection {
     }
     this.smWaiter?.(undefined);
     this.smWaiter = undefined;
+    // A session being set up waits for IQ answers that will never come on this connection.
+    if (!wasReady) this.iq.failAll(reason);
     if (this.stopped || this.status !== "online") return; // connect()/the reconnect loop handles it
     if (this.lastStreamError?.condition === "conflict" || this.opts.reconnect === false) {
       this.stopped = true;
@@ -325,31 +338,21 @@ export class Connection {
     }
   }
 
-  /** Each keepalive period of silence, ask the server for a sign of life; two silent periods → reconnect. */
   private startKeepalive(t: Transport): void {
-    const period = (this.opts.keepaliveSeconds ?? 30) * 1000;
-    let seen = t.received;
-    let asked = false;
-    const tick = () => {
-      if (t !== this.transport) return;
-      if (t.received !== seen) {
-        seen = t.received;
-        asked = false;
-      } else if (asked) {
-        t.abort("the server stopped answering");
-        return;
-      } else {
-        asked = true;
-        if (this.sm.active) t.send(xml("r", { xmlns: NS_SM }));
-        else
-          void this.iq
-            .request("get", domainOf(this.jid), xml("ping", { xmlns: NS_PING }), true)
-            .catch(() => undefined);
-      }
-      this.keepalive = after(period, tick);
-    };
     cancel(this.keepalive);
-    this.keepalive = after(period, tick);
+    this.keepalive = keepalive(t, (this.opts.keepaliveSeconds ?? 30) * 1000, {
+      current: () => t === this.transport,
+      ask: () => {
+        if (this.sm.active) t.send(xml("r", { xmlns: NS_SM }));
+        else {
+          const ping = xml("ping", { xmlns: NS_PING });
+          void this.iq.request("get", domainOf(this.jid), ping, true).catch(() => undefined);
+        }
+      },
+      timer: (tm) => {
+        this.keepalive = tm;
+      },
+    });
   }
 
   private dispatch(el: Element): void {
