@@ -96,7 +96,8 @@ export interface AgentOptions {
   /** Local part; the domain is the server's. */
   user: string;
   password: string;
-  tls: "starttls" | "direct";
+  /** `websocket` (xmpp.js only): RFC 7395 at wss://localhost:<tls-port>/xmpp-websocket. */
+  tls: "starttls" | "direct" | "websocket";
   /** slixmpp only: how SCRAM-*-PLUS binds to TLS (see slixmpp-agent.py). */
   channelBinding?: "stock" | "tls-server-end-point" | "none";
   /** slixmpp only: the SASL mechanisms it may choose from. */
@@ -213,7 +214,7 @@ export class Agent {
 
 /** Starts a client of `kind` for user@server's domain, trusting the server's test CA. */
 export function startAgent(kind: AgentKind, hato: Hato, o: AgentOptions): Agent {
-  const port = String(o.port ?? (o.tls === "direct" ? hato.tlsPort : hato.c2sPort));
+  const port = String(o.port ?? (o.tls === "starttls" ? hato.c2sPort : hato.tlsPort));
   const jid = `${o.user}@${hato.domain}`;
   const timeout = String(o.timeoutSeconds ?? 60);
   if (kind === "slixmpp" || kind === "aioxmpp") {

@@ -6,6 +6,7 @@ import { createInterface } from "node:readline";
 import type { TLSSocket } from "node:tls";
 import { parseArgs } from "node:util";
 import { client, type XmlElement, xml } from "@xmpp/client";
+import { WebSocket } from "ws";
 
 const { values: opt } = parseArgs({
   options: {
@@ -24,16 +25,23 @@ const emit = (event: string, fields: Record<string, unknown> = {}) =>
 const [username, domain] = (opt.jid ?? "").split("@");
 if (!username || !domain || !opt.port || !opt.password) {
   process.stderr.write(
-    "usage: xmppjs-agent --jid USER@DOMAIN --password PW --port N [--tls starttls|direct]\n",
+    "usage: xmppjs-agent --jid USER@DOMAIN --password PW --port N [--tls starttls|direct|websocket]\n",
   );
   process.exit(2);
 }
 // The host name is what the certificate is checked against, so it must be a name, not 127.0.0.1.
 const scheme = opt.tls === "direct" ? "xmpps" : "xmpp";
+// RFC 7395: xmpp.js uses globalThis.WebSocket, which Node 20 lacks; `ws` stands in (and trusts
+// NODE_EXTRA_CA_CERTS like every Node TLS client).
+if (opt.tls === "websocket") (globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
+const service =
+  opt.tls === "websocket"
+    ? `wss://${opt.host}:${opt.port}/xmpp-websocket`
+    : `${scheme}://${opt.host}:${opt.port}`;
 // xmpp.js waits 2 s by default for each reply (stream open, STARTTLS, SASL); a loaded CI
 // machine can take longer, and a timeout would read as a server failure.
 const xmpp = client({
-  service: `${scheme}://${opt.host}:${opt.port}`,
+  service,
   domain,
   username,
   password: opt.password,

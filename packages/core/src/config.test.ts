@@ -29,6 +29,33 @@ describe("configuration", () => {
     assert.equal(c.file, f);
   });
 
+  it("takes lists from YAML or as a comma-separated flag, each item checked", () => {
+    const f = file(
+      "http:\n  allowed-origins:\n    - https://chat.example.org\n    - https://a.example:8443\n",
+    );
+    assert.deepEqual(loadConfig({ file: f }).http.allowedOrigins, [
+      "https://chat.example.org",
+      "https://a.example:8443",
+    ]);
+    const flags = new Map([["http.allowed-origins", "https://x.example, https://y.example"]]);
+    assert.deepEqual(loadConfig({ flags }).http.allowedOrigins, [
+      "https://x.example",
+      "https://y.example",
+    ]);
+    assert.deepEqual(loadConfig().http.allowedOrigins, []);
+    assert.throws(
+      () =>
+        loadConfig({
+          flags: new Map([["http.allowed-origins", "https://ok.example,javascript:alert(1)"]]),
+        }),
+      /http\.allowed-origins: expected a list of at most 100 origins/,
+    );
+    assert.throws(
+      () => loadConfig({ flags: new Map([["http.public-host", "evil.example/path"]]) }),
+      /http\.public-host: expected a host name/,
+    );
+  });
+
   it("names the file, the setting and the problem", () => {
     assert.throws(
       () => loadConfig({ file: file("c2s-port: lots\n") }),

@@ -69,6 +69,8 @@ export class Server {
   private readonly ctx: C2sContext;
   /** HTTP routes of the one port (modules add theirs with api.handleHttp). */
   readonly http = new HttpRouter();
+  /** The folder the web client is served from (known after start); undefined when there is none. */
+  webRoot: string | undefined;
   private httpService: HttpService | undefined;
 
   constructor(private readonly opts: ServerOptions) {
@@ -120,6 +122,7 @@ export class Server {
 
   /** Loads the modules and opens the listeners. */
   async start(): Promise<BoundPorts> {
+    await this.builtInRoutes(); // first: a bad web.root stops the start before anything loads
     const host: ModuleHost = {
       domain: this.config.domain,
       serverJid: this.ctx.serverJid,
@@ -136,7 +139,6 @@ export class Server {
       components: this.components,
       http: this.http,
     };
-    await this.builtInRoutes();
     for (const m of this.opts.modules) {
       const { api, unload } = createModuleApi(host, m.name);
       try {
@@ -199,9 +201,6 @@ export class Server {
     this.webRoot = root;
     this.http.add("core", "/", staticFiles(root));
   }
-
-  /** The folder the web client is served from; undefined when there is none. */
-  webRoot: string | undefined;
 
   /**
    * The one port: direct TLS (XEP-0368) and HTTPS, split by ALPN or the first byte. The handshake deadline sits on the sweeper: Node's own

@@ -123,7 +123,6 @@ export class Chat {
           "message",
           { to: m.attr("from"), id: randomId(), type: type === "chat" ? "chat" : undefined },
           xml("received", { xmlns: NS_RECEIPTS, id: m.attr("id") }),
-          xml("store", { xmlns: NS_HINTS }),
         ),
       );
     }

@@ -8,11 +8,25 @@ import { randomId } from "./platform.js";
 import { type Kept, type MessageStore, snapshot } from "./store.js";
 import type { ChatMessage } from "./types.js";
 
-export const HISTORY_LIMITS = { maxPage: 100, defaultPage: 50, queries: 8 };
+export const HISTORY_LIMITS = { maxPage: 100, defaultPage: 50, queries: 8, rounds: 4 };
+
+interface Result {
+  id: string;
+  message: Element;
+  time: Date | undefined;
+}
 
 interface Query {
   peer: string;
-  results: { id: string; message: Element; time: Date | undefined }[];
+  results: Result[];
+}
+
+/** A result that becomes a message of its own (a body, not a correction). */
+function isNewMessage(r: Result): boolean {
+  return (
+    r.message.getChild("body") !== undefined &&
+    r.message.getChild("replace", NS_CORRECT) === undefined
+  );
 }
 
 const RANK = { pending: 0, sent: 1, delivered: 2, displayed: 3 } as const;
@@ -48,19 +62,48 @@ export class History {
     return true;
   }
 
-  /** One page of the conversation with `peer`, oldest first, ending before `before` (or now). */
+  /**
+   * One page of the conversation with `peer`, oldest first, ending before `before` (or now).
+   * The archive also holds bodiless stanzas (markers) and corrections, so a short page is
+   * topped up from further back, a few queries at most.
+   */
   async page(
     peer: string,
     opts: { before?: string; max?: number } = {},
   ): Promise<{ messages: ChatMessage[]; complete: boolean }> {
-    if (this.queries.size >= HISTORY_LIMITS.queries)
-      throw new Error("too many history queries at once");
     const max = Math.max(
       1,
       Math.min(opts.max ?? HISTORY_LIMITS.defaultPage, HISTORY_LIMITS.maxPage),
     );
+    const with_ = bare(peer);
+    let before = opts.before ?? "";
+    let results: Result[] = [];
+    let complete = false;
+    for (let round = 0; round < HISTORY_LIMITS.rounds; round++) {
+      const got = await this.query(with_, before, max);
+      results = [...got.results, ...results];
+      complete = got.complete;
+      if (complete || got.results.length === 0) break;
+      if (results.filter(isNewMessage).length >= max) break;
+      before = got.results[0]!.id;
+    }
+    let messages = this.toMessages(with_, results);
+    if (messages.length > max) {
+      messages = messages.slice(-max);
+      complete = false;
+    }
+    return { messages: messages.map(snapshot), complete };
+  }
+
+  private async query(
+    peer: string,
+    before: string,
+    max: number,
+  ): Promise<{ results: Result[]; complete: boolean }> {
+    if (this.queries.size >= HISTORY_LIMITS.queries)
+      throw new Error("too many history queries at once");
     const queryid = randomId();
-    const q: Query = { peer: bare(peer), results: [] };
+    const q: Query = { peer, results: [] };
     this.queries.set(queryid, q);
     try {
       const res = await this.request(
@@ -71,35 +114,32 @@ export class History {
             "x",
             { xmlns: NS_DATA, type: "submit" },
             xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", null, NS_MAM)),
-            xml("field", { var: "with" }, xml("value", null, q.peer)),
+            xml("field", { var: "with" }, xml("value", null, peer)),
           ),
-          xml(
-            "set",
-            { xmlns: NS_RSM },
-            xml("max", null, String(max)),
-            xml("before", null, opts.before ?? ""),
-          ),
+          xml("set", { xmlns: NS_RSM }, xml("max", null, String(max)), xml("before", null, before)),
         ),
       );
-      const fin = res.getChild("fin", NS_MAM);
-      return { messages: this.toMessages(q), complete: fin?.attr("complete") === "true" };
+      return {
+        results: q.results,
+        complete: res.getChild("fin", NS_MAM)?.attr("complete") === "true",
+      };
     } finally {
       this.queries.delete(queryid);
     }
   }
 
   /** Builds the page: bodies become messages; corrections, receipts and markers apply to them. */
-  private toMessages(q: Query): ChatMessage[] {
+  private toMessages(peer: string, results: Result[]): Kept[] {
     const self = this.self();
     const page: Kept[] = [];
     const byId = new Map<string, Kept>();
-    for (const r of q.results) {
+    for (const r of results) {
       const m = r.message;
       const from = bare(m.attr("from") ?? self);
       const to = bare(m.attr("to") ?? self);
       const outgoing = from === self;
-      if ((outgoing ? to : from) !== q.peer || m.attr("type") === "groupchat") continue;
-      const sender = outgoing ? self : q.peer;
+      if ((outgoing ? to : from) !== peer || m.attr("type") === "groupchat") continue;
+      const sender = outgoing ? self : peer;
       const body = m.getChildText("body");
       const replace = m.getChild("replace", NS_CORRECT)?.attr("id");
       if (!outgoing) {
@@ -122,7 +162,7 @@ export class History {
       const k: Kept = {
         id,
         archiveId: r.id,
-        peer: q.peer,
+        peer: peer,
         outgoing,
         body,
         time: r.time ?? delayOf(m) ?? new Date(),
@@ -138,6 +178,6 @@ export class History {
       const known = this.store.find(k.peer, k.id, k.outgoing);
       if (known === undefined) this.store.add({ ...k, aliases: [...k.aliases] });
     }
-    return page.map(snapshot);
+    return page;
   }
 }

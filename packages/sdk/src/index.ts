@@ -1,5 +1,38 @@
-// @hato/sdk: a DOM-free XMPP client (browsers and Node 20) for the web client, tests and bots.
+/**
+ * @hato/sdk: a DOM-free XMPP client for browsers and Node 20 — what the Hato web client,
+ * the tests and bots use. It speaks RFC 7395 (XMPP over WebSocket) with SCRAM-SHA-256/1,
+ * resumes sessions (XEP-0198) across network drops, and covers roster and presence,
+ * 1:1 chat with receipts, read markers, corrections and chat states, archive history
+ * (XEP-0313) and avatars (XEP-0084, XEP-0153).
+ *
+ * An echo bot in Node (`ws` supplies the WebSocket; browsers have their own):
+ *
+ * ```ts
+ * import { HatoClient } from "@hato/sdk";
+ * import WebSocket from "ws";
+ *
+ * const bot = new HatoClient({
+ *   service: "wss://chat.example.org/xmpp-websocket",
+ *   jid: "echo@chat.example.org",
+ *   password: process.env.ECHO_PASSWORD ?? "",
+ *   WebSocket,
+ * });
+ * bot.on("subscriptionRequest", (from) => bot.approve(from));
+ * bot.on("message", (m) => {
+ *   if (!m.outgoing) bot.send(m.peer, `you said: ${m.body}`);
+ * });
+ * await bot.connect();
+ * ```
+ *
+ * Events: `message` fires for every new message, including the one `send()` returns and
+ * our own messages sent from another device (carbons); `updated` fires when a message's
+ * state (pending → sent → delivered → displayed) or its body (a correction) changes.
+ * Objects handed out are copies: match messages by `peer` and `id`.
+ */
+export { fromBase64, toBase64 } from "./base64.js";
+export { CAPS_NODE, capsHash, type Identity, verificationString } from "./caps.js";
 export { HatoClient } from "./client.js";
+export { type ScramClient, type ScramHash, scramClient } from "./scram.js";
 export type {
   ChatMessage,
   ChatState,

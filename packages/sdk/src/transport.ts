@@ -8,6 +8,9 @@ import type { WebSocketLike } from "./types.js";
 /** Parser limits for what the server sends: avatars (256 KiB as base64) fit in one stanza. */
 const LIMITS = { maxStanzaBytes: 1024 * 1024, maxDepth: 32, maxChildren: 2048 };
 
+/** How long the WebSocket (TCP, TLS and HTTP upgrade) may take to open. */
+const OPEN_TIMEOUT_MS = 30_000;
+
 export type WebSocketCtor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 /** What a transport reports; `closed` fires once, whatever the cause. */
@@ -43,7 +46,12 @@ export class Transport {
       }
       const t = new Transport(ws, h);
       let opened = false;
+      const timer = after(OPEN_TIMEOUT_MS, () => {
+        reject(new Error(`no WebSocket to ${url} within ${OPEN_TIMEOUT_MS / 1000} s`));
+        t.abort("the WebSocket did not open in time");
+      });
       ws.onopen = () => {
+        cancel(timer);
         opened = true;
         if (ws.protocol !== "xmpp") {
           t.abort("the server did not accept the xmpp subprotocol");
@@ -53,9 +61,11 @@ export class Transport {
         resolve(t);
       };
       ws.onerror = () => {
+        cancel(timer);
         if (!opened) reject(new Error(`cannot open a WebSocket to ${url}`));
       };
       ws.onclose = (ev: { code?: number; reason?: string }) => {
+        cancel(timer);
         if (!opened) reject(new Error(`cannot open a WebSocket to ${url}`));
         t.finish(`connection closed (${ev?.code ?? "?"}${ev?.reason ? ` ${ev.reason}` : ""})`);
       };
@@ -70,7 +80,7 @@ export class Transport {
 
   /** Sends one element; stanzas without a namespace get jabber:client. */
   send(el: Element): void {
-    if (this.done) return;
+    if (this.done || this.closing !== undefined) return;
     if (el.xmlns === undefined) el.xmlns = NS_CLIENT;
     try {
       this.ws.send(serialize(el, ""));
@@ -89,7 +99,7 @@ export class Transport {
    * or the socket to end, so the server has ended the session when this resolves.
    */
   close(waitMs = 2000): Promise<void> {
-    if (this.done) return Promise.resolve();
+    if (this.done || this.closing !== undefined) return Promise.resolve();
     this.send(xml("close", { xmlns: NS_FRAMING }));
     return new Promise((resolve) => {
       const timer = after(waitMs, () => this.abort("closed by the client"));

@@ -51,6 +51,7 @@ export class WsFraming implements Framing {
   private halted = false;
   private done = false;
   private alive = true;
+  private corked = false;
   private readonly pinger = {};
 
   constructor(
@@ -167,6 +168,16 @@ export class WsFraming implements Framing {
       written?.(false);
       this.teardown(`outbound queue over ${this.opts.maxQueued} bytes: the client is not reading`);
       return;
+    }
+    // Every message sent in one event-loop turn leaves in one socket write (one TLS record
+    // where it fits), as the TCP framing batches its writes.
+    if (!this.corked) {
+      this.corked = true;
+      this.tlsSocket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.tlsSocket.uncork();
+      });
     }
     this.ws.send(text, written ? (err) => written(!err) : undefined);
   }

@@ -65,6 +65,7 @@ export class HttpService {
         "the request is not valid HTTP/1.1",
       ];
       socket.end(rawError(status, text, code, reason));
+      setTimeout(() => socket.destroy(), 2000).unref();
     });
     this.server.on("upgrade", (req: IncomingMessage, socket: TLSSocket, head: Buffer) =>
       this.upgrade(req, socket, head),
@@ -96,7 +97,7 @@ export class HttpService {
     this.server.emit("connection", socket);
   }
 
-  /** The headers of the next request must arrive in time, or the client gets 408. */
+  /** The first request's headers must arrive in time, or the client gets 408. */
   private headerDeadline(socket: TLSSocket): void {
     const seconds = this.limits.headerSeconds;
     this.opts.sweeper.set(socket, seconds * 1000, () => {
@@ -123,9 +124,11 @@ export class HttpService {
     const socket = req.socket as TLSSocket;
     this.opts.sweeper.clear(socket);
     res.once("finish", () => {
-      // Idle keep-alive connections are closed by Node (keepAliveTimeout); a next request
-      // that starts but never completes its headers is cut here.
-      if (!socket.destroyed) this.headerDeadline(socket);
+      // Node closes keep-alive connections idle for http.idle-seconds, but every byte restarts
+      // that clock: a next request trickled in a byte at a time is cut here.
+      if (socket.destroyed) return;
+      const { idleSeconds, headerSeconds } = this.limits;
+      this.opts.sweeper.set(socket, (idleSeconds + headerSeconds) * 1000, () => socket.destroy());
     });
     const retry = this.overRate(socket.remoteAddress ?? "unknown");
     if (retry !== undefined) {

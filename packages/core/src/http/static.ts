@@ -5,6 +5,8 @@ import { createReadStream } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, extname, join, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { HatoError, HatoErrors } from "../errors.js";
 import { secureHeaders, sendError } from "./headers.js";
 import type { HttpHandler } from "./router.js";
 
@@ -35,13 +37,34 @@ const TYPES: Readonly<Record<string, string>> = {
  * that package is installed and built, else undefined.
  */
 export async function resolveWebRoot(setting: string): Promise<string | undefined> {
-  if (setting !== "") return resolve(setting);
+  if (setting !== "") {
+    const root = resolve(setting);
+    // A mistyped folder should stop the start, not turn into 404s for every user.
+    if (!(await stat(root).catch(() => undefined))?.isDirectory())
+      throw new HatoError(HatoErrors.CONFIG_INVALID, `web.root: ${root} is not a folder`);
+    return root;
+  }
+  for (const dir of webPackageDirs()) {
+    const dist = join(dir, "dist");
+    if ((await stat(join(dist, "index.html")).catch(() => undefined))?.isFile()) return dist;
+  }
+  return undefined;
+}
+
+/** Where the installed @hato/web may be: as Node resolves it, else any node_modules above us. */
+function webPackageDirs(): string[] {
+  const dirs: string[] = [];
   try {
-    const pkg = createRequire(import.meta.url).resolve("@hato/web/package.json");
-    const dist = join(dirname(pkg), "dist");
-    return (await stat(join(dist, "index.html"))).isFile() ? dist : undefined;
+    dirs.push(dirname(createRequire(import.meta.url).resolve("@hato/web/package.json")));
   } catch {
-    return undefined;
+    // an `exports` map without ./package.json, or not installed: look for the folder itself
+  }
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    dirs.push(join(dir, "node_modules", "@hato", "web"));
+    const up = dirname(dir);
+    if (up === dir) return dirs;
+    dir = up;
   }
 }
 

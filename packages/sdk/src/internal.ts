@@ -1,0 +1,7 @@
+// The SDK's building blocks, exported for its unit tests only (`@hato/sdk/internal`):
+// not a stable API; applications use `@hato/sdk`.
+export { type AvatarHost, Avatars, sha1Hex } from "./avatars.js";
+export { Chat, type ChatHost } from "./chat.js";
+export { Roster } from "./roster.js";
+export { StreamManagement } from "./sm.js";
+export { MessageStore, STORE_LIMITS } from "./store.js";

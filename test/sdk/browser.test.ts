@@ -1,0 +1,93 @@
+// The SDK in a real browser (Debian's Chromium): bundled by Vite with no Node shims, served
+// by Hato from the one TLS port, it logs in over WebSocket (WebCrypto SCRAM) and chats with
+// a Node SDK client.
+
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { HatoClient } from "@hato/sdk";
+import { type Browser, chromium } from "playwright-core";
+import { build } from "vite";
+import { nextEvent, type SdkWorld, sdkWorld } from "../support/sdk.js";
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+describe("SDK in Chromium", () => {
+  let www: string;
+  let w: SdkWorld;
+  let browser: Browser;
+  let bob: HatoClient;
+  before(async () => {
+    www = await mkdtemp(join(tmpdir(), "hato-sdk-"));
+    const sdk = fileURLToPath(import.meta.resolve("@hato/sdk"));
+    await writeFile(join(www, "entry.js"), `export { HatoClient } from ${JSON.stringify(sdk)};\n`);
+    await build({
+      configFile: false,
+      logLevel: "silent",
+      root: www,
+      build: {
+        outDir: join(www, "out"),
+        emptyOutDir: true,
+        minify: false,
+        lib: { entry: join(www, "entry.js"), formats: ["es"], fileName: () => "sdk.js" },
+      },
+    });
+    await writeFile(join(www, "out", "index.html"), "<!doctype html><title>SDK</title>\n");
+    w = await sdkWorld(["alice", "bob"], { "web.root": join(www, "out") });
+    bob = w.client("bob");
+    await bob.connect();
+    await bob.addContact("alice@localhost");
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: CHROMIUM_ARGS, // playwright gives each launch a fresh user data dir
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await w?.stop();
+    await rm(www, { recursive: true, force: true });
+  });
+
+  it("logs in with WebCrypto SCRAM over a same-origin WebSocket and chats with a Node client", async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`https://localhost:${w.server.tlsPort}/`);
+    const got = nextEvent(bob, "message", (m) => m.body === "hello from the browser");
+    const result = page.evaluate(async () => {
+      const { location } = globalThis as unknown as { location: { origin: string; host: string } };
+      const { HatoClient } = await import(`${location.origin}/sdk.js`);
+      const c = new HatoClient({
+        service: `wss://${location.host}/xmpp-websocket`,
+        jid: "alice@localhost",
+        password: "pw",
+      });
+      c.on("subscriptionRequest", (from: string) => c.approve(from));
+      await c.connect();
+      const reply = new Promise<string>((resolve) => {
+        c.on("message", (m: { outgoing: boolean; body: string }) => {
+          if (!m.outgoing) resolve(m.body);
+        });
+      });
+      c.send("bob@localhost", "hello from the browser");
+      const body = await reply;
+      await c.disconnect();
+      return { status: c.status, body };
+    });
+    const [m] = await got;
+    bob.send(m.peer, "hello from node");
+    assert.deepEqual(await result, { status: "disconnected", body: "hello from node" });
+    await context.close();
+  });
+});
