@@ -42,14 +42,18 @@ describe("web client controls", () => {
   let b: TestBrowser;
   let alice: WatchedPage;
   let bob: HatoClient;
+  let url = "";
 
   before(async () => {
     t = await startServer();
     await t.addUser("alice", "alice-pw");
     await t.addUser("bob", "bob-pw");
+    await t.addUser("carol", "carol-pw");
     for (const [u, peer] of [
       ["alice", "bob"],
       ["bob", "alice"],
+      ["carol", "bob"],
+      ["bob", "carol"],
     ] as const)
       await t.storage.roster.set(u, `${peer}@localhost`, {
         jid: `${peer}@localhost`,
@@ -85,8 +89,9 @@ describe("web client controls", () => {
     await phone.disconnect();
     b = await launchBrowser();
     alice = await b.newPage();
+    url = webUrl(t.tlsPort);
     await newUser(alice.page, {
-      url: webUrl(t.tlsPort),
+      url,
       jid: "alice@localhost",
       password: "alice-pw",
     });
@@ -185,5 +190,51 @@ describe("web client controls", () => {
     await openChat(alice.page, "bob@localhost");
     assert.equal(await messageBox(alice.page).isVisible(), true);
     alice.assertClean();
+  });
+
+  it("while the tab is hidden: a desktop notification, an unread count, no read marker until it shows again", async () => {
+    const carol = await b.newPage();
+    // The tab's visibility and the Notification API, under the test's control.
+    await carol.page.addInitScript(`(() => {
+      let hidden = false;
+      Object.defineProperty(Document.prototype, "visibilityState", { get: () => (hidden ? "hidden" : "visible") });
+      Object.defineProperty(Document.prototype, "hidden", { get: () => hidden });
+      globalThis.__setHidden = (h) => { hidden = h; document.dispatchEvent(new Event("visibilitychange")); };
+      globalThis.__notes = [];
+      globalThis.Notification = class {
+        static permission = "granted";
+        static requestPermission() { return Promise.resolve("granted"); }
+        constructor(title, o) { globalThis.__notes.push({ title, body: o && o.body }); }
+        close() {}
+      };
+    })()`);
+    await newUser(carol.page, { url, jid: "carol@localhost", password: "carol-pw" });
+    await openChat(carol.page, "bob@localhost");
+    await carol.page.evaluate("__setHidden(true)");
+
+    const m = bob.send("carol@localhost", "ping while you look away");
+    const shown = next<ChatMessage>(
+      (fn) => bob.on("updated", fn),
+      (u) => u.id === m.id && u.state === "displayed",
+    );
+    let displayedEarly = false;
+    void shown.then(() => {
+      displayedEarly = true;
+    });
+    await expectMessage(carol.page, "ping while you look away");
+    await carol.page.waitForFunction("globalThis.__notes.length === 1");
+    assert.deepEqual(await carol.page.evaluate("globalThis.__notes[0]"), {
+      title: "bob@localhost",
+      body: "ping while you look away",
+    });
+    await contactItem(carol.page, "bob@localhost").locator(".badge").waitFor();
+    // A short wait only to show that no read marker went out while hidden.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(displayedEarly, false, "a read marker was sent while the tab was hidden");
+
+    await carol.page.evaluate("__setHidden(false)");
+    await shown;
+    await contactItem(carol.page, "bob@localhost").locator(".badge").waitFor({ state: "detached" });
+    carol.assertClean();
   });
 });
