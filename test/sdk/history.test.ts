@@ -11,7 +11,7 @@ describe("SDK history (MAM) paging", () => {
   let a: HatoClient;
   let b: HatoClient;
   before(async () => {
-    w = await sdkWorld(["alice", "bob", "carol"]);
+    w = await sdkWorld(["alice", "bob", "carol", "dave", "erin"]);
     a = w.client("alice");
     b = w.client("bob");
     await Promise.all([a.connect(), b.connect()]);
@@ -47,7 +47,12 @@ describe("SDK history (MAM) paging", () => {
       assert.ok(p1.messages[i]!.time >= p1.messages[i - 1]!.time, "oldest to newest");
     }
 
-    const p2 = await fresh.history(b.jid, { max: 10, before: p1.messages[0]!.archiveId });
+    assert.equal(
+      p1.first,
+      p1.messages[0]!.archiveId,
+      "no bodiless results here: first is the oldest message",
+    );
+    const p2 = await fresh.history(b.jid, { max: 10, before: p1.first });
     assert.deepEqual(
       p2.messages.map((m) => m.body),
       Array.from({ length: 10 }, (_, i) => `msg ${i + 6}`),
@@ -95,6 +100,69 @@ describe("SDK history (MAM) paging", () => {
     );
     assert.equal(page.messages[0]!.id, m.id);
     assert.equal(page.complete, true);
+    await fresh.disconnect();
+  });
+
+  it("a correction in a newer page applies when the older page with its original loads", async () => {
+    const d = w.client("dave");
+    await d.connect();
+    await befriend(a, d);
+    const got = nextEvent(d, "message", (m) => m.body === "orig");
+    const m = a.send(d.jid, "orig");
+    await got;
+    for (let i = 1; i <= 4; i++) {
+      const filler = nextEvent(d, "message", (x) => x.body === `filler ${i}`);
+      a.send(d.jid, `filler ${i}`);
+      await filler;
+    }
+    const fixed = nextEvent(d, "updated", (u) => u.id === m.id);
+    a.correct(d.jid, m.id, "orig, fixed");
+    await fixed;
+
+    const fresh = w.client("alice", { resource: "pages" });
+    await fresh.connect();
+    const newest = await fresh.history(d.jid, { max: 2 });
+    assert.deepEqual(
+      newest.messages.map((x) => x.body),
+      ["filler 3", "filler 4"],
+    );
+    const older = await fresh.history(d.jid, { max: 10, before: newest.messages[0]!.archiveId });
+    assert.deepEqual(
+      older.messages.map((x) => [x.body, x.corrected ?? false]),
+      [
+        ["orig, fixed", true],
+        ["filler 1", false],
+        ["filler 2", false],
+      ],
+    );
+    assert.equal(older.complete, true);
+    await fresh.disconnect();
+  });
+
+  it("paging with `first` walks past a stretch of bodiless archive entries (markers)", async () => {
+    const e = w.client("erin");
+    await e.connect();
+    await befriend(a, e);
+    const got = nextEvent(e, "message", (m) => m.body === "read me");
+    const m = a.send(e.jid, "read me");
+    await got;
+    for (let i = 0; i < 12; i++) e.markDisplayed(a.jid, m.id);
+    const echo = nextEvent(a, "message", (x) => x.body === "done");
+    e.send(a.jid, "done"); // after the markers, on the same stream: they are archived by now
+    await echo;
+
+    const fresh = w.client("alice", { resource: "markers" });
+    await fresh.connect();
+    const bodies: string[] = [];
+    let before: string | undefined;
+    for (let i = 0; i < 20; i++) {
+      const page = await fresh.history(e.jid, { max: 1, ...(before ? { before } : {}) });
+      bodies.unshift(...page.messages.map((x) => x.body));
+      if (page.complete) break;
+      assert.ok(page.first, "an incomplete page always says where to go on");
+      before = page.first;
+    }
+    assert.deepEqual(bodies, ["read me", "done"]);
     await fresh.disconnect();
   });
 });

@@ -78,4 +78,21 @@ describe("SDK login, roster and presence over RFC 7395 WebSocket", () => {
     await until(c, () => c.contacts().length === 0);
     await Promise.all([c.disconnect(), d.disconnect()]);
   });
+
+  it("a second login with the same resource: the first session is not fought over", async () => {
+    const first = w.client("alice", { resource: "desk" });
+    const second = w.client("alice", { resource: "desk" });
+    await first.connect();
+    const ended = nextEvent(first, "status", (s) => s !== "online");
+    await second.connect();
+    const [status, detail] = await ended;
+    assert.equal(
+      status,
+      "disconnected",
+      "a conflict is final: no reconnection loop between the two",
+    );
+    assert.match(detail ?? "", /conflict/);
+    assert.equal(second.status, "online");
+    await second.disconnect();
+  });
 });

@@ -116,6 +116,27 @@ for (const mode of ["resume", "full login"] as const) {
         assert.deepEqual(atB, ["into the void"]);
       });
 
+      it("when the server ends the session with a stream error, it logs in again and resends", async () => {
+        const atB = inbox(b, a.jid);
+        const atA = inbox(a, b.jid);
+        // The server closes alice's session with a stream error: nothing is left to resume.
+        assert.equal(w.server.server.closeSessionsOf("alice", "the administrator says so"), 1);
+        await until(a, () => a.status === "reconnecting");
+        a.send(b.jid, "after the session ended");
+        b.send(a.jid, "to the new session");
+        await until(a, () => a.status === "online");
+        await until(b, () => atB.length >= 1);
+        await until(a, () => atA.length >= 1);
+        await settle();
+        assert.deepEqual(atB, ["after the session ended"]);
+        assert.deepEqual(atA, ["to the new session"]);
+        assert.equal(
+          a.contacts().find((c) => c.jid === b.jid)?.show,
+          "available",
+          "the roster and presence were fetched again",
+        );
+      });
+
       it("disconnect() while reconnecting stops for good", async () => {
         proxy.cut("reset");
         await until(a, () => a.status === "reconnecting");

@@ -7,7 +7,7 @@ import { CAPS_NODE, capsElement, capsHash, discoInfo, FEATURES, IDENTITY } from 
 import { Chat } from "./chat.js";
 import { Connection } from "./connection.js";
 import { Emitter } from "./emitter.js";
-import { History } from "./history.js";
+import { History, type HistoryPage } from "./history.js";
 import { iqError, iqResult } from "./iq.js";
 import { bare, domainOf } from "./jid.js";
 import { NS_CARBONS, NS_DISCO_INFO, NS_PING, NS_ROSTER } from "./ns.js";
@@ -133,7 +133,7 @@ export class HatoClient {
 
   /** XEP-0085: sends a standalone chat state notification. */
   chatState(peer: string, state: "active" | "composing" | "paused" | "inactive"): void {
-    this.chat.chatState(bare(peer), state as ChatState);
+    if (this.conn.online) this.chat.chatState(bare(peer), state as ChatState); // stale later
   }
 
   /** XEP-0333: tells `peer` we displayed its message `id`. */
@@ -176,11 +176,11 @@ export class HatoClient {
     await this.conn.iq.request("set", undefined, rosterSet(bare(jid), { remove: true }));
   }
 
-  /** XEP-0313: one page with `peer`, oldest first; without `before`, the newest page. */
-  history(
-    peer: string,
-    opts?: { before?: string; max?: number },
-  ): Promise<{ messages: ChatMessage[]; complete: boolean }> {
+  /**
+   * XEP-0313: one page with `peer`, oldest first; without `before`, the newest page. Pass
+   * `first` (or the oldest message's archiveId) as `before` for the page before it.
+   */
+  history(peer: string, opts?: { before?: string; max?: number }): Promise<HistoryPage> {
     return this.archive.page(bare(peer), opts);
   }
 

@@ -4,6 +4,7 @@
 import { type Element, xml } from "@hato/xml";
 import { IqCaller } from "./iq.js";
 import { bare, domainOf, localOf } from "./jid.js";
+import { keepalive } from "./keepalive.js";
 import { NS_CLIENT, NS_FRAMING, NS_PING, NS_SM, NS_STREAM } from "./ns.js";
 import { after, cancel, sleep, type Timer } from "./platform.js";
 import { AuthError, type Link, negotiate, StreamError, streamError } from "./session.js";
@@ -276,6 +277,8 @@ export class Connection {
     this.ready = false;
     cancel(this.keepalive);
     this.sm.suspend();
+    // A stream error ends the session (RFC 6120 §4.9): log in afresh, resending what is unacked.
+    if (this.lastStreamError !== undefined) this.sm.resumeId = undefined;
     const w = this.waiter;
     this.waiter = undefined;
     if (w !== undefined) {
@@ -335,31 +338,21 @@ export class Connection {
     }
   }
 
-  /** Each keepalive period of silence, ask the server for a sign of life; two silent periods → reconnect. */
   private startKeepalive(t: Transport): void {
-    const period = (this.opts.keepaliveSeconds ?? 30) * 1000;
-    let seen = t.received;
-    let asked = false;
-    const tick = () => {
-      if (t !== this.transport) return;
-      if (t.received !== seen) {
-        seen = t.received;
-        asked = false;
-      } else if (asked) {
-        t.abort("the server stopped answering");
-        return;
-      } else {
-        asked = true;
-        if (this.sm.active) t.send(xml("r", { xmlns: NS_SM }));
-        else
-          void this.iq
-            .request("get", domainOf(this.jid), xml("ping", { xmlns: NS_PING }), true)
-            .catch(() => undefined);
-      }
-      this.keepalive = after(period, tick);
-    };
     cancel(this.keepalive);
-    this.keepalive = after(period, tick);
+    this.keepalive = keepalive(t, (this.opts.keepaliveSeconds ?? 30) * 1000, {
+      current: () => t === this.transport,
+      ask: () => {
+        if (this.sm.active) t.send(xml("r", { xmlns: NS_SM }));
+        else {
+          const ping = xml("ping", { xmlns: NS_PING });
+          void this.iq.request("get", domainOf(this.jid), ping, true).catch(() => undefined);
+        }
+      },
+      timer: (tm) => {
+        this.keepalive = tm;
+      },
+    });
   }
 
   private dispatch(el: Element): void {

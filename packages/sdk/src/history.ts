@@ -8,7 +8,14 @@ import { randomId } from "./platform.js";
 import { type Kept, type MessageStore, snapshot } from "./store.js";
 import type { ChatMessage } from "./types.js";
 
-export const HISTORY_LIMITS = { maxPage: 100, defaultPage: 50, queries: 8, rounds: 4 };
+export const HISTORY_LIMITS = {
+  maxPage: 100,
+  defaultPage: 50,
+  queries: 8,
+  rounds: 4,
+  orphanPeers: 100,
+  orphansPerPeer: 200,
+};
 
 interface Result {
   id: string;
@@ -35,9 +42,18 @@ function raise(k: Kept | undefined, to: "delivered" | "displayed"): void {
   if (k?.outgoing && RANK[k.state ?? "pending"] < RANK[to]) k.state = to;
 }
 
+/** One page of history; `first` is what to pass as `before` for the next older page. */
+export interface HistoryPage {
+  messages: ChatMessage[];
+  complete: boolean;
+  first?: string;
+}
+
 /** Runs archive queries and collects their <result/> messages. */
 export class History {
   private queries = new Map<string, Query>();
+  /** Per peer: corrections (by "sender id" of the original) waiting for an older page. */
+  private orphans = new Map<string, Map<string, string>>();
 
   constructor(
     private readonly request: (payload: Element) => Promise<Element>,
@@ -67,10 +83,7 @@ export class History {
    * The archive also holds bodiless stanzas (markers) and corrections, so a short page is
    * topped up from further back, a few queries at most.
    */
-  async page(
-    peer: string,
-    opts: { before?: string; max?: number } = {},
-  ): Promise<{ messages: ChatMessage[]; complete: boolean }> {
+  async page(peer: string, opts: { before?: string; max?: number } = {}): Promise<HistoryPage> {
     const max = Math.max(
       1,
       Math.min(opts.max ?? HISTORY_LIMITS.defaultPage, HISTORY_LIMITS.maxPage),
@@ -88,11 +101,19 @@ export class History {
       before = got.results[0]!.id;
     }
     let messages = this.toMessages(with_, results);
+    // The cursor for the next older page: past bodiless results too, but not past messages
+    // trimmed off here (they come with the next page).
+    let first = results[0]?.id;
     if (messages.length > max) {
       messages = messages.slice(-max);
       complete = false;
+      first = messages[0]!.archiveId;
     }
-    return { messages: messages.map(snapshot), complete };
+    return {
+      messages: messages.map(snapshot),
+      complete,
+      ...(first !== undefined ? { first } : {}),
+    };
   }
 
   private async query(
@@ -128,11 +149,16 @@ export class History {
     }
   }
 
-  /** Builds the page: bodies become messages; corrections, receipts and markers apply to them. */
+  /**
+   * Builds the page: bodies become messages; corrections, receipts and markers apply to them.
+   * Messages are keyed by sender and id, so nobody can touch another sender's message. A
+   * correction whose original is older than the page waits for the page that holds it.
+   */
   private toMessages(peer: string, results: Result[]): Kept[] {
     const self = this.self();
     const page: Kept[] = [];
-    const byId = new Map<string, Kept>();
+    const byKey = new Map<string, Kept>();
+    const orphans = new Map<string, string>();
     for (const r of results) {
       const m = r.message;
       const from = bare(m.attr("from") ?? self);
@@ -143,18 +169,19 @@ export class History {
       const body = m.getChildText("body");
       const replace = m.getChild("replace", NS_CORRECT)?.attr("id");
       if (!outgoing) {
-        raise(byId.get(m.getChild("received", NS_RECEIPTS)?.attr("id") ?? ""), "delivered");
-        raise(byId.get(m.getChild("displayed", NS_MARKERS)?.attr("id") ?? ""), "displayed");
+        raise(byKey.get(`${self} ${m.getChild("received", NS_RECEIPTS)?.attr("id")}`), "delivered");
+        raise(byKey.get(`${self} ${m.getChild("displayed", NS_MARKERS)?.attr("id")}`), "displayed");
       }
       if (body === undefined) continue;
       if (replace !== undefined) {
-        const k = byId.get(replace);
-        // XEP-0308: only the original sender may correct; otherwise the stanza is dropped.
-        if (k !== undefined && k.sender === sender) {
+        // XEP-0308: only the original sender may correct, so look only among its messages.
+        const k = byKey.get(`${sender} ${replace}`);
+        const cid = messageId(m);
+        if (k === undefined) orphans.set(`${sender} ${replace}`, body);
+        else {
           k.body = body;
           k.corrected = true;
-          const cid = messageId(m);
-          if (cid !== undefined) byId.set(cid, k);
+          if (cid !== undefined) byKey.set(`${sender} ${cid}`, k);
         }
         continue;
       }
@@ -162,7 +189,7 @@ export class History {
       const k: Kept = {
         id,
         archiveId: r.id,
-        peer: peer,
+        peer,
         outgoing,
         body,
         time: r.time ?? delayOf(m) ?? new Date(),
@@ -171,13 +198,38 @@ export class History {
         ...(outgoing ? { state: "sent" as const } : {}),
       };
       page.push(k);
-      if (!byId.has(id)) byId.set(id, k);
+      if (!byKey.has(`${sender} ${id}`)) byKey.set(`${sender} ${id}`, k);
     }
+    this.settleOrphans(peer, page, orphans);
     // Keep them so live receipts, markers and corrections can find them later.
     for (const k of page) {
       const known = this.store.find(k.peer, k.id, k.outgoing);
       if (known === undefined) this.store.add({ ...k, aliases: [...k.aliases] });
     }
     return page;
+  }
+
+  /** Applies waiting corrections to this page and keeps this page's unmatched ones (newest wins). */
+  private settleOrphans(peer: string, page: Kept[], found: Map<string, string>): void {
+    let waiting = this.orphans.get(peer);
+    for (const k of page) {
+      const body = waiting?.get(`${k.sender} ${k.id}`);
+      if (body === undefined) continue;
+      k.body = body;
+      k.corrected = true;
+      waiting?.delete(`${k.sender} ${k.id}`);
+    }
+    if (found.size === 0) return;
+    if (waiting === undefined) {
+      if (this.orphans.size >= HISTORY_LIMITS.orphanPeers) {
+        this.orphans.delete(this.orphans.keys().next().value!);
+      }
+      waiting = new Map();
+      this.orphans.set(peer, waiting);
+    }
+    // Pages go back in time: a correction already waiting is newer than this page's.
+    for (const [key, body] of found) {
+      if (!waiting.has(key) && waiting.size < HISTORY_LIMITS.orphansPerPeer) waiting.set(key, body);
+    }
   }
 }

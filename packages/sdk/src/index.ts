@@ -32,6 +32,7 @@
 export { fromBase64, toBase64 } from "./base64.js";
 export { CAPS_NODE, capsHash, type Identity, verificationString } from "./caps.js";
 export { HatoClient } from "./client.js";
+export type { HistoryPage } from "./history.js";
 export { type ScramClient, type ScramHash, scramClient } from "./scram.js";
 export type {
   ChatMessage,
