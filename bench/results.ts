@@ -483,8 +483,20 @@ function main(): void {
   }
   p();
   const out = values.out ?? join(values.run, "RESULTS.md");
-  writeFileSync(out, `${L.join("\n")}`);
+  writeFileSync(out, `${L.join("\n")}${keptSection(out)}`);
   process.stdout.write(`${L.slice(L.indexOf("## Medians"), L.indexOf("## Checks")).join("\n")}\n`);
+}
+
+/** The web client section (bench/webclient.ts) of an existing report, kept when it is rewritten. */
+function keptSection(file: string): string {
+  let old: string;
+  try {
+    old = readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+  const m = /<!-- webclient:begin[\s\S]*?<!-- webclient:end -->/.exec(old);
+  return m ? `\n\n${m[0]}\n` : "";
 }
 
 main();

@@ -3,6 +3,7 @@
 #
 #   bash bench/run.sh            full run: 3 interleaved rounds (about 20-30 minutes), writes bench/RESULTS.md
 #   bash bench/run.sh --quick    smoke run: 1 round, short tests (about 4 minutes), writes OUTDIR/RESULTS.md
+#   (the web client against Converse.js in the browser is a separate run: bash bench/webclient.sh)
 #
 # Options:
 #   --rounds N            rounds (default 3; --quick: 1)

@@ -3,6 +3,7 @@
 // the same run, in Debian's Chromium.
 //
 //   node bench/dist/webclient.js [--contacts 50] [--rounds 7] [--results bench/RESULTS.md] [--json FILE]
+//                                [--screenshots DIR]   (each client's page when its list showed)
 //
 // One Hato process (`hato start`, SQLite, the one TLS port, STARTTLS off) serves the Hato web
 // client and the WebSocket; Converse's dist folder and a small index.html that calls
@@ -14,10 +15,10 @@
 
 import { once } from "node:events";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer as createHttpsServer, type Server } from "node:https";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "7" },
     results: { type: "string" },
     json: { type: "string" },
+    screenshots: { type: "string" },
   },
 });
 const N = Number(values.contacts);
@@ -90,6 +92,8 @@ export function converseIndex(wsUrl: string, jid: string, password: string): str
     play_sounds: false,
     show_desktop_notifications: false,
     persistent_store: "sessionStorage",
+    // Its own account is not one of the N contacts (Hato's list does not show it either).
+    show_self_in_roster: false,
   };
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Converse.js</title>
@@ -136,6 +140,7 @@ export async function serveConverse(
 
 /** The account and its N contacts, with mutual subscriptions, written before the server starts. */
 async function seed(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const storage = openSqliteStorage(join(dataDir, "hato.db"));
   try {
     const accounts = new Accounts(storage, DOMAIN, 4096);
@@ -176,7 +181,10 @@ function watcher(n: number): string {
     return 0;
   };
   const converse = () => {
-    const items = document.querySelectorAll("converse-roster-contact");
+    // Entries below the fold render their content once scrolled to: the elements count, and
+    // the first one must show its text.
+    const items = [...document.querySelectorAll("converse-roster-contact")]
+      .filter((e) => e.model?.get?.("jid") !== "${USER}@${DOMAIN}");
     return items.length && items[0].textContent.trim() ? items.length : 0;
   };
   const check = () => {
@@ -205,6 +213,8 @@ async function load(
     const page: Page = await context.newPage();
     page.setDefaultTimeout(60_000);
     await context.addInitScript({ content: watcher(N) });
+    // Converse's sign-in page shows sponsor logos from its website: nothing leaves localhost.
+    await context.route(/^https?:\/\/(?!localhost[:/])/, (r) => r.abort());
     await page.goto(url, { waitUntil: "commit" });
     if (client === "hato") {
       // The Hato web client asks for the address and password: the form is filled as soon as
@@ -213,11 +223,18 @@ async function load(
       await page.getByLabel("Password").fill(PASSWORD);
       await page.getByRole("button", { name: "Sign in" }).click();
     }
-    await page.waitForFunction("typeof globalThis.__listAt === 'number'", undefined, {
-      timeout: 60_000,
-      polling: 50,
-    });
-    return (await page.evaluate("globalThis.__listAt")) as number;
+    // A function, not a string: the page's CSP (no unsafe-eval) refuses strings.
+    await page.waitForFunction(
+      () => typeof (globalThis as { __listAt?: unknown }).__listAt === "number",
+      undefined,
+      { timeout: 60_000, polling: 50 },
+    );
+    const at = (await page.evaluate("globalThis.__listAt")) as number;
+    if (values.screenshots) {
+      await mkdir(values.screenshots, { recursive: true });
+      await page.screenshot({ path: join(values.screenshots, `${client}.png`) });
+    }
+    return at;
   } finally {
     await context.close();
   }
@@ -263,6 +280,10 @@ async function main(): Promise<void> {
       "log-level": "warn",
       "scram.iterations": "4096",
       "http.allowed-origins": `https://localhost:${staticPort}`,
+      "web.root": WEB_DIST,
+      // Dozens of page loads from 127.0.0.1 in a minute: the per-address HTTP limits are lifted.
+      "http.requests-per-minute": "100000",
+      "http.connections-per-address": "1000",
     });
     cleanup.unshift(() => hato.stop());
     wsUrl = `wss://localhost:${hato.tlsPort}/xmpp-websocket`;
@@ -277,6 +298,7 @@ async function main(): Promise<void> {
     });
     cleanup.unshift(() => browser.close());
     const times: Record<Client, number[]> = { hato: [], converse: [] };
+    const loadBefore = loadavg()[0]!;
     for (const c of ["hato", "converse"] as const) {
       const ms = await load(browser, c, urls[c]);
       process.stdout.write(`warm-up ${c}: ${ms.toFixed(0)} ms\n`);
@@ -291,6 +313,8 @@ async function main(): Promise<void> {
     }
     const result = {
       date: new Date().toISOString(),
+      loadBefore: loadBefore,
+      loadAfter: loadavg()[0]!,
       contacts: N,
       rounds: ROUNDS,
       chromium: browser.version(),
@@ -322,6 +346,9 @@ async function main(): Promise<void> {
 
 interface Result {
   date: string;
+  /** The machine's 1-minute load average before and after the rounds (other work running). */
+  loadBefore: number;
+  loadAfter: number;
   contacts: number;
   rounds: number;
   chromium: string;
@@ -348,7 +375,7 @@ Generated by \`bench/webclient.ts\` (\`bash bench/webclient.sh\`); method in [do
 | Navigation → contact list with ${r.contacts} contacts, median (lower is better) | **${ratio.toFixed(2)}×** ${ratio < 1 ? "✓" : "✗"} | ${r.hatoMedianMs.toFixed(0)} ms | ${r.converseMedianMs.toFixed(0)} ms |
 | range over ${r.rounds} rounds | | ${range(r.hatoMs)} ms | ${range(r.converseMs)} ms |
 
-- ${r.date.slice(0, 10)}, Chromium ${r.chromium} (Debian, headless), localhost; one Hato process serves the Hato client and the WebSocket for both; each load in a fresh browser context (cold cache), rounds alternate the order, one warm-up load each not counted. The Hato time includes filling its sign-in form (Converse signs in by itself with \`auto_login\`).
+- ${r.date.slice(0, 10)}, Chromium ${r.chromium} (Debian, headless), localhost; one Hato process serves the Hato client and the WebSocket for both; each load in a fresh browser context (cold cache), rounds alternate the order, one warm-up load each not counted; load average ${r.loadBefore.toFixed(1)} before the rounds, ${r.loadAfter.toFixed(1)} after (other work on the machine slows both alike, rounds being interleaved). The Hato time includes filling its sign-in form (Converse signs in by itself with \`auto_login\`).
 - Rounds (ms): Hato ${ms(r.hatoMs)}; Converse.js ${ms(r.converseMs)}.
 ${END}`;
 }

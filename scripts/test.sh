@@ -11,6 +11,10 @@ bash scripts/provision.sh
 step "build and type check (tsc -b)"
 npx tsc -b
 
+step "build the web client (vite)"
+# The browser tests and the JavaScript budget test use packages/web/dist as it is now.
+npm run build -w @hato/web >/dev/null
+
 status=0
 step "lint and format check (biome)"
 # A lint failure fails the run, but the tests still run so that one report shows everything.
@@ -25,8 +29,17 @@ if [[ ${#files[@]} -eq 0 ]]; then
   exit 1
 fi
 echo "${#files[@]} test files"
+# Browser tests (test/dist/browser) run Chromium: one file at a time, after the others.
+browser=() others=()
+for f in "${files[@]}"; do
+  if [[ $f == test/dist/browser/* ]]; then browser+=("$f"); else others+=("$f"); fi
+done
 # Two cores: two test files at a time; interop files start servers and client processes.
-node --test --test-reporter=tap --test-concurrency=2 --test-timeout=120000 "${files[@]}" || status=1
+node --test --test-reporter=tap --test-concurrency=2 --test-timeout=120000 "${others[@]}" || status=1
+if [[ ${#browser[@]} -gt 0 ]]; then
+  step "browser tests (Chromium, one file at a time)"
+  node --test --test-reporter=tap --test-concurrency=1 --test-timeout=120000 "${browser[@]}" || status=1
+fi
 
 if [[ -f fuzz/run.sh ]]; then
   step "fuzz (short)"

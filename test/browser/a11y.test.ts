@@ -13,6 +13,7 @@ import {
   screenshot,
   signIn,
   type TestBrowser,
+  WEB_FLAGS,
   webUrl,
 } from "../support/browser.js";
 import { RawClient, startServer, type TestServer } from "../support/inproc.js";
@@ -34,7 +35,7 @@ describe("accessibility of every view (axe-core)", () => {
   let bob: RawClient;
   let carol: RawClient;
   before(async () => {
-    t = await startServer();
+    t = await startServer({ ...WEB_FLAGS });
     for (const [u, pw] of [
       ["alice", "alice-pw"],
       ["bob", "bob-pw"],

@@ -9,6 +9,7 @@ import {
   screenshot,
   type TestBrowser,
   type WatchedPage,
+  WEB_FLAGS,
   webUrl,
 } from "../support/browser.js";
 import { startServer, type TestServer } from "../support/inproc.js";
@@ -33,7 +34,7 @@ describe("two browser users", () => {
   let alice: WatchedPage;
   let bob: WatchedPage;
   before(async () => {
-    t = await startServer();
+    t = await startServer({ ...WEB_FLAGS });
     await t.addUser("alice", "alice-pw");
     await t.addUser("bob", "bob-pw");
     b = await launchBrowser();

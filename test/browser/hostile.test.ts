@@ -11,6 +11,7 @@ import {
   screenshot,
   type TestBrowser,
   type WatchedPage,
+  WEB_FLAGS,
   webUrl,
 } from "../support/browser.js";
 import { RawClient, startServer, type TestServer } from "../support/inproc.js";
@@ -35,6 +36,10 @@ const BIDI = [
   "\u202Dforced LTR\u202C and \u2067isolate\u2069 \u200F\u061C",
   "\u202E",
 ];
+/** The little of the DOM that a function run in the page uses (the tests compile without DOM types). */
+interface DomLike {
+  querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }>;
+}
 const NS_CORRECT = "urn:xmpp:message-correct:0";
 const NS_SID = "urn:xmpp:sid:0";
 
@@ -54,7 +59,7 @@ describe("hostile text in the browser", () => {
 
   before(async () => {
     // 1 MB of text is over the default stanza limit (256 KiB): the limit is raised to 2 MiB.
-    t = await startServer({ "limits.stanza-bytes": String(2 * 1024 * 1024) });
+    t = await startServer({ ...WEB_FLAGS, "limits.stanza-bytes": String(2 * 1024 * 1024) });
     for (const [u, pw] of [
       ["alice", "alice-pw"],
       ["mallory", "mallory-pw"],
@@ -164,10 +169,12 @@ describe("hostile text in the browser", () => {
     alice.assertClean();
   });
 
-  it("1 MB of text arrives, shows, and the page still answers clicks", async () => {
+  it("1 MB of text arrives, shows, and the page still answers clicks", async (tc) => {
     const line = "All work and no play makes Jack a dull boy. ";
-    const big = `BIG-START ${line.repeat(Math.ceil((1024 * 1024) / line.length))}BIG-END`;
-    assert.ok(big.length >= 1024 * 1024);
+    // 1 MB (10^6 characters): the SDK refuses stanzas over 1 MiB, so 1 MiB of text with the
+    // stanza around it would not fit.
+    const big = `BIG-START ${line.repeat(Math.ceil(1_000_000 / line.length))}`.slice(0, 1_000_000);
+    assert.equal(big.length, 1_000_000);
     say(mallory, big);
     const shown = messageLog(alice.page)
       .getByText(/^BIG-START/)
@@ -178,9 +185,15 @@ describe("hostile text in the browser", () => {
     // then another chat and back, and the message box takes typing.
     const more = messageLog(alice.page).getByRole("button", { name: /show more/i });
     if ((await more.count()) > 0) {
+      tc.diagnostic(`shown at first: ${before} characters; "Show more" clicked`);
       await more.first().click();
-      await alice.page.waitForFunction(`[...document.querySelectorAll("[role=log] *")]
-        .some((e) => e.textContent.startsWith("BIG-START") && e.textContent.length > ${before})`);
+      // A function, not a string: the page's CSP (no unsafe-eval) refuses strings.
+      await alice.page.waitForFunction((n) => {
+        const doc = (globalThis as unknown as { document: DomLike }).document;
+        return Array.from(doc.querySelectorAll("[role=log] *")).some(
+          (e) => e.textContent?.startsWith("BIG-START") && e.textContent.length > n,
+        );
+      }, before);
     }
     await openChat(alice.page, "carol@localhost");
     await messageBox(alice.page).fill("still responsive");
@@ -242,5 +255,18 @@ describe("hostile text in the browser", () => {
     assert.equal(await messageText(alice.page, "the meeting is at 11").count(), 1);
     await screenshot(alice.page, "chat-corrected");
     alice.assertClean();
+  });
+
+  // Last: while it fails it leaves alice's page reconnecting over and over.
+  it("a stanza over the client's own limit (1 MiB of text) does not stop the messages after it", {
+    todo: "the SDK closes the stream on a stanza over 1 MiB, resumes, gets it resent and loops; the server (limits.stanza-bytes up to 16 MiB) accepts it",
+  }, async () => {
+    let sockets = 0;
+    alice.page.on("websocket", () => sockets++);
+    await openChat(alice.page, "mallory@localhost");
+    say(mallory, `HUGE ${"y".repeat(1024 * 1024)}`);
+    say(mallory, "after the huge one");
+    await expectMessage(alice.page, "after the huge one", 15_000);
+    assert.ok(sockets <= 1, `the page opened ${sockets} WebSockets meanwhile`);
   });
 });

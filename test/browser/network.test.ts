@@ -6,12 +6,14 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { Locator, Page } from "playwright-core";
 import {
   launchBrowser,
   newUser,
   screenshot,
   type TestBrowser,
   type WatchedPage,
+  WEB_FLAGS,
   webUrl,
 } from "../support/browser.js";
 import { startServer, type TestServer } from "../support/inproc.js";
@@ -28,7 +30,7 @@ describe("network cut and restored mid-conversation", () => {
   let alice: WatchedPage;
   let bob: WatchedPage;
   before(async () => {
-    t = await startServer();
+    t = await startServer({ ...WEB_FLAGS });
     await t.addUser("alice", "alice-pw");
     await t.addUser("bob", "bob-pw");
     for (const [u, peer] of [
@@ -44,6 +46,10 @@ describe("network cut and restored mid-conversation", () => {
     b = await launchBrowser();
     alice = await b.newPage();
     bob = await b.newPage();
+    // Alice's timers run on a clock the test can move forward: a dead link without a reset is
+    // found by the client's keepalive (silence for two periods of 30 s), and reconnecting waits
+    // between attempts; the test skips those waits instead of sitting through them.
+    await alice.page.clock.install();
     await newUser(alice.page, {
       url: webUrl(proxy.port),
       jid: "alice@localhost",
@@ -78,10 +84,7 @@ describe("network cut and restored mid-conversation", () => {
       ];
       await sendMessage(alice.page, during[0]!);
       await sendMessage(bob.page, during[2]!);
-      // A dead link without a reset is found by the client's keepalive: that may take a while.
-      await offlineBanner(alice.page)
-        .first()
-        .waitFor({ timeout: mode === "silent" ? 150_000 : 30_000 });
+      await untilWithClock(alice.page, offlineBanner(alice.page).first(), "visible");
       await sendMessage(alice.page, during[1]!);
       await sendMessage(bob.page, during[3]!);
       await screenshot(alice.page, `offline-banner-${mode}`);
@@ -89,7 +92,7 @@ describe("network cut and restored mid-conversation", () => {
       for (const m of during.slice(2)) assert.equal(await messageText(alice.page, m).count(), 0);
 
       proxy.restore();
-      await offlineBanner(alice.page).first().waitFor({ state: "hidden", timeout: 90_000 });
+      await untilWithClock(alice.page, offlineBanner(alice.page).first(), "hidden");
       for (const p of [alice, bob])
         for (const m of during) {
           await expectMessage(p.page, m, 60_000);
@@ -116,3 +119,20 @@ describe("network cut and restored mid-conversation", () => {
     });
   }
 });
+
+/**
+ * Waits for `locator` to reach `state`, moving the page's clock 5 s forward between looks so
+ * that keepalive and reconnection timers fire without real waiting.
+ */
+async function untilWithClock(
+  page: Page,
+  locator: Locator,
+  state: "visible" | "hidden",
+): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    if ((await locator.isVisible()) === (state === "visible")) return;
+    await page.clock.fastForward(5000);
+    await locator.waitFor({ state, timeout: 250 }).catch(() => undefined);
+  }
+  assert.fail(`the offline banner did not become ${state} within 10 minutes of the page's time`);
+}

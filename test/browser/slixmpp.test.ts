@@ -1,6 +1,6 @@
 // A slixmpp user and a browser user chat (issue 4), against a real `hato start` with the
-// STARTTLS port off: slixmpp connects with direct TLS (ALPN xmpp-client) and the browser loads
-// the web client and its WebSocket from that same one port.
+// STARTTLS port off and the web client found by default: slixmpp connects with direct TLS
+// (ALPN xmpp-client) and the browser loads the web client and its WebSocket from that port.
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -24,6 +24,8 @@ describe("slixmpp and the web client", () => {
   const pool = agentPool();
   before(async () => {
     hato = await startHato({
+      // No web.root: `hato start` finds the built web client by itself, as the README's start
+      // command does.
       flags: { "c2s-port": "0" },
       users: { alice: "alice-pw", sam: "sam-pw" },
     });

@@ -70,13 +70,13 @@ export const offlineBanner = (page: Page): Locator =>
 export async function reloadSignedIn(page: Page, jid: string, password: string): Promise<void> {
   await page.reload();
   const form = page.getByLabel("Password");
-  await form.or(contactList(page)).first().waitFor();
+  await form.or(contactList(page)).first().waitFor({ state: "attached" });
   if (await form.isVisible()) {
     await page.getByLabel("Address").fill(jid);
     await form.fill(password);
     await page.getByRole("button", { name: "Sign in" }).click();
   }
-  await contactList(page).waitFor();
+  await contactList(page).waitFor({ state: "attached" });
 }
 
 /** The read marker on an own message whose text is `text`: its state says "Read". */

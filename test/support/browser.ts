@@ -41,6 +41,11 @@ export const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 export const SCREENSHOTS = join(REPO, "test-artifacts", "screenshots");
 /** The built web client. */
 export const WEB_DIST = join(REPO, "packages", "web", "dist");
+/**
+ * Server settings for browser tests: the built web client named explicitly (the empty default
+ * finds it through the `@hato/web` package, which tests need not rely on).
+ */
+export const WEB_FLAGS: Readonly<Record<string, string>> = { "web.root": WEB_DIST };
 
 /** Desktop and phone widths: every view is checked at both. */
 export const DESKTOP = { width: 1280, height: 800 } as const;
@@ -151,7 +156,8 @@ export async function signIn(page: Page, o: { jid: string; password: string }): 
   await page.getByLabel("Address").fill(o.jid);
   await page.getByLabel("Password").fill(o.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("list", { name: "Contacts" }).waitFor();
+  // An empty list has no height: "attached", not "visible".
+  await page.getByRole("list", { name: "Contacts" }).waitFor({ state: "attached" });
 }
 
 /** Writes a full-page PNG to test-artifacts/screenshots/NAME.png. */
