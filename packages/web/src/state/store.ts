@@ -160,9 +160,9 @@ export class ChatStore {
         this.upsert(m);
         if (m.archiveId !== undefined && (oldest === undefined || m.time < oldest.time)) oldest = m;
       }
-      // The archive also holds receipts and markers, which make no message: page on from the
-      // RSM <first/> when the SDK gives it, else from the oldest message we got.
-      const first = (page as { first?: string }).first ?? oldest?.archiveId;
+      // The archive also holds markers, which make no message: page on from the SDK's `first`
+      // (where the page started in the archive), else from the oldest message we got.
+      const first = page.first ?? oldest?.archiveId;
       c.cursor = first ?? c.cursor;
       c.complete = page.complete || first === undefined;
     } catch (err) {
