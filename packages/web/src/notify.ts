@@ -1,6 +1,8 @@
 // Desktop notifications (Notification API) for messages that arrive while the tab is hidden.
+
+import { contactName } from "./components/contact-list.js";
 import type { ChatStore } from "./state/store.js";
-import { cutText, localPart, stripBidiControls } from "./text/clean.js";
+import { cutText, stripBidiControls } from "./text/clean.js";
 
 /** Notifications are possible here and the user has not decided yet. */
 export function canAskForNotifications(): boolean {
@@ -18,7 +20,7 @@ export function startNotifications(store: ChatStore): () => void {
     if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
     if (document.visibilityState === "visible") return;
     const contact = store.contacts.find((c) => c.jid === m.peer);
-    const title = stripBidiControls(contact?.name || localPart(m.peer));
+    const title = contactName(contact, m.peer);
     // The notification is plain text: the platform renders it, never as HTML.
     const n = new Notification(title, {
       body: stripBidiControls(cutText(m.body, 200)),

@@ -24,7 +24,17 @@ export function ChatView({ store, peer, contact }: Props) {
   return (
     <section class="chat-view" aria-labelledby="chat-h">
       <header class="chat-head">
-        <button type="button" class="back" onClick={() => store.open(undefined)}>
+        <button
+          type="button"
+          class="back"
+          onClick={() => {
+            store.open(undefined);
+            // Back where we came from: the contact's entry in the list.
+            requestAnimationFrame(() =>
+              document.querySelector<HTMLElement>(`[data-jid="${CSS.escape(peer)}"]`)?.focus(),
+            );
+          }}
+        >
           Back<span class="sr-only"> to contacts</span>
         </button>
         <Avatar contact={contact} label={name} />

@@ -41,6 +41,7 @@ export function Composer({ store, peer }: { store: ChatStore; peer: string }) {
       const last = store.lastOwn(peer);
       if (last !== undefined) {
         e.preventDefault();
+        setText(last.body);
         store.startEdit(last);
       }
     } else if (e.key === "Escape" && editing !== undefined) {

@@ -59,6 +59,7 @@ function ContactItem({ store, contact }: { store: ChatStore; contact: Contact })
       <button
         type="button"
         class={current ? "contact current" : "contact"}
+        data-jid={contact.jid}
         aria-current={current ? "true" : undefined}
         onClick={() => store.open(contact.jid)}
       >

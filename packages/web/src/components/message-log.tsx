@@ -39,6 +39,14 @@ export function MessageLog({ store, peer, name }: Props) {
     anchor.current = { first, height: el.scrollHeight };
   });
 
+  // Fill the view: while the top is on screen and the archive has more, load the next page
+  // (the observer below only fires when the top comes into view, not while it stays there).
+  useEffect(() => {
+    const el = box.current;
+    if (el === null || !chat.started || chat.loading || chat.complete) return;
+    if (el.scrollTop < NEAR) void store.loadOlder(peer);
+  });
+
   // Read markers: when the bottom is visible and so is the tab.
   useEffect(() => {
     if (pinned.current && store.visible && store.active === peer) store.markRead(peer);

@@ -7,6 +7,7 @@ import { AddContact } from "./add-contact.js";
 import { ChatView } from "./chat-view.js";
 import { ConnectionBanner } from "./connection-banner.js";
 import { ContactList } from "./contact-list.js";
+import { ErrorBar } from "./error-bar.js";
 import { NotificationsButton } from "./notifications-button.js";
 import { Requests } from "./requests.js";
 
@@ -43,6 +44,7 @@ export function Messenger({ store, onSignOut }: Props) {
   return (
     <div class={active === undefined ? "layout" : "layout chat-open"}>
       <ConnectionBanner status={store.status} detail={store.statusDetail} />
+      <ErrorBar store={store} />
       <header class="top">
         <h1>Hato</h1>
         <span class="me">{store.client.jid}</span>

@@ -19,7 +19,8 @@ export interface Conversation {
   markedId?: string;
 }
 
-const PAGE = 30;
+/** Messages per archive page (the SDK tops a page up past receipts and markers). */
+const PAGE = 50;
 
 /** Holds what the UI shows and turns SDK events into changes of it. */
 export class ChatStore {
@@ -159,8 +160,11 @@ export class ChatStore {
         this.upsert(m);
         if (m.archiveId !== undefined && (oldest === undefined || m.time < oldest.time)) oldest = m;
       }
-      c.cursor = oldest?.archiveId ?? c.cursor;
-      c.complete = page.complete || oldest === undefined;
+      // The archive also holds markers, which make no message: page on from the SDK's `first`
+      // (where the page started in the archive), else from the oldest message we got.
+      const first = page.first ?? oldest?.archiveId;
+      c.cursor = first ?? c.cursor;
+      c.complete = page.complete || first === undefined;
     } catch (err) {
       this.errors = [...this.errors.slice(-4), `Could not load history: ${String(err)}`];
     } finally {

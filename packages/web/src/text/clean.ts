@@ -20,9 +20,3 @@ export function cutText(text: string, max: number): string {
   if (code >= 0xd800 && code <= 0xdbff) end -= 1;
   return text.slice(0, end);
 }
-
-/** The part of a bare JID before the "@" (or the whole JID), used as a fallback name. */
-export function localPart(jid: string): string {
-  const at = jid.indexOf("@");
-  return at > 0 ? jid.slice(0, at) : jid;
-}
