@@ -60,18 +60,30 @@ export interface TestBrowser {
 }
 
 /**
- * Launches Chromium. playwright refuses `--user-data-dir` with `launch()` (only one context
- * then); it makes a fresh profile of its own in a temporary folder and removes it on close.
- * Chromium's own temporary files go to a folder of ours, removed by `close()`.
+ * Launches Chromium with a fresh profile in a temporary folder of ours, removed by `close()`.
+ * playwright refuses `--user-data-dir` with `launch()` (that is `launchPersistentContext`, one
+ * context only) and makes its profile under `os.tmpdir()`: TMPDIR points into our folder while
+ * it launches, so the profile and Chromium's own temporary files land there.
  */
 export async function launchBrowser(): Promise<TestBrowser> {
   const tmp = await mkdtemp(join(tmpdir(), "hato-chromium-"));
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [...CHROMIUM_ARGS],
-    env: { ...process.env, TMPDIR: tmp },
-    timeout: 60_000,
-  });
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [...CHROMIUM_ARGS],
+      env: { ...process.env, TMPDIR: tmp },
+      timeout: 60_000,
+    });
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
   const contexts: BrowserContext[] = [];
   return {
     browser,
