@@ -77,7 +77,12 @@ describe("two browser users", () => {
       .first()
       .waitFor();
     await screenshot(alice.page, "chat-typing");
+    // Bob empties the box: he is no longer typing, and alice sees that too.
     await messageBox(bob.page).fill("");
+    await alice.page
+      .getByText(/is typing/i)
+      .first()
+      .waitFor({ state: "hidden" });
 
     // Read marker: bob has the chat open, so alice's next message is shown as read to her.
     await sendMessage(alice.page, "Did you read this?");
