@@ -166,6 +166,13 @@ export class Connection {
       closed: (reason) => {
         if (t !== undefined && t === this.transport) this.lost(reason);
       },
+      oversized: (kind, bytes) => {
+        if (t === undefined || t !== this.transport) return;
+        this.sm.received();
+        this.hooks.error(
+          `a ${kind} of ${Math.round(bytes / 1024)} KiB was too large to show and was skipped`,
+        );
+      },
     });
     if (this.stopped) {
       t.abort("disconnected while connecting");

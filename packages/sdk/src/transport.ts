@@ -2,11 +2,17 @@
 
 import { type Element, parseElement, serialize, xml } from "@hato/xml";
 import { NS_CLIENT, NS_FRAMING } from "./ns.js";
-import { after, cancel } from "./platform.js";
+import { after, cancel, fromUtf8, utf8 } from "./platform.js";
 import type { WebSocketLike } from "./types.js";
 
-/** Parser limits for what the server sends: avatars (256 KiB as base64) fit in one stanza. */
-const LIMITS = { maxStanzaBytes: 1024 * 1024, maxDepth: 32, maxChildren: 2048 };
+/**
+ * Parser limits for what the server sends. A user's message may be as large as the server's
+ * `limits.stanza-bytes` allows (the issue's hostile-text test sends 1 MB of text).
+ */
+const LIMITS = { maxStanzaBytes: 4 * 1024 * 1024, maxDepth: 32, maxChildren: 2048 };
+
+/** The start of a stanza too large to parse, enough to tell its kind. */
+const STANZA_START = /^\s*<(message|presence|iq)[\s/>]/;
 
 /** How long the WebSocket (TCP, TLS and HTTP upgrade) may take to open. */
 const OPEN_TIMEOUT_MS = 30_000;
@@ -16,6 +22,11 @@ export type WebSocketCtor = new (url: string, protocols?: string | string[]) => 
 /** What a transport reports; `closed` fires once, whatever the cause. */
 export interface TransportHandlers {
   element(el: Element): void;
+  /**
+   * A stanza over the size limit arrived and was not parsed. It still counts as received
+   * (XEP-0198), or the server would resend it after every reconnection, for ever.
+   */
+  oversized(kind: string, bytes: number): void;
   closed(reason: string): void;
 }
 
@@ -135,10 +146,20 @@ export class Transport {
     if (this.done) return;
     let el: Element;
     try {
-      if (typeof data === "string") el = parseElement(data, LIMITS);
-      else if (data instanceof Uint8Array) el = parseElement(data, LIMITS);
-      else if (data instanceof ArrayBuffer) el = parseElement(new Uint8Array(data), LIMITS);
+      let bytes: Uint8Array;
+      if (typeof data === "string") bytes = utf8(data);
+      else if (data instanceof Uint8Array) bytes = data;
+      else if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
       else throw new Error("unexpected WebSocket message type");
+      if (bytes.length > LIMITS.maxStanzaBytes) {
+        const head = fromUtf8(bytes.subarray(0, 64));
+        const kind = STANZA_START.exec(head)?.[1];
+        if (kind === undefined) throw new Error(`an element of ${bytes.length} bytes is too large`);
+        this.received++;
+        this.h.oversized(kind, bytes.length);
+        return;
+      }
+      el = parseElement(bytes, LIMITS);
     } catch (e) {
       this.abort(`the server sent bad XML: ${e instanceof Error ? e.message : String(e)}`);
       return;
