@@ -16,7 +16,7 @@ import {
   WEB_FLAGS,
   webUrl,
 } from "../support/browser.js";
-import { RawClient, startServer, type TestServer } from "../support/inproc.js";
+import { mutualContacts, RawClient, startServer, type TestServer } from "../support/inproc.js";
 import { type CuttableProxy, startCuttableProxy } from "./net-cut.js";
 import {
   addContactBox,
@@ -44,16 +44,7 @@ describe("accessibility of every view (axe-core)", () => {
       ["carol", "carol-pw"],
     ])
       await t.addUser(u!, pw!);
-    for (const [u, peer, name] of [
-      ["alice", "bob", "Bob Builder"],
-      ["bob", "alice", "Alice"],
-    ])
-      await t.storage.roster.set(u!, `${peer}@localhost`, {
-        jid: `${peer}@localhost`,
-        name: name!,
-        subscription: "both",
-        groups: [],
-      });
+    await mutualContacts(t, "alice", "bob", { a: "Alice", b: "Bob Builder" });
     bob = (await RawClient.login(t, "bob", "bob-pw", "bot")).client;
     bob.autoAck = true;
     carol = (await RawClient.login(t, "carol", "carol-pw", "bot")).client;

@@ -14,7 +14,7 @@ import {
   WEB_FLAGS,
   webUrl,
 } from "../support/browser.js";
-import { RawClient, startServer, type TestServer } from "../support/inproc.js";
+import { mutualContacts, RawClient, startServer, type TestServer } from "../support/inproc.js";
 import { expectMessage, messageBox, messageLog, messageText, openChat, sendMessage } from "./ui.js";
 
 const PAYLOADS = [
@@ -66,17 +66,8 @@ describe("hostile text in the browser", () => {
       ["carol", "carol-pw"],
     ])
       await t.addUser(u!, pw!);
-    for (const [u, peer] of [
-      ["alice", "mallory"],
-      ["mallory", "alice"],
-      ["alice", "carol"],
-      ["carol", "alice"],
-    ])
-      await t.storage.roster.set(u!, `${peer}@localhost`, {
-        jid: `${peer}@localhost`,
-        subscription: "both",
-        groups: [],
-      });
+    await mutualContacts(t, "alice", "mallory");
+    await mutualContacts(t, "alice", "carol");
     mallory = (await RawClient.login(t, "mallory", "mallory-pw", "bot")).client;
     carol = (await RawClient.login(t, "carol", "carol-pw", "bot")).client;
     mallory.autoAck = true;

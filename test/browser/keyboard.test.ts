@@ -12,7 +12,7 @@ import {
   WEB_FLAGS,
   webUrl,
 } from "../support/browser.js";
-import { RawClient, startServer, type TestServer } from "../support/inproc.js";
+import { mutualContacts, RawClient, startServer, type TestServer } from "../support/inproc.js";
 import { contactItem, contactList, expectMessage, messageBox, messageText } from "./ui.js";
 
 /** Whether `locator`'s element has the keyboard focus. */
@@ -39,15 +39,7 @@ describe("keyboard only", () => {
     t = await startServer({ ...WEB_FLAGS });
     await t.addUser("alice", "alice-pw");
     await t.addUser("bob", "bob-pw");
-    for (const [u, peer] of [
-      ["alice", "bob"],
-      ["bob", "alice"],
-    ])
-      await t.storage.roster.set(u!, `${peer}@localhost`, {
-        jid: `${peer}@localhost`,
-        subscription: "both",
-        groups: [],
-      });
+    await mutualContacts(t, "alice", "bob");
     bob = (await RawClient.login(t, "bob", "bob-pw", "bot")).client;
     bob.autoAck = true;
     b = await launchBrowser();

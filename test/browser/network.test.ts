@@ -16,7 +16,7 @@ import {
   WEB_FLAGS,
   webUrl,
 } from "../support/browser.js";
-import { startServer, type TestServer } from "../support/inproc.js";
+import { mutualContacts, startServer, type TestServer } from "../support/inproc.js";
 import { type CuttableProxy, startCuttableProxy } from "./net-cut.js";
 import { expectMessage, messageText, offlineBanner, openChat, sendMessage } from "./ui.js";
 
@@ -33,15 +33,7 @@ describe("network cut and restored mid-conversation", () => {
     t = await startServer({ ...WEB_FLAGS });
     await t.addUser("alice", "alice-pw");
     await t.addUser("bob", "bob-pw");
-    for (const [u, peer] of [
-      ["alice", "bob"],
-      ["bob", "alice"],
-    ])
-      await t.storage.roster.set(u!, `${peer}@localhost`, {
-        jid: `${peer}@localhost`,
-        subscription: "both",
-        groups: [],
-      });
+    await mutualContacts(t, "alice", "bob");
     proxy = await startCuttableProxy(t.tlsPort);
     b = await launchBrowser();
     alice = await b.newPage();

@@ -16,7 +16,7 @@ import {
   type WatchedPage,
   webUrl,
 } from "../support/browser.js";
-import { startServer, type TestServer } from "../support/inproc.js";
+import { mutualContacts, startServer, type TestServer } from "../support/inproc.js";
 import { contactItem, expectMessage, messageBox, messageLog, openChat } from "./ui.js";
 
 /** Waits until the message box holds `value` (Preact renders after the key event). */
@@ -49,17 +49,8 @@ describe("web client controls", () => {
     await t.addUser("alice", "alice-pw");
     await t.addUser("bob", "bob-pw");
     await t.addUser("carol", "carol-pw");
-    for (const [u, peer] of [
-      ["alice", "bob"],
-      ["bob", "alice"],
-      ["carol", "bob"],
-      ["bob", "carol"],
-    ] as const)
-      await t.storage.roster.set(u, `${peer}@localhost`, {
-        jid: `${peer}@localhost`,
-        subscription: "both",
-        groups: [],
-      });
+    await mutualContacts(t, "alice", "bob");
+    await mutualContacts(t, "carol", "bob");
     const ca = t.ca;
     class TrustingWebSocket extends WebSocket {
       constructor(url: string, protocols?: string | string[]) {

@@ -11,18 +11,8 @@ import { fileURLToPath } from "node:url";
 import type { HatoClient } from "@hato/sdk";
 import { type Browser, chromium } from "playwright-core";
 import { build } from "vite";
+import { CHROMIUM_ARGS } from "../support/browser.js";
 import { nextEvent, type SdkWorld, sdkWorld } from "../support/sdk.js";
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 describe("SDK in Chromium", () => {
   let www: string;
@@ -51,7 +41,7 @@ describe("SDK in Chromium", () => {
     await bob.addContact("alice@localhost");
     browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
-      args: CHROMIUM_ARGS, // playwright gives each launch a fresh user data dir
+      args: [...CHROMIUM_ARGS], // playwright gives each launch a fresh user data dir
     });
   });
   after(async () => {

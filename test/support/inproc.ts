@@ -368,3 +368,23 @@ export class RawClient {
     this.socket.destroy();
   }
 }
+
+/**
+ * Makes `a` and `b` mutual contacts (subscription `both`) straight in storage, for tests about
+ * something else than subscribing; `names` are the roster names each gives the other.
+ */
+export async function mutualContacts(
+  t: TestServer,
+  a: string,
+  b: string,
+  names: { a?: string; b?: string } = {},
+): Promise<void> {
+  const item = (peer: string, name: string | undefined) => ({
+    jid: `${peer}@localhost`,
+    ...(name === undefined ? {} : { name }),
+    subscription: "both" as const,
+    groups: [],
+  });
+  await t.storage.roster.set(a, `${b}@localhost`, item(b, names.b));
+  await t.storage.roster.set(b, `${a}@localhost`, item(a, names.a));
+}
