@@ -18,7 +18,14 @@ import {
 } from "../support/browser.js";
 import { mutualContacts, startServer, type TestServer } from "../support/inproc.js";
 import { type CuttableProxy, startCuttableProxy } from "./net-cut.js";
-import { expectMessage, messageText, offlineBanner, openChat, sendMessage } from "./ui.js";
+import {
+  contactItem,
+  expectMessage,
+  messageText,
+  offlineBanner,
+  openChat,
+  sendMessage,
+} from "./ui.js";
 
 /** What a cut page may log: its WebSocket and requests failing. */
 const NETWORK_NOISE = [/WebSocket/i, /net::ERR_/i, /Failed to load resource/i];
@@ -80,11 +87,15 @@ describe("network cut and restored mid-conversation", () => {
       await sendMessage(alice.page, during[1]!);
       await sendMessage(bob.page, during[3]!);
       await screenshot(alice.page, `offline-banner-${mode}`);
+      // Bob's presence is not known while alice is offline, and the page does not pretend.
+      const bobEntry = contactItem(alice.page, "bob@localhost");
+      await bobEntry.getByText("Unknown while offline").waitFor();
       // Bob's messages cannot reach alice while cut.
       for (const m of during.slice(2)) assert.equal(await messageText(alice.page, m).count(), 0);
 
       proxy.restore();
       await untilWithClock(alice.page, offlineBanner(alice.page).first(), "hidden");
+      await bobEntry.getByText("Online").waitFor();
       for (const p of [alice, bob])
         for (const m of during) {
           await expectMessage(p.page, m, 60_000);

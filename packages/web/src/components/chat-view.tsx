@@ -6,7 +6,7 @@ import { Avatar } from "./avatar.js";
 import { Composer } from "./composer.js";
 import { contactName } from "./contact-list.js";
 import { MessageLog } from "./message-log.js";
-import { SHOW_TEXT } from "./presence.js";
+import { presenceOf } from "./presence.js";
 
 interface Props {
   store: ChatStore;
@@ -17,6 +17,7 @@ interface Props {
 /** The open chat with `peer`. */
 export function ChatView({ store, peer, contact }: Props) {
   const name = contactName(contact, peer);
+  const presence = presenceOf(contact?.show ?? "offline", store.status === "online");
   const chat = store.chat(peer);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
@@ -43,8 +44,8 @@ export function ChatView({ store, peer, contact }: Props) {
             <bdi>{name}</bdi>
           </h2>
           <span class="presence">
-            <span class={`dot ${contact?.show ?? "offline"}`} aria-hidden="true" />
-            {SHOW_TEXT[contact?.show ?? "offline"]}
+            <span class={`dot ${presence.dot}`} aria-hidden="true" />
+            {presence.word}
           </span>
         </div>
       </header>

@@ -3,7 +3,7 @@ import type { Contact } from "@hato/sdk";
 import type { ChatStore } from "../state/store.js";
 import { stripBidiControls } from "../text/clean.js";
 import { Avatar } from "./avatar.js";
-import { SHOW_TEXT } from "./presence.js";
+import { presenceOf } from "./presence.js";
 
 /** What we call a contact: its roster name, else its address. */
 export function contactName(c: Contact | undefined, jid: string): string {
@@ -49,10 +49,11 @@ function ContactItem({ store, contact }: { store: ChatStore; contact: Contact })
   const name = contactName(contact, contact.jid);
   const unread = store.chat(contact.jid).unread;
   const current = store.active === contact.jid;
+  const presence = presenceOf(contact.show, store.status === "online");
   const status =
     contact.pendingOut && contact.subscription !== "both" && contact.subscription !== "to"
       ? "Awaiting approval"
-      : SHOW_TEXT[contact.show];
+      : presence.word;
   const statusText = contact.statusText ? stripBidiControls(contact.statusText) : "";
   return (
     <li aria-label={name}>
@@ -67,7 +68,7 @@ function ContactItem({ store, contact }: { store: ChatStore; contact: Contact })
         <span class="who">
           <bdi class="name">{name}</bdi>
           <span class="presence">
-            <span class={`dot ${contact.show}`} aria-hidden="true" />
+            <span class={`dot ${presence.dot}`} aria-hidden="true" />
             {status}
             {statusText === "" ? null : <bdi class="status-text"> — {statusText}</bdi>}
           </span>
