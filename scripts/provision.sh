@@ -13,6 +13,7 @@ PACKAGES=(
   ca-certificates  # a system trust store; tests add their own CA on top
   chromium         # Debian's Chromium, driven by playwright-core: test/browser/*.test.ts
   fonts-dejavu-core  # a font for Chromium's screenshots and layout
+  clamav-daemon    # clamd, the production upload scanner: test/interop/upload-clamd.test.ts
 )
 
 missing=()
