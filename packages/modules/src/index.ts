@@ -18,6 +18,16 @@ import { vcard } from "./vcard/index.js";
 import { version } from "./version/index.js";
 
 export {
+  createBuiltinScanner,
+  createScanner,
+  EICAR,
+  parseDenyList,
+  type ScanInput,
+  type Scanner,
+  ScannerUnavailable,
+  type Verdict,
+} from "./scan/index.js";
+export {
   blocking,
   carbons,
   delivery,
