@@ -19,9 +19,12 @@ import { version } from "./version/index.js";
 
 export {
   createBuiltinScanner,
+  createClamdScanner,
   createScanner,
   EICAR,
+  parseClamdReply,
   parseDenyList,
+  pingClamd,
   type ScanInput,
   type Scanner,
   ScannerUnavailable,
