@@ -108,6 +108,12 @@ describe("clamd engine (INSTREAM to a real clamd)", () => {
     assert.equal(v.status, "refused", JSON.stringify(v));
     if (v.status === "refused") assert.match(v.reason, /encrypted/);
   });
+  it("a file that cannot be read gives no verdict", async () => {
+    await assert.rejects(
+      scanner.scan({ path: join(dir, "missing"), name: "a.txt", type: "text/plain", size: 1 }),
+      ScannerUnavailable,
+    );
+  });
   it("PING is answered with PONG", async () => {
     const { pingClamd } = await import("@hato/modules");
     await pingClamd({ address: { host: clamd.host, port: clamd.port }, timeoutSeconds: 5 });

@@ -9,7 +9,13 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 import { type Config, createLogger } from "@hato/core";
-import { createScanner, EICAR, type Verdict } from "@hato/modules";
+import {
+  createBuiltinScanner,
+  createScanner,
+  EICAR,
+  ScannerUnavailable,
+  type Verdict,
+} from "@hato/modules";
 import { buildTar, buildZip } from "../support/zip.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hato-scan-"));
@@ -345,6 +351,15 @@ describe("built-in engine: archives it cannot scan in full are refused", () => {
       /encrypted, so it cannot be scanned/,
     );
   });
+  it("strong encryption", async () => {
+    refused(
+      await scan(
+        "strong.zip",
+        buildZip([{ name: "a.txt", data: "x", method: 0, encrypted: "strong" }]),
+      ),
+      /encrypted, so it cannot be scanned/,
+    );
+  });
   it("an unknown compression method", async () => {
     refused(
       await scan("odd.zip", buildZip([{ name: "a.txt", data: "x", method: 14 }])),
@@ -374,6 +389,25 @@ describe("built-in engine: archives it cannot scan in full are refused", () => {
         Buffer.concat([Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]), Buffer.alloc(600)]),
       ),
       /7-Zip/,
+    );
+  });
+});
+
+describe("built-in engine: no verdict is no verdict", () => {
+  it("a file that cannot be read: ScannerUnavailable", async () => {
+    await assert.rejects(
+      scanner.scan({ path: join(dir, "missing"), name: "a.txt", type: "text/plain", size: 1 }),
+      ScannerUnavailable,
+    );
+  });
+  it("a scan past its time: ScannerUnavailable", async () => {
+    const late = createBuiltinScanner({
+      limits: { maxEntries: 10, maxDepth: 2, maxRatio: 100, maxExpandedBytes: MiB },
+      timeoutSeconds: -1,
+    });
+    await assert.rejects(
+      scan("a.txt", "hello", late),
+      (e: Error) => e instanceof ScannerUnavailable && /longer than/.test(e.message),
     );
   });
 });

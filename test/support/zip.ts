@@ -8,8 +8,8 @@ export interface ZipEntry {
   data: Uint8Array | string;
   /** 8 deflate (default), 0 stored, anything else written as is. */
   method?: number;
-  /** Sets the "encrypted" flag (the data is written as given). */
-  encrypted?: boolean;
+  /** Sets the "encrypted" flag (the data is written as given); "strong" adds strong encryption's. */
+  encrypted?: boolean | "strong";
   /** Overrides the uncompressed size written in the headers. */
   declaredSize?: number;
 }
@@ -26,7 +26,7 @@ export function buildZip(entries: ZipEntry[]): Buffer {
     // Traditional zip encryption puts a 12-byte header before the (here unencrypted) data.
     const body = e.encrypted ? Buffer.concat([Buffer.alloc(12, 0x5a), packed]) : packed;
     const name = Buffer.from(e.name, "utf8");
-    const flags = (e.encrypted ? 0x1 : 0) | 0x800;
+    const flags = (e.encrypted ? 0x1 : 0) | (e.encrypted === "strong" ? 0x40 : 0) | 0x800;
     const crc = crc32(raw);
     const size = e.declaredSize ?? raw.length;
     const local = Buffer.alloc(30);

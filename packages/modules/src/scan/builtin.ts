@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { inspectFile } from "./inspect.js";
 import { EICAR_SHA256 } from "./magic.js";
-import type { ScanInput, Scanner, Verdict } from "./types.js";
+import { type ScanInput, type Scanner, ScannerUnavailable, type Verdict } from "./types.js";
 import { type ArchiveLimits, Walk } from "./walk.js";
 
 export interface BuiltinOptions {
@@ -51,7 +51,16 @@ export function createBuiltinScanner(options: BuiltinOptions): Scanner {
         Date.now() + options.timeoutSeconds * 1000,
         options.timeoutSeconds,
       );
-      const found = await inspectFile(walk, file.path, file.name);
+      let found: Awaited<ReturnType<typeof inspectFile>>;
+      try {
+        found = await inspectFile(walk, file.path, file.name);
+      } catch (err) {
+        // A file that cannot be read, or a bug: no verdict, so the upload fails closed.
+        if (err instanceof ScannerUnavailable) throw err;
+        throw new ScannerUnavailable(`the built-in scanner failed: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
       if (!found) return { status: "clean", engine: "builtin" };
       if (found.status === "refused") {
         return { status: "refused", engine: "builtin", reason: found.reason };

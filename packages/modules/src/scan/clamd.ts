@@ -95,7 +95,7 @@ function exchange(options: ClamdOptions, send: (socket: Socket) => Promise<void>
       if (err) reject(err);
       else resolve(text!);
     };
-    const timer = setTimeout(
+    const timer: NodeJS.Timeout = setTimeout(
       () =>
         finish(
           new ScannerUnavailable(`clamd did not answer within ${options.timeoutSeconds} seconds`),
@@ -118,11 +118,19 @@ function exchange(options: ClamdOptions, send: (socket: Socket) => Promise<void>
     let connected = false;
     socket.once("connect", () => {
       connected = true;
-      send(socket).catch(() => {
-        // A failed write ends with "close" above, which reads whatever clamd replied.
+      send(socket).catch((err: unknown) => {
+        // A write that failed because clamd closed the connection (a size limit) ends with
+        // "close" above, which reads whatever clamd replied; anything else is ours to report.
+        if (err !== CLOSED) {
+          finish(
+            new ScannerUnavailable(
+              `the file could not be sent to clamd: ${(err as Error).message}`,
+            ),
+          );
+        }
       });
     });
-    socket.once("error", (err: NodeJS.ErrnoException) => {
+    socket.on("error", (err: NodeJS.ErrnoException) => {
       if (!connected) {
         finish(new ScannerUnavailable(`clamd cannot be reached: ${err.code ?? err.message}`));
       }
@@ -130,9 +138,11 @@ function exchange(options: ClamdOptions, send: (socket: Socket) => Promise<void>
   });
 }
 
+const CLOSED = new Error("clamd closed the connection");
+
 const write = (socket: Socket, data: Uint8Array) =>
   new Promise<void>((resolve, reject) => {
-    if (socket.destroyed || !socket.writable) return reject(new Error("closed"));
+    if (socket.destroyed || !socket.writable) return reject(CLOSED);
     if (socket.write(data)) return resolve();
     const onDrain = () => {
       socket.off("close", onClose);
@@ -140,7 +150,7 @@ const write = (socket: Socket, data: Uint8Array) =>
     };
     const onClose = () => {
       socket.off("drain", onDrain);
-      reject(new Error("closed"));
+      reject(CLOSED);
     };
     socket.once("drain", onDrain).once("close", onClose);
   });

@@ -6,7 +6,15 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { type Container, EICAR_SHA256, HEAD_BYTES, isEicar, MacroSearch, sniff } from "./magic.js";
+import {
+  type Container,
+  EICAR_SHA256,
+  HEAD_BYTES,
+  isEicar,
+  type Kind,
+  MacroSearch,
+  sniff,
+} from "./magic.js";
 import { checkName, printable } from "./names.js";
 import { walkTar } from "./tar.js";
 import { ScannerUnavailable } from "./types.js";
@@ -91,8 +99,15 @@ async function readItem(
   const headParts: Buffer[] = [];
   let headLen = 0;
   let size = 0;
-  let kind: ReturnType<typeof sniff> | null = null;
+  let kind: Kind | null = null;
   const kept: Buffer[] = [];
+  // Chunks that arrived before the first bytes said what the item is.
+  const early: Buffer[] = [];
+  const settle = (k: Kind) => {
+    if (k.kind === "ole") for (const c of early) macros.push(c);
+    if (member && k.kind === "container") kept.push(...early);
+    early.length = 0;
+  };
   const what = describe(item);
   const done = (outcome: Outcome): Seen => ({ outcome, container: null, size, kept });
   for await (const raw of chunks) {
@@ -108,27 +123,29 @@ async function readItem(
       headParts.push(chunk.subarray(0, HEAD_BYTES - headLen));
       headLen += Math.min(chunk.length, HEAD_BYTES - headLen);
     }
-    if (kind === null && headLen >= 512) {
+    if (kind === null) {
+      early.push(chunk);
+      if (headLen < 512) continue;
       kind = sniff(Buffer.concat(headParts), what);
       if (kind.kind === "finding") return done({ status: "infected", ...kind.finding });
-    }
-    if (kind?.kind === "ole") macros.push(chunk);
-    if (member && (kind === null || kind.kind === "container")) {
+      settle(kind);
+    } else if (kind.kind === "ole") {
+      macros.push(chunk);
+    } else if (member && kind.kind === "container") {
       kept.push(chunk);
-      if (size > NESTED_ARCHIVE_MAX_BYTES) {
-        return done(
-          refused(
-            `${what} holds an archive larger than ${mib(NESTED_ARCHIVE_MAX_BYTES)}, so it cannot be scanned`,
-          ),
-        );
-      }
+    }
+    if (member && kind.kind === "container" && size > NESTED_ARCHIVE_MAX_BYTES) {
+      return done(
+        refused(
+          `${what} holds an archive larger than ${mib(NESTED_ARCHIVE_MAX_BYTES)}, so it cannot be scanned`,
+        ),
+      );
     }
   }
   const head = Buffer.concat(headParts);
-  kind ??= sniff(head, what);
-  if (kind.kind === "ole") {
-    // The whole file went by before the macro search could finish.
-    if (headLen < 512) macros.push(head);
+  if (kind === null) {
+    kind = sniff(head, what);
+    settle(kind);
   }
   const digest = hash.digest("hex");
   if (digest === EICAR_SHA256 || isEicar(head, size)) {
@@ -198,13 +215,10 @@ async function openContainer(
       return walkZip(walk, source.zip, what, (entry, chunks) =>
         inspectMember(walk, child(entry), chunks),
       );
-    case "tar": {
-      const count = walk.count(0);
-      if (count) return count;
+    case "tar":
       return walkTar(walk, source.stream(), what, (entry, chunks) =>
         inspectMember(walk, child(entry), chunks),
       );
-    }
     case "gzip":
       return gunzipOne(walk, source, what, child(gunzippedName(item.name)));
   }
