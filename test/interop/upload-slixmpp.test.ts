@@ -80,6 +80,19 @@ describe("slixmpp HTTP File Upload", () => {
     assert.equal(got.headers["hato-scan"], "clean");
   });
 
+  it("a released file survives a restart (SQLite metadata, bytes in the data folder)", async () => {
+    const bytes = randomBytes(5000);
+    const r = await upload("kept.bin", bytes);
+    assert.ok(r.url, JSON.stringify(r));
+    await hato.restart();
+    const got = await fetchFile(
+      await readFile(hato.caFile, "utf8"),
+      r.url.replace(/:\d+\//, `:${hato.tlsPort}/`),
+    );
+    assert.equal(got.status, 200);
+    assert.ok(got.body.equals(bytes));
+  });
+
   it("the EICAR test file is refused with 422 and the reason, and never downloadable", async () => {
     const r = await upload("eicar.txt", EICAR, "text/plain");
     assert.equal(r.error, "http", JSON.stringify(r));
