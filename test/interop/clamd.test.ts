@@ -140,8 +140,16 @@ describe("clamd engine over a unix socket (a stand-in that checks the INSTREAM f
         while (at + 4 <= buf.length) {
           const len = buf.readUInt32BE(at);
           if (len === 0) {
-            received = Buffer.concat(parts);
-            socket.end("stream: OK\0");
+            const data = Buffer.concat(parts);
+            // The scanner checks the configuration first: answer its probes as clamd would.
+            if (data.includes("level63.zip")) {
+              socket.end("stream: Heuristics.Limits.Exceeded.MaxRecursion FOUND\0");
+            } else if (data.includes("probe.txt")) {
+              socket.end("stream: Heuristics.Encrypted.Zip FOUND\0");
+            } else {
+              received = data;
+              socket.end("stream: OK\0");
+            }
             return;
           }
           if (at + 4 + len > buf.length) return;
@@ -160,6 +168,26 @@ describe("clamd engine over a unix socket (a stand-in that checks the INSTREAM f
       await new Promise<void>((r) => fake.close(() => r()));
     }
   });
+});
+
+describe("clamd engine: a clamd that would pass what it cannot scan is not trusted", () => {
+  for (const [off, message] of [
+    ["AlertEncrypted", /set AlertEncrypted yes/],
+    ["AlertExceedsMax", /set AlertExceedsMax yes/],
+  ] as const) {
+    it(`${off} no: every scan gives ScannerUnavailable saying what to set`, async () => {
+      const lax = await startClamd({ maxBytes: MAX, off: [off] });
+      try {
+        const s = createScanner(settings(lax.address), log);
+        await assert.rejects(
+          scan("a.txt", "hello", s),
+          (e: Error) => e instanceof ScannerUnavailable && message.test(e.message),
+        );
+      } finally {
+        await lax.close();
+      }
+    });
+  }
 });
 
 describe("clamd engine: no verdict without a working clamd", () => {

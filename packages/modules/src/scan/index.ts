@@ -8,10 +8,12 @@ import type { Scanner } from "./types.js";
 export { createBuiltinScanner, parseDenyList, readDenyList } from "./builtin.js";
 export {
   type ClamdAddress,
+  type ClamdScanner,
   createClamdScanner,
   parseClamdAddress,
   parseClamdReply,
   pingClamd,
+  verifyClamd,
 } from "./clamd.js";
 export { EICAR, EICAR_SHA256 } from "./magic.js";
 export * from "./types.js";
@@ -25,11 +27,12 @@ export function createScanner(config: Pick<Config, "scan">, log: Logger): Scanne
       timeoutSeconds: s.timeoutSeconds,
     };
     const scanner = createClamdScanner(options);
-    // Not fatal: uploads fail closed while clamd is down, and work once it is up.
-    scanner.ping().then(
+    // Not fatal: uploads fail closed while clamd is down or misconfigured, and work once it
+    // is right (each scan checks first).
+    scanner.verify().then(
       () => log.info("file scanner", { engine: "clamd", address: s.clamdAddress }),
       (err: Error) =>
-        log.warn("clamd does not answer; uploads are refused until it does", {
+        log.warn("clamd cannot be used yet; uploads are refused until it can", {
           address: s.clamdAddress,
           reason: err.message,
         }),
