@@ -375,6 +375,13 @@ describe("built-in engine: archives it cannot scan in full are refused", () => {
     const tar = buildTar([{ name: "a.txt", data: "x".repeat(2000) }]);
     refused(await scan("cut.tar", tar.subarray(0, 1024)), /damaged/);
   });
+  it("paths that lead out of the folder (zip slip), in zip and tar", async () => {
+    for (const name of ["../../.bashrc", "/etc/cron.d/x", "C:/Windows/x.txt", "a/../../b.txt"]) {
+      refused(await scan("slip.zip", buildZip([{ name, data: "x" }])), /leads out of its folder/);
+      refused(await scan("slip.tar", buildTar([{ name, data: "x" }])), /leads out of its folder/);
+    }
+    clean(await scan("fine.tar", buildTar([{ name: "a/b/..c.txt", data: "x" }])));
+  });
   it("formats the built-in engine cannot open (RAR, 7-Zip)", async () => {
     refused(
       await scan(
