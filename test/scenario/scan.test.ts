@@ -207,6 +207,27 @@ describe("built-in engine: programs and scripts by content", () => {
     );
     infected(v, /PE/, /outer\.zip → inner\.zip → tools\/run\.dat/);
   });
+  it("a program in a zip in a gzip, and in a tar member with a long (GNU) name", async () => {
+    infected(
+      await scan("bundle.zip.gz", gzipSync(buildZip([{ name: "x/run.dat", data: MZ }]))),
+      /PE/,
+      /bundle\.zip\.gz → bundle\.zip → x\/run\.dat/,
+    );
+    const long = `${"d/".repeat(60)}setup.exe`;
+    const header = Buffer.from(long + "\0");
+    const tar = buildTar([{ name: "././@LongLink", data: header }]);
+    tar[156] = "L".charCodeAt(0);
+    // Fix the checksum after changing the type flag.
+    tar.write("        ", 148);
+    let sum = 0;
+    for (const b of tar.subarray(0, 512)) sum += b;
+    tar.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
+    const rest = buildTar([{ name: "short-name", data: "plain" }]);
+    infected(
+      await scan("long.tar", Buffer.concat([tar.subarray(0, tar.length - 1024), rest])),
+      /Extension\.exe/,
+    );
+  });
   it("an Office document with VBA macros (OLE), alone and as vbaProject.bin in a .docm-less .docx", async () => {
     infected(await scan("invoice.doc", ole(true)), /Macro/, /macros/);
     infected(
