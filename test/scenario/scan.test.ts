@@ -154,6 +154,12 @@ describe("built-in engine: the EICAR test file and the deny-list", () => {
     writeFileSync(list, "not-a-hash\n");
     assert.throws(() => createScanner(settings({ denyList: list }), log), /line 1/);
   });
+  it("a deny-list that does not exist stops the start too", () => {
+    assert.throws(
+      () => createScanner(settings({ denyList: join(dir, "nowhere.txt") }), log),
+      /scan\.deny-list: no such file/,
+    );
+  });
 });
 
 describe("built-in engine: programs and scripts by content", () => {
