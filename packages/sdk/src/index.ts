@@ -3,7 +3,7 @@
  * the tests and bots use. It speaks RFC 7395 (XMPP over WebSocket) with SCRAM-SHA-256/1,
  * resumes sessions (XEP-0198) across network drops, and covers roster and presence,
  * 1:1 chat with receipts, read markers, corrections and chat states, archive history
- * (XEP-0313) and avatars (XEP-0084, XEP-0153).
+ * (XEP-0313), avatars (XEP-0084, XEP-0153) and file sharing (XEP-0363 upload, XEP-0066 x:oob).
  *
  * An echo bot in Node (`ws` supplies the WebSocket; browsers have their own):
  *
@@ -31,7 +31,7 @@
  */
 export { fromBase64, toBase64 } from "./base64.js";
 export { CAPS_NODE, capsHash, type Identity, verificationString } from "./caps.js";
-export { HatoClient } from "./client.js";
+export { HatoClient, type UploadFile, type UploadOptions } from "./client.js";
 export type { HistoryPage } from "./history.js";
 export { type ScramClient, type ScramHash, scramClient } from "./scram.js";
 export type {
@@ -40,9 +40,20 @@ export type {
   ClientEvents,
   ClientOptions,
   Contact,
+  FileInfo,
   Show,
   Status,
   WebSocketLike,
 } from "./types.js";
+
+export {
+  fetchPut,
+  type PutFunction,
+  type PutResult,
+  type Slot,
+  UploadError,
+  type UploadErrorCode,
+  type UploadService,
+} from "./upload.js";
 
 export const SDK_VERSION = "0.1.0";
