@@ -25,16 +25,24 @@ export function FileView({ file, local }: Props) {
       </p>
     );
   return (
-    <div class="file">
+    <div>
       {typeof shown === "object" ? (
         <img class="preview" src={shown.image} alt={name} decoding="async" />
       ) : null}
-      {shown === "checking" ? <span class="checking">Checking {name}…</span> : null}
-      <a class="download" href={file.url} download={name} target="_blank" rel="noopener noreferrer">
-        <span class="sr-only">Download </span>
-        <bdi>{name}</bdi>
-      </a>
-      {size}
+      {shown === "checking" ? <p class="checking">Checking {name}…</p> : null}
+      <div class="file">
+        <a
+          class="download"
+          href={file.url}
+          download={name}
+          target="_blank"
+          rel="noopener noreferrer"
+        >
+          <span class="sr-only">Download </span>
+          <bdi>{name}</bdi>
+        </a>
+        {size}
+      </div>
     </div>
   );
 }

@@ -29,9 +29,9 @@ export function UploadItem({ upload: u }: { upload: Upload }) {
           <span>Scanning for malware…</span>
         </div>
       ) : u.state === "blocked" ? (
-        <p class="blocked">Blocked: {u.reason}</p>
+        <p class="verdict">Blocked: {u.reason}</p>
       ) : u.state === "failed" ? (
-        <p class="failed">Not sent: {u.reason}</p>
+        <p class="verdict">Not sent: {u.reason}</p>
       ) : null}
     </li>
   );
