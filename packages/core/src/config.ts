@@ -89,6 +89,16 @@ export interface Config {
     watchedPerSession: number;
   };
   caps: { cacheSize: number; queriesPerSession: number };
+  scan: {
+    engine: "builtin" | "clamd";
+    clamdAddress: string;
+    timeoutSeconds: number;
+    denyList: string;
+    archiveMaxEntries: number;
+    archiveMaxDepth: number;
+    archiveMaxRatio: number;
+    archiveMaxExpandedBytes: number;
+  };
   /** The config file's path, when there was one. */
   file: string | undefined;
 }

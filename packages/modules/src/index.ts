@@ -18,6 +18,19 @@ import { vcard } from "./vcard/index.js";
 import { version } from "./version/index.js";
 
 export {
+  createBuiltinScanner,
+  createClamdScanner,
+  createScanner,
+  EICAR,
+  parseClamdReply,
+  parseDenyList,
+  pingClamd,
+  type ScanInput,
+  type Scanner,
+  ScannerUnavailable,
+  type Verdict,
+} from "./scan/index.js";
+export {
   blocking,
   carbons,
   delivery,
