@@ -36,6 +36,7 @@ const settings = (address: string, timeoutSeconds = 20): Pick<Config, "scan"> =>
     archiveMaxDepth: 3,
     archiveMaxRatio: 100,
     archiveMaxExpandedBytes: 64 * MAX,
+    whenDown: "refuse",
   },
 });
 

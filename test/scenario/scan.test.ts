@@ -32,6 +32,7 @@ const settings = (over: Partial<Config["scan"]> = {}): Pick<Config, "scan"> => (
     archiveMaxDepth: 3,
     archiveMaxRatio: 100,
     archiveMaxExpandedBytes: 64 * MiB,
+    whenDown: "refuse",
     ...over,
   },
 });

@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ChatMessage, HatoClient, UploadError } from "@hato/sdk";
+import { uploadStandin } from "../browser/upload-standin.js";
 import { mutualContacts, startServer, type TestServer } from "../support/inproc.js";
 import { nextEvent, wsTrusting } from "../support/sdk.js";
-import { uploadStandin } from "../browser/upload-standin.js";
 import { eicar, httpsGet, httpsPut, pngBytes } from "./files.js";
 
 describe("SDK file sharing (XEP-0363, XEP-0066)", () => {

@@ -89,6 +89,20 @@ export interface Config {
     watchedPerSession: number;
   };
   caps: { cacheSize: number; queriesPerSession: number };
+  upload: {
+    enabled: boolean;
+    maxFileBytes: number;
+    quotaUserBytes: number;
+    quotaTotalBytes: number;
+    slotSeconds: number;
+    expireDays: number;
+    allowedTypes: string[];
+    blockedTypes: string[];
+    slotsPerMinute: number;
+    minBytesPerSecond: number;
+    graceSeconds: number;
+    putSeconds: number;
+  };
   scan: {
     engine: "builtin" | "clamd";
     clamdAddress: string;
@@ -98,6 +112,7 @@ export interface Config {
     archiveMaxDepth: number;
     archiveMaxRatio: number;
     archiveMaxExpandedBytes: number;
+    whenDown: "refuse" | "accept";
   };
   /** The config file's path, when there was one. */
   file: string | undefined;

@@ -14,6 +14,8 @@ import { privateStorage } from "./private/index.js";
 import { push } from "./push/index.js";
 import { register } from "./register/index.js";
 import { roster } from "./roster/index.js";
+
+import { createUpload, upload } from "./upload/index.js";
 import { vcard } from "./vcard/index.js";
 import { version } from "./version/index.js";
 
@@ -33,6 +35,7 @@ export {
 export {
   blocking,
   carbons,
+  createUpload,
   delivery,
   disco,
   mam,
@@ -44,6 +47,7 @@ export {
   push,
   register,
   roster,
+  upload,
   vcard,
   version,
   wrapperGuard,
@@ -67,4 +71,5 @@ export const defaultModules: readonly HatoModule[] = [
   privateStorage,
   register,
   pep,
+  upload,
 ];
