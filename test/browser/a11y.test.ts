@@ -3,8 +3,11 @@
 // screenshots of each view are written to test-artifacts/screenshots/ for a person to look at.
 
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { eicar, pngBytes } from "../sdk/files.js";
+import { configuredUpload, eicar, pngBytes } from "../sdk/files.js";
 import {
   axeCheck,
   DESKTOP,
@@ -30,7 +33,6 @@ import {
   openChat,
   sendMessage,
 } from "./ui.js";
-import { uploadStandin } from "./upload-standin.js";
 
 describe("accessibility of every view (axe-core)", () => {
   let t: TestServer;
@@ -38,12 +40,10 @@ describe("accessibility of every view (axe-core)", () => {
   let proxy: CuttableProxy;
   let bob: RawClient;
   let carol: RawClient;
+  let data: string;
   before(async () => {
-    let host = "";
-    t = await startServer({ ...WEB_FLAGS, "http.max-body-bytes": "10000000" }, undefined, [
-      uploadStandin(() => host),
-    ]);
-    host = `localhost:${t.tlsPort}`;
+    data = await mkdtemp(join(tmpdir(), "hato-a11y-"));
+    t = await startServer({ ...WEB_FLAGS, data }, undefined, [configuredUpload()]);
     for (const [u, pw] of [
       ["alice", "alice-pw"],
       ["bob", "bob-pw"],
@@ -68,6 +68,7 @@ describe("accessibility of every view (axe-core)", () => {
     await b?.close();
     await proxy?.close();
     await t?.stop();
+    await rm(data, { recursive: true, force: true });
   });
 
   for (const [label, viewport] of [

@@ -4,9 +4,12 @@
 // HTML files are only ever download links; a file dropped on the conversation is shared.
 
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Locator, Page } from "playwright-core";
-import { eicar, httpsGet, pngBytes } from "../sdk/files.js";
+import { configuredUpload, eicar, httpsGet, pngBytes } from "../sdk/files.js";
 import {
   launchBrowser,
   newUser,
@@ -17,7 +20,6 @@ import {
 } from "../support/browser.js";
 import { mutualContacts, startServer, type TestServer } from "../support/inproc.js";
 import { messageLog, openChat } from "./ui.js";
-import { uploadStandin } from "./upload-standin.js";
 
 /** Picks files through the button "Attach file" (its hidden input opens the file chooser). */
 async function attach(
@@ -50,12 +52,11 @@ describe("sharing files in the web client", () => {
   let b: TestBrowser;
   let alice: WatchedPage;
   let bob: WatchedPage;
+  let data: string;
   before(async () => {
-    let host = "";
-    t = await startServer({ ...WEB_FLAGS, "http.max-body-bytes": "10000000" }, undefined, [
-      uploadStandin(() => host),
-    ]);
-    host = `localhost:${t.tlsPort}`;
+    // The upload module as shipped: the built-in scanner, files in a data folder of the test's.
+    data = await mkdtemp(join(tmpdir(), "hato-web-upload-"));
+    t = await startServer({ ...WEB_FLAGS, data }, undefined, [configuredUpload()]);
     await t.addUser("alice", "alice-pw");
     await t.addUser("bob", "bob-pw");
     await mutualContacts(t, "alice", "bob", { a: "Alice", b: "Bob" });
@@ -71,6 +72,7 @@ describe("sharing files in the web client", () => {
   after(async () => {
     await b?.close();
     await t?.stop();
+    await rm(data, { recursive: true, force: true });
   });
 
   it("a clean PNG: progress, scanning, sent with its preview; bob sees the preview as a blob: image", async () => {

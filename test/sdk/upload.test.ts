@@ -3,23 +3,32 @@
 // serves the bytes; the EICAR test file is refused with the scanner's reason and never sent.
 
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type ChatMessage, HatoClient, UploadError } from "@hato/sdk";
-import { uploadStandin } from "../browser/upload-standin.js";
 import { mutualContacts, startServer, type TestServer } from "../support/inproc.js";
 import { nextEvent, wsTrusting } from "../support/sdk.js";
-import { eicar, httpsGet, httpsPut, pngBytes } from "./files.js";
+import { configuredUpload, eicar, httpsGet, httpsPut, pngBytes } from "./files.js";
 
 describe("SDK file sharing (XEP-0363, XEP-0066)", () => {
   let t: TestServer;
   let a: HatoClient;
   let b: HatoClient;
+  let data: string;
   before(async () => {
-    let host = "";
-    t = await startServer({ "http.max-body-bytes": "10000000" }, undefined, [
-      uploadStandin(() => host),
-    ]);
-    host = `localhost:${t.tlsPort}`;
+    // The upload module as shipped (built-in scanner), with small limits to reach them.
+    data = await mkdtemp(join(tmpdir(), "hato-sdk-upload-"));
+    t = await startServer(
+      {
+        data,
+        "upload.max-file-bytes": "2000000",
+        "upload.quota-user-bytes": "3000000",
+      },
+      undefined,
+      [configuredUpload()],
+    );
     await t.addUser("alice", "pw");
     await t.addUser("bob", "pw");
     await mutualContacts(t, "alice", "bob");
@@ -38,11 +47,26 @@ describe("SDK file sharing (XEP-0363, XEP-0066)", () => {
     await a?.disconnect();
     await b?.disconnect();
     await t?.stop();
+    await rm(data, { recursive: true, force: true });
   });
 
   it("discovers the upload service on the server's domain", async () => {
     const svc = await a.uploadService();
-    assert.equal(svc?.jid, "localhost");
+    assert.deepEqual(svc, { jid: "localhost", maxFileSize: 2000000 });
+  });
+
+  it("refusals carry the server's words: too large (with the limit), type not allowed", async () => {
+    await assert.rejects(a.requestSlot("huge.bin", 2000001, "application/octet-stream"), {
+      name: "UploadError",
+      code: "file-too-large",
+      maxFileSize: 2000000,
+    });
+    await assert.rejects(a.requestSlot("setup.exe", 1000, "application/x-msdownload"), (e) => {
+      assert.ok(e instanceof UploadError);
+      assert.equal(e.code, "type-refused");
+      assert.match(e.reason, /application\/x-msdownload may not be uploaded/);
+      return true;
+    });
   });
 
   it("uploads a PNG with progress; bob's message is a file whose URL serves the same bytes", async () => {
@@ -109,5 +133,17 @@ describe("SDK file sharing (XEP-0363, XEP-0066)", () => {
     assert.deepEqual(sent.file, { url, name: "report.pdf", size: 1234 });
     const [m] = (await got) as [ChatMessage];
     assert.deepEqual(m.file, { url, name: "report.pdf" });
+  });
+
+  it("quota: the refusal says so in the server's words (last: it fills alice's quota)", async () => {
+    // Unused slots fill the 3 MB quota; a third is refused until they expire.
+    await a.requestSlot("one.bin", 1_500_000, "application/octet-stream");
+    await a.requestSlot("two.bin", 1_400_000, "application/octet-stream");
+    await assert.rejects(a.requestSlot("three.bin", 1_000_000, "application/octet-stream"), (e) => {
+      assert.ok(e instanceof UploadError);
+      assert.equal(e.code, "quota");
+      assert.match(e.reason, /quota/i);
+      return true;
+    });
   });
 });
