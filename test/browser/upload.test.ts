@@ -18,7 +18,7 @@ import {
   type WatchedPage,
   WEB_FLAGS,
 } from "../support/browser.js";
-import { mutualContacts, startServer, type TestServer } from "../support/inproc.js";
+import { mutualContacts, RawClient, startServer, type TestServer } from "../support/inproc.js";
 import { messageLog, openChat } from "./ui.js";
 
 /** Picks files through the button "Attach file" (its hidden input opens the file chooser). */
@@ -195,5 +195,35 @@ describe("sharing files in the web client", () => {
     await downloadLink(bob.page, "dropped.txt").waitFor();
     alice.assertClean([/422/, /Failed to load resource/i]);
     bob.assertClean();
+  });
+
+  it("files from other clients: an image of another origin is a link only (never fetched), a missing upload reads 'not available'", async () => {
+    const elsewhere = "https://images.example.net/cat.png";
+    const missing = `https://localhost:${t.tlsPort}/upload/AAAAAAAAAAAAAAAAAAAAAA/${"B".repeat(43)}/gone.png`;
+    const asked: string[] = [];
+    bob.page.on("request", (r) => asked.push(r.url()));
+    const { client } = await RawClient.login(t, "alice", "alice-pw", "other-client");
+    try {
+      for (const [id, url] of [
+        ["f1", elsewhere],
+        ["f2", missing],
+      ] as const)
+        client.send(
+          `<message to='bob@localhost' type='chat' id='${id}'><body>${url}</body><x xmlns='jabber:x:oob'><url>${url}</url></x></message>`,
+        );
+      const link = downloadLink(bob.page, "cat.png");
+      await link.waitFor();
+      assert.equal(await link.getAttribute("href"), elsewhere);
+      assert.equal(await messageLog(bob.page).getByRole("img", { name: "cat.png" }).count(), 0);
+      await messageLog(bob.page)
+        .getByText(/gone\.png: not available/)
+        .waitFor();
+      assert.equal(await downloadLink(bob.page, "gone.png").count(), 0);
+      assert.ok(!asked.some((u) => u.startsWith("https://images.example.net/")), "never fetched");
+      assert.ok(asked.includes(missing), "the missing upload was asked for (and answered 404)");
+    } finally {
+      client.close();
+    }
+    bob.assertClean([/404/, /Failed to load resource/i]);
   });
 });
