@@ -24,6 +24,20 @@
  * await bot.connect();
  * ```
  *
+ * Files (XEP-0363): `upload(peer, file, { put, onProgress })` asks the server for a slot, PUTs the
+ * bytes and, once the server's scanner found them clean (the PUT answers 201), sends the URL
+ * as a message with XEP-0066 x:oob (`ChatMessage.file`). It rejects with an `UploadError`
+ * (`file-too-large` with `maxFileSize`, `quota`, `type-refused`, `infected`, `not-scanned`,
+ * `scanner-unavailable`, ...) whose `reason` is the server's text, and then nothing is sent.
+ * The PUT itself is the host's: `put` defaults to `fetch`, which cannot report upload progress,
+ * so a browser passes an XMLHttpRequest-based one and Node one that trusts its CA:
+ *
+ * ```ts
+ * await client.upload("bob@chat.example.org", { name: f.name, size: f.size, type: f.type, body: f }, {
+ *   put: xhrPut, onProgress: (sent, total) => show(sent / total),
+ * });
+ * ```
+ *
  * Events: `message` fires for every new message, including the one `send()` returns and
  * our own messages sent from another device (carbons); `updated` fires when a message's
  * state (pending → sent → delivered → displayed) or its body (a correction) changes.
