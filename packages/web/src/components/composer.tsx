@@ -41,7 +41,8 @@ export function Composer({ store, peer }: { store: ChatStore; peer: string }) {
       send();
     } else if (e.key === "ArrowUp" && text === "") {
       const last = store.lastOwn(peer);
-      if (last !== undefined) {
+      // A shared file is not text to edit.
+      if (last !== undefined && last.file === undefined) {
         e.preventDefault();
         setText(last.body);
         store.startEdit(last);
