@@ -34,9 +34,9 @@ const settings = (address: string, timeoutSeconds = 20): Pick<Config, "scan"> =>
     denyList: "",
     archiveMaxEntries: 100,
     archiveMaxDepth: 3,
+    whenDown: "refuse",
     archiveMaxRatio: 100,
     archiveMaxExpandedBytes: 64 * MAX,
-    whenDown: "refuse",
   },
 });
 

@@ -30,9 +30,9 @@ const settings = (over: Partial<Config["scan"]> = {}): Pick<Config, "scan"> => (
     denyList: "",
     archiveMaxEntries: 100,
     archiveMaxDepth: 3,
+    whenDown: "refuse",
     archiveMaxRatio: 100,
     archiveMaxExpandedBytes: 64 * MiB,
-    whenDown: "refuse",
     ...over,
   },
 });

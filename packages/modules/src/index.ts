@@ -14,7 +14,6 @@ import { privateStorage } from "./private/index.js";
 import { push } from "./push/index.js";
 import { register } from "./register/index.js";
 import { roster } from "./roster/index.js";
-
 import { createUpload, upload } from "./upload/index.js";
 import { vcard } from "./vcard/index.js";
 import { version } from "./version/index.js";
