@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { configuredUpload, eicar, pngBytes } from "../sdk/files.js";
+import { eicar, pngBytes } from "../sdk/files.js";
 import {
   axeCheck,
   DESKTOP,
@@ -43,7 +43,7 @@ describe("accessibility of every view (axe-core)", () => {
   let data: string;
   before(async () => {
     data = await mkdtemp(join(tmpdir(), "hato-a11y-"));
-    t = await startServer({ ...WEB_FLAGS, data }, undefined, [configuredUpload()]);
+    t = await startServer({ ...WEB_FLAGS, data });
     for (const [u, pw] of [
       ["alice", "alice-pw"],
       ["bob", "bob-pw"],

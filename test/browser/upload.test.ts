@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Locator, Page } from "playwright-core";
-import { configuredUpload, eicar, httpsGet, pngBytes } from "../sdk/files.js";
+import { eicar, httpsGet, pngBytes } from "../sdk/files.js";
 import {
   launchBrowser,
   newUser,
@@ -56,7 +56,7 @@ describe("sharing files in the web client", () => {
   before(async () => {
     // The upload module as shipped: the built-in scanner, files in a data folder of the test's.
     data = await mkdtemp(join(tmpdir(), "hato-web-upload-"));
-    t = await startServer({ ...WEB_FLAGS, data }, undefined, [configuredUpload()]);
+    t = await startServer({ ...WEB_FLAGS, data });
     await t.addUser("alice", "alice-pw");
     await t.addUser("bob", "bob-pw");
     await mutualContacts(t, "alice", "bob", { a: "Alice", b: "Bob" });

@@ -3,24 +3,7 @@
 
 import { request } from "node:https";
 import { crc32, deflateSync } from "node:zlib";
-import type { HatoModule } from "@hato/core";
-import { createScanner, createUpload } from "@hato/modules";
 import type { PutFunction } from "@hato/sdk";
-
-/**
- * The upload module with the scanner its settings name (the built-in engine by default), made
- * explicit here so these tests do not depend on how the default module list wires the two.
- */
-export function configuredUpload(): HatoModule {
-  return {
-    name: "upload",
-    async load(api) {
-      const scanner = createScanner(api.config, api.log);
-      api.onUnload(() => scanner.close());
-      await createUpload({ scanner }).load(api);
-    },
-  };
-}
 
 /** A valid RGB PNG of `w`×`h` pixels; `stored` keeps the pixels uncompressed (a bigger file). */
 export function pngBytes(w: number, h: number, stored = false): Buffer {

@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { type ChatMessage, HatoClient, UploadError } from "@hato/sdk";
 import { mutualContacts, startServer, type TestServer } from "../support/inproc.js";
 import { nextEvent, wsTrusting } from "../support/sdk.js";
-import { configuredUpload, eicar, httpsGet, httpsPut, pngBytes } from "./files.js";
+import { eicar, httpsGet, httpsPut, pngBytes } from "./files.js";
 
 describe("SDK file sharing (XEP-0363, XEP-0066)", () => {
   let t: TestServer;
@@ -20,15 +20,11 @@ describe("SDK file sharing (XEP-0363, XEP-0066)", () => {
   before(async () => {
     // The upload module as shipped (built-in scanner), with small limits to reach them.
     data = await mkdtemp(join(tmpdir(), "hato-sdk-upload-"));
-    t = await startServer(
-      {
-        data,
-        "upload.max-file-bytes": "2000000",
-        "upload.quota-user-bytes": "3000000",
-      },
-      undefined,
-      [configuredUpload()],
-    );
+    t = await startServer({
+      data,
+      "upload.max-file-bytes": "2000000",
+      "upload.quota-user-bytes": "3000000",
+    });
     await t.addUser("alice", "pw");
     await t.addUser("bob", "pw");
     await mutualContacts(t, "alice", "bob");
