@@ -1,9 +1,13 @@
 // Every view of the web client passes axe-core (WCAG 2.2 A/AA and best practices) with no
-// violation, at desktop width and at 360 px (issue 4); screenshots of each view are written to
-// test-artifacts/screenshots/ for a person to look at.
+// violation, at desktop width and at 360 px (issue 4), file sharing's states too (issue 5);
+// screenshots of each view are written to test-artifacts/screenshots/ for a person to look at.
 
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { eicar, pngBytes } from "../sdk/files.js";
 import {
   axeCheck,
   DESKTOP,
@@ -36,8 +40,10 @@ describe("accessibility of every view (axe-core)", () => {
   let proxy: CuttableProxy;
   let bob: RawClient;
   let carol: RawClient;
+  let data: string;
   before(async () => {
-    t = await startServer({ ...WEB_FLAGS });
+    data = await mkdtemp(join(tmpdir(), "hato-a11y-"));
+    t = await startServer({ ...WEB_FLAGS, data });
     for (const [u, pw] of [
       ["alice", "alice-pw"],
       ["bob", "bob-pw"],
@@ -62,6 +68,7 @@ describe("accessibility of every view (axe-core)", () => {
     await b?.close();
     await proxy?.close();
     await t?.stop();
+    await rm(data, { recursive: true, force: true });
   });
 
   for (const [label, viewport] of [
@@ -119,6 +126,63 @@ describe("accessibility of every view (axe-core)", () => {
 
       assert.deepEqual(failures, [], failures.join("\n\n"));
       w.assertClean([/WebSocket/i, /net::ERR_/i, /Failed to load resource/i]);
+    });
+  }
+  for (const [label, viewport] of [
+    ["desktop", DESKTOP],
+    ["phone", PHONE],
+  ] as const) {
+    it(`file sharing: attach, upload progress, blocked, image preview and download links at ${viewport.width} px`, async () => {
+      const w = await b.newPage({ viewport });
+      const { page } = w;
+      const failures: string[] = [];
+      const check = async (view: string) => {
+        await screenshot(page, `${view}-${label}`);
+        const v = await axeCheck(page);
+        if (v.length > 0)
+          failures.push(`${view} at ${viewport.width} px:\n${describeViolations(v)}`);
+      };
+      const attach = async (name: string, mimeType: string, buffer: Buffer) => {
+        const chooser = page.waitForEvent("filechooser");
+        await page.getByRole("button", { name: "Attach file" }).click();
+        await (await chooser).setFiles([{ name, mimeType, buffer }]);
+      };
+      // Uploads go to the server's own origin (CSP connect-src 'self'): no proxy in front here.
+      await page.goto(webUrl(t.tlsPort));
+      await signIn(page, { jid: "alice@localhost", password: "alice-pw" });
+      await openChat(page, "Bob Builder");
+      await page.getByRole("button", { name: "Attach file" }).waitFor();
+
+      // Slow uploads keep the progress bar on screen while axe looks at it.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send("Network.enable");
+      const throttle = (bytesPerSecond: number) =>
+        cdp.send("Network.emulateNetworkConditions", {
+          offline: false,
+          latency: 0,
+          downloadThroughput: -1,
+          uploadThroughput: bytesPerSecond,
+        });
+      await throttle(100_000);
+      await attach(`photo-${label}.png`, "image/png", pngBytes(400, 400, true));
+      await page.getByRole("progressbar", { name: `Uploading photo-${label}.png` }).waitFor();
+      await check("upload-progress");
+      await throttle(-1);
+      await page.getByRole("img", { name: `photo-${label}.png` }).waitFor({ timeout: 30_000 });
+      await check("upload-image-preview");
+
+      await attach(`eicar-${label}.txt`, "text/plain", Buffer.from(eicar(), "latin1"));
+      await page.getByText(/^Blocked: /).waitFor();
+      await attach(
+        `notes-${label}.svg`,
+        "image/svg+xml",
+        Buffer.from("<svg xmlns='http://www.w3.org/2000/svg'/>"),
+      );
+      await page.getByRole("link", { name: `Download notes-${label}.svg` }).waitFor();
+      await check("upload-blocked-and-download");
+
+      assert.deepEqual(failures, [], failures.join("\n\n"));
+      w.assertClean([/422/, /Failed to load resource/i]);
     });
   }
 });

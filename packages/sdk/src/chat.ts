@@ -17,7 +17,8 @@ import {
 } from "./ns.js";
 import { randomId } from "./platform.js";
 import { type Kept, type MessageStore, snapshot } from "./store.js";
-import type { ChatMessage, ChatState } from "./types.js";
+import type { ChatMessage, ChatState, FileInfo } from "./types.js";
+import { fileOf, oobElement } from "./upload.js";
 
 const CHAT_STATES = new Set<ChatState>(["active", "composing", "paused", "inactive", "gone"]);
 const STATE_RANK = { pending: 0, sent: 1, delivered: 2, displayed: 3 } as const;
@@ -140,6 +141,7 @@ export class Chat {
     },
   ): void {
     const archiveId = archiveIdOf(m, a.self);
+    const file = fileOf(m, a.body);
     const k: Kept = {
       id: a.id ?? randomId(),
       peer: a.peer,
@@ -150,6 +152,7 @@ export class Chat {
       aliases: [],
       ...(archiveId !== undefined ? { archiveId } : {}),
       ...(a.outgoing ? { state: "sent" as const } : {}),
+      ...(file !== undefined ? { file } : {}),
     };
     // A resent copy (after a lost acknowledgement) has the id we already keep: show it once.
     if (this.store.add(k)) this.host.message(snapshot(k));
@@ -168,6 +171,8 @@ export class Chat {
     if (id !== undefined && (id === k.id || k.aliases.includes(id))) return; // a resent correction
     k.body = body;
     k.corrected = true;
+    // A file message corrected into other text is text from now on.
+    if (k.file !== undefined && k.file.url !== body.trim()) delete k.file;
     if (id !== undefined) this.store.alias(k, id);
     this.host.updated(snapshot(k));
   }
@@ -186,8 +191,11 @@ export class Chat {
     }
   }
 
-  /** Sends a chat message requesting a receipt and markers; returns it as kept ("pending"). */
-  send(peer: string, body: string): ChatMessage {
+  /**
+   * Sends a chat message requesting a receipt and markers; returns it as kept ("pending"). With
+   * `file`, the body is its URL and an x:oob element carries the URL too (XEP-0066).
+   */
+  send(peer: string, body: string, file?: FileInfo): ChatMessage {
     const id = randomId();
     const k: Kept = {
       id,
@@ -198,12 +206,14 @@ export class Chat {
       state: "pending",
       sender: this.host.self(),
       aliases: [],
+      ...(file !== undefined ? { file: { ...file } } : {}),
     };
     this.store.add(k);
     const el = xml(
       "message",
       { type: "chat", to: peer, id },
       xml("body", null, body),
+      file !== undefined && oobElement(file.url),
       xml("origin-id", { xmlns: NS_SID, id }),
       xml("request", { xmlns: NS_RECEIPTS }),
       xml("markable", { xmlns: NS_MARKERS }),

@@ -19,9 +19,38 @@ import type {
   ClientEvents,
   ClientOptions,
   Contact,
+  FileInfo,
   Show,
   Status,
 } from "./types.js";
+import {
+  checkPut,
+  fetchPut,
+  type PutFunction,
+  type Slot,
+  UploadError,
+  type UploadService,
+  Uploads,
+} from "./upload.js";
+
+/** A file to upload: its name, size in bytes, media type, and the bytes in the put function's form. */
+export interface UploadFile {
+  name: string;
+  size: number;
+  type: string;
+  /** A Blob/File in browsers, a Uint8Array in Node: handed to the put function as is. */
+  body: unknown;
+}
+
+/** How upload() sends the bytes and reports its progress. */
+export interface UploadOptions {
+  /** The HTTP PUT (default: fetch, which cannot report progress). */
+  put?: PutFunction;
+  /** Bytes sent so far; when sent equals total, the server is scanning the file. */
+  onProgress?: (sent: number, total: number) => void;
+  /** The slot, once the server granted it (before any byte is sent). */
+  onSlot?: (slot: Slot) => void;
+}
 
 /** An XMPP client for one account: roster, presence, 1:1 chat, history, avatars. */
 export class HatoClient {
@@ -36,6 +65,7 @@ export class HatoClient {
   private readonly chat: Chat;
   private readonly archive: History;
   private readonly avatars: Avatars;
+  private readonly uploads: Uploads;
   private show: Show = "available";
   private statusText: string | undefined;
   private capsVer: string | undefined;
@@ -78,6 +108,10 @@ export class HatoClient {
       contact: (jid) => this.roster.get(jid),
       changed: () => this.contactsChanged(),
     });
+    this.uploads = new Uploads(
+      (type, to, payload) => this.conn.iq.request(type, to, payload),
+      () => this.jid,
+    );
   }
 
   /** The roster with presence and avatars. */
@@ -189,6 +223,47 @@ export class HatoClient {
     return this.avatars.publish(bytes, type);
   }
 
+  // ---- files (XEP-0363, XEP-0066) ----
+
+  /** The server's XEP-0363 upload service and its size limit; undefined when there is none. */
+  uploadService(): Promise<UploadService | undefined> {
+    return this.uploads.service();
+  }
+
+  /**
+   * XEP-0363: asks for an upload slot. Rejects with UploadError: `file-too-large` (with
+   * `maxFileSize`), `quota`, `type-refused`, `no-service`, ... and the server's text in `reason`.
+   */
+  requestSlot(name: string, size: number, type: string): Promise<Slot> {
+    return this.uploads.requestSlot(name, size, type);
+  }
+
+  /** Shares an uploaded file's URL: the body is the URL, with XEP-0066 x:oob (as Conversations and Dino send it). */
+  sendFile(peer: string, url: string, meta: Omit<FileInfo, "url"> = {}): ChatMessage {
+    return this.chat.send(bare(peer), url, { ...meta, url });
+  }
+
+  /**
+   * Uploads a file and shares it with `peer`: slot, PUT (the server answers only once its
+   * scanner found the file clean), then the message. Rejects with UploadError when the slot is
+   * refused or the PUT is (`infected` and `not-scanned` with the scanner's reason,
+   * `scanner-unavailable`); nothing is sent to `peer` then.
+   */
+  async upload(peer: string, file: UploadFile, opts: UploadOptions = {}): Promise<ChatMessage> {
+    const slot = await this.requestSlot(file.name, file.size, file.type);
+    opts.onSlot?.(slot);
+    const headers: Record<string, string> = { ...slot.headers };
+    if (file.type !== "") headers["Content-Type"] = file.type;
+    let res: Awaited<ReturnType<PutFunction>>;
+    try {
+      res = await (opts.put ?? fetchPut)(slot.put, file.body, headers, opts.onProgress);
+    } catch (err) {
+      throw new UploadError("failed", `the upload did not reach the server (${String(err)})`);
+    }
+    checkPut(res);
+    return this.sendFile(peer, slot.get, { name: file.name, size: file.size, type: file.type });
+  }
+
   // ---- session ----
 
   private contactsChanged(): void {
@@ -202,6 +277,7 @@ export class HatoClient {
 
   /** A new session: carbons, the roster, then our presence. */
   private async setUp(): Promise<void> {
+    this.uploads.reset();
     await this.conn.iq
       .request("set", undefined, xml("enable", { xmlns: NS_CARBONS }), true)
       .catch(() => undefined);

@@ -7,6 +7,7 @@ import { NS_CORRECT, NS_DATA, NS_FORWARD, NS_MAM, NS_MARKERS, NS_RECEIPTS, NS_RS
 import { randomId } from "./platform.js";
 import { type Kept, type MessageStore, snapshot } from "./store.js";
 import type { ChatMessage } from "./types.js";
+import { fileOf } from "./upload.js";
 
 export const HISTORY_LIMITS = {
   maxPage: 100,
@@ -181,11 +182,13 @@ export class History {
         else {
           k.body = body;
           k.corrected = true;
+          if (k.file !== undefined && k.file.url !== body.trim()) delete k.file;
           if (cid !== undefined) byKey.set(`${sender} ${cid}`, k);
         }
         continue;
       }
       const id = messageId(m) ?? r.id;
+      const file = fileOf(m, body);
       const k: Kept = {
         id,
         archiveId: r.id,
@@ -196,6 +199,7 @@ export class History {
         sender,
         aliases: [],
         ...(outgoing ? { state: "sent" as const } : {}),
+        ...(file !== undefined ? { file } : {}),
       };
       page.push(k);
       if (!byKey.has(`${sender} ${id}`)) byKey.set(`${sender} ${id}`, k);

@@ -3,7 +3,7 @@
  * the tests and bots use. It speaks RFC 7395 (XMPP over WebSocket) with SCRAM-SHA-256/1,
  * resumes sessions (XEP-0198) across network drops, and covers roster and presence,
  * 1:1 chat with receipts, read markers, corrections and chat states, archive history
- * (XEP-0313) and avatars (XEP-0084, XEP-0153).
+ * (XEP-0313), avatars (XEP-0084, XEP-0153) and file sharing (XEP-0363 upload, XEP-0066 x:oob).
  *
  * An echo bot in Node (`ws` supplies the WebSocket; browsers have their own):
  *
@@ -24,6 +24,20 @@
  * await bot.connect();
  * ```
  *
+ * Files (XEP-0363): `upload(peer, file, { put, onProgress })` asks the server for a slot, PUTs the
+ * bytes and, once the server's scanner found them clean (the PUT answers 201), sends the URL
+ * as a message with XEP-0066 x:oob (`ChatMessage.file`). It rejects with an `UploadError`
+ * (`file-too-large` with `maxFileSize`, `quota`, `type-refused`, `infected`, `not-scanned`,
+ * `scanner-unavailable`, ...) whose `reason` is the server's text, and then nothing is sent.
+ * The PUT itself is the host's: `put` defaults to `fetch`, which cannot report upload progress,
+ * so a browser passes an XMLHttpRequest-based one and Node one that trusts its CA:
+ *
+ * ```ts
+ * await client.upload("bob@chat.example.org", { name: f.name, size: f.size, type: f.type, body: f }, {
+ *   put: xhrPut, onProgress: (sent, total) => show(sent / total),
+ * });
+ * ```
+ *
  * Events: `message` fires for every new message, including the one `send()` returns and
  * our own messages sent from another device (carbons); `updated` fires when a message's
  * state (pending → sent → delivered → displayed) or its body (a correction) changes.
@@ -31,7 +45,7 @@
  */
 export { fromBase64, toBase64 } from "./base64.js";
 export { CAPS_NODE, capsHash, type Identity, verificationString } from "./caps.js";
-export { HatoClient } from "./client.js";
+export { HatoClient, type UploadFile, type UploadOptions } from "./client.js";
 export type { HistoryPage } from "./history.js";
 export { type ScramClient, type ScramHash, scramClient } from "./scram.js";
 export type {
@@ -40,9 +54,20 @@ export type {
   ClientEvents,
   ClientOptions,
   Contact,
+  FileInfo,
   Show,
   Status,
   WebSocketLike,
 } from "./types.js";
+
+export {
+  fetchPut,
+  type PutFunction,
+  type PutResult,
+  type Slot,
+  UploadError,
+  type UploadErrorCode,
+  type UploadService,
+} from "./upload.js";
 
 export const SDK_VERSION = "0.1.0";

@@ -2,6 +2,8 @@
 // not a stable API; applications use `@hato/sdk`.
 export { type AvatarHost, Avatars, sha1Hex } from "./avatars.js";
 export { Chat, type ChatHost } from "./chat.js";
+export { IqError } from "./iq.js";
 export { Roster } from "./roster.js";
 export { StreamManagement } from "./sm.js";
 export { MessageStore, STORE_LIMITS } from "./store.js";
+export { checkPut, fileOf, parseSlot, slotError, Uploads } from "./upload.js";

@@ -9,7 +9,10 @@ import { after, cancel, randomId, type Timer } from "./platform.js";
 export class IqError extends Error {
   constructor(
     readonly condition: string,
-    text?: string,
+    /** The error's human-readable <text/>, if any. */
+    readonly text?: string,
+    /** The whole <error/> element (application-specific conditions live there). */
+    readonly element?: Element,
   ) {
     super(text ? `${condition}: ${text}` : condition);
   }
@@ -77,7 +80,7 @@ export class IqCaller {
       const cond =
         err?.elements().find((c) => c.xmlns === NS_STANZAS && c.name !== "text")?.name ??
         "undefined-condition";
-      p.reject(new IqError(cond, err?.getChildText("text", NS_STANZAS)));
+      p.reject(new IqError(cond, err?.getChildText("text", NS_STANZAS), err));
     }
     return true;
   }

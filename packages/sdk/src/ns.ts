@@ -29,3 +29,6 @@ export const NS_AVATAR_DATA = "urn:xmpp:avatar:data"; // XEP-0084
 export const NS_AVATAR_METADATA = "urn:xmpp:avatar:metadata";
 export const NS_VCARD = "vcard-temp"; // XEP-0054
 export const NS_VCARD_UPDATE = "vcard-temp:x:update"; // XEP-0153
+export const NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items"; // XEP-0030
+export const NS_UPLOAD = "urn:xmpp:http:upload:0"; // XEP-0363
+export const NS_OOB = "jabber:x:oob"; // XEP-0066

@@ -29,6 +29,7 @@ export function snapshot(k: Kept): ChatMessage {
   if (k.archiveId !== undefined) m.archiveId = k.archiveId;
   if (k.corrected) m.corrected = true;
   if (k.state !== undefined) m.state = k.state;
+  if (k.file !== undefined) m.file = { ...k.file };
   return m;
 }
 

@@ -42,6 +42,20 @@ export interface ChatMessage {
   corrected?: boolean;
   /** Outgoing only (SM ack, 0184, 0333). */
   state?: "pending" | "sent" | "delivered" | "displayed";
+  /** A shared file (XEP-0363 upload, XEP-0066 x:oob): the body is exactly its URL. */
+  file?: FileInfo;
+}
+
+/**
+ * A file shared by URL. On the sender's side name, size and type are what was uploaded; on the
+ * receiver's side the name comes from the URL and the type is guessed from its extension (the
+ * wire carries only the URL, as Conversations and Dino send it): neither is to be trusted.
+ */
+export interface FileInfo {
+  url: string;
+  name?: string;
+  size?: number;
+  type?: string;
 }
 
 /**

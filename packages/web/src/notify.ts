@@ -1,6 +1,7 @@
 // Desktop notifications (Notification API) for messages that arrive while the tab is hidden.
 
 import { contactName } from "./components/contact-list.js";
+import { displayName } from "./files/kind.js";
 import type { ChatStore } from "./state/store.js";
 import { cutText, stripBidiControls } from "./text/clean.js";
 
@@ -22,8 +23,9 @@ export function startNotifications(store: ChatStore): () => void {
     const contact = store.contacts.find((c) => c.jid === m.peer);
     const title = contactName(contact, m.peer);
     // The notification is plain text: the platform renders it, never as HTML.
+    const text = m.file ? `Sent a file: ${displayName(m.file.name)}` : m.body;
     const n = new Notification(title, {
-      body: stripBidiControls(cutText(m.body, 200)),
+      body: stripBidiControls(cutText(text, 200)),
       tag: m.peer,
     });
     n.onclick = () => {

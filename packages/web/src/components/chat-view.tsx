@@ -1,6 +1,7 @@
 // One 1:1 conversation: header with a Back button (narrow screens), the log, typing, composer.
 import type { Contact } from "@hato/sdk";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { attachFiles } from "../files/attach.js";
 import type { ChatStore } from "../state/store.js";
 import { Avatar } from "./avatar.js";
 import { Composer } from "./composer.js";
@@ -21,9 +22,30 @@ export function ChatView({ store, peer, contact }: Props) {
   const chat = store.chat(peer);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
+  const [dropping, setDropping] = useState(false);
+  const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes("Files") === true;
 
   return (
-    <section class="chat-view" aria-labelledby="chat-h">
+    <section
+      class={dropping ? "chat-view dropping" : "chat-view"}
+      aria-labelledby="chat-h"
+      onDragOver={(e) => {
+        if (!hasFiles(e)) return;
+        e.preventDefault();
+        if (e.dataTransfer) e.dataTransfer.dropEffect = "copy";
+        setDropping(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.relatedTarget === null || !e.currentTarget.contains(e.relatedTarget as Node))
+          setDropping(false);
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDropping(false);
+        const files = e.dataTransfer?.files;
+        if (files !== undefined && files.length > 0) attachFiles(store, peer, Array.from(files));
+      }}
+    >
       <header class="chat-head">
         <button
           type="button"

@@ -1,6 +1,7 @@
 // The message box: Enter sends, Shift+Enter is a newline, Up in an empty box edits the last
 // message, Escape cancels editing; chat states (XEP-0085) follow the typing.
 import { useEffect, useRef, useState } from "preact/hooks";
+import { attachFiles } from "../files/attach.js";
 import type { ChatStore } from "../state/store.js";
 
 /** After this long without a keystroke, "composing" becomes "paused" (XEP-0085 suggests 30 s; shorter reads better). */
@@ -10,6 +11,7 @@ const PAUSE_MS = 5000;
 export function Composer({ store, peer }: { store: ChatStore; peer: string }) {
   const [text, setText] = useState("");
   const box = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
   const typing = useTyping(store, peer);
   const editing = store.editing?.peer === peer ? store.editing : undefined;
 
@@ -39,7 +41,8 @@ export function Composer({ store, peer }: { store: ChatStore; peer: string }) {
       send();
     } else if (e.key === "ArrowUp" && text === "") {
       const last = store.lastOwn(peer);
-      if (last !== undefined) {
+      // A shared file is not text to edit.
+      if (last !== undefined && last.file === undefined) {
         e.preventDefault();
         setText(last.body);
         store.startEdit(last);
@@ -91,6 +94,27 @@ export function Composer({ store, peer }: { store: ChatStore; peer: string }) {
         onKeyDown={onKeyDown}
         onBlur={() => typing.pause()}
       />
+      <input
+        ref={picker}
+        type="file"
+        multiple
+        hidden
+        tabIndex={-1}
+        aria-hidden="true"
+        onChange={(e) => {
+          const files = e.currentTarget.files;
+          if (files !== null) attachFiles(store, peer, Array.from(files));
+          e.currentTarget.value = "";
+        }}
+      />
+      <button
+        type="button"
+        class="attach"
+        title="Share a file (or drop it on the conversation)"
+        onClick={() => picker.current?.click()}
+      >
+        Attach file
+      </button>
       <button type="submit">Send</button>
     </form>
   );

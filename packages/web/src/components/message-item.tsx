@@ -1,5 +1,6 @@
 // One message in the log: who, when, the text, "edited", and for our own its delivery state.
 import type { ChatMessage } from "@hato/sdk";
+import { FileView } from "./file-view.js";
 import { MessageText } from "./message-text.js";
 
 const STATE_TEXT: Record<NonNullable<ChatMessage["state"]>, string> = {
@@ -17,10 +18,12 @@ interface Props {
   name: string;
   editable: boolean;
   onEdit: () => void;
+  /** Our own upload's bytes (this session), for its preview. */
+  local?: Blob | undefined;
 }
 
 /** A message row. */
-export function MessageItem({ message: m, name, editable, onEdit }: Props) {
+export function MessageItem({ message: m, name, editable, onEdit, local }: Props) {
   return (
     <li class={m.outgoing ? "msg out" : "msg in"}>
       <div class="meta">
@@ -30,9 +33,10 @@ export function MessageItem({ message: m, name, editable, onEdit }: Props) {
         </time>
         {m.corrected ? <span class="edited"> (edited)</span> : null}
       </div>
-      <MessageText body={m.body} />
+      {m.file ? <FileView file={m.file} local={local} /> : <MessageText body={m.body} />}
       {m.outgoing ? (
         <div class="foot">
+          {local !== undefined ? <span class="scan clean">Scanned, clean</span> : null}
           <span class={`state ${m.state ?? "sent"}`}>{STATE_TEXT[m.state ?? "sent"]}</span>
           {editable ? (
             <button type="button" class="edit" onClick={onEdit}>

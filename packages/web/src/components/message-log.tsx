@@ -1,8 +1,11 @@
 // The message log (role="log"): older pages load from the archive when scrolled to the top,
 // and displayed markers go out when the newest message is on screen in a visible tab.
+
+import type { ChatMessage } from "@hato/sdk";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
-import type { ChatStore } from "../state/store.js";
+import type { ChatStore, Upload } from "../state/store.js";
 import { MessageItem } from "./message-item.js";
+import { UploadItem } from "./upload-item.js";
 
 interface Props {
   store: ChatStore;
@@ -26,6 +29,14 @@ export function MessageLog({ store, peer, name }: Props) {
   const messages = chat.messages;
   const first = messages[0]?.id;
   const lastOwn = messages.findLast((m) => m.outgoing);
+  // Uploads not (yet) shared as a message, placed among the messages by time.
+  const pending = chat.uploads.filter((u) => u.messageId === undefined);
+  const rows: (ChatMessage | Upload)[] = [...messages];
+  for (const u of pending) {
+    let at = rows.length;
+    while (at > 0 && rows[at - 1]!.time.getTime() > u.time.getTime()) at--;
+    rows.splice(at, 0, u);
+  }
 
   // Keep the view where the reader is: at the bottom when pinned, or on the same message when
   // an older page was put above it.
@@ -96,15 +107,22 @@ export function MessageLog({ store, peer, name }: Props) {
         )}
       </div>
       <ol class="messages">
-        {messages.map((m) => (
-          <MessageItem
-            key={`${m.outgoing ? "o" : "i"}:${m.id}`}
-            message={m}
-            name={m.outgoing ? "You" : name}
-            editable={m === lastOwn}
-            onEdit={() => store.startEdit(m)}
-          />
-        ))}
+        {rows.map((m) =>
+          "key" in m ? (
+            <UploadItem key={m.key} upload={m} />
+          ) : (
+            <MessageItem
+              key={`${m.outgoing ? "o" : "i"}:${m.id}`}
+              message={m}
+              name={m.outgoing ? "You" : name}
+              editable={m === lastOwn && m.file === undefined}
+              onEdit={() => store.startEdit(m)}
+              local={
+                m.outgoing ? (store.uploadOf(peer, m.id)?.body as Blob | undefined) : undefined
+              }
+            />
+          ),
+        )}
       </ol>
     </div>
   );

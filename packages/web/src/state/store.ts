@@ -1,6 +1,37 @@
 // The client's view state over one HatoClient: contacts, conversations, unread counts, typing.
 // DOM-free; the Preact views subscribe to it and re-render on each change.
-import type { ChatMessage, Contact, HatoClient, Status } from "@hato/sdk";
+import {
+  type ChatMessage,
+  type Contact,
+  type HatoClient,
+  type PutFunction,
+  type Status,
+  UploadError,
+  type UploadFile,
+} from "@hato/sdk";
+
+/**
+ * A file we are sharing, as the sender sees it: uploading (bytes going out), scanning (all
+ * sent, the server's scanner has not answered), clean (the server released it and the
+ * message went out), blocked (the scanner refused it: never sent) or failed.
+ */
+export interface Upload {
+  key: string;
+  peer: string;
+  name: string;
+  size: number;
+  type: string;
+  time: Date;
+  state: "uploading" | "scanning" | "clean" | "blocked" | "failed";
+  /** Bytes sent so far. */
+  sent: number;
+  /** Blocked or failed: the server's words. */
+  reason?: string;
+  /** Clean: the id of the message that shared it. */
+  messageId?: string;
+  /** The bytes (a File): the sender's own preview once the server found them clean. */
+  body: unknown;
+}
 
 /** One conversation as the views show it, oldest message first. */
 export interface Conversation {
@@ -17,6 +48,8 @@ export interface Conversation {
   unread: number;
   /** The id of the newest incoming message we sent a displayed marker for. */
   markedId?: string;
+  /** Files we shared in this session, oldest first. */
+  uploads: Upload[];
 }
 
 /** Messages per archive page (the SDK tops a page up past receipts and markers). */
@@ -37,6 +70,7 @@ export class ChatStore {
   visible = true;
   private readonly chats = new Map<string, Conversation>();
   private readonly approving = new Set<string>();
+  private uploadCount = 0;
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribe: (() => void)[] = [];
   /** Called for incoming live messages (desktop notifications). */
@@ -114,6 +148,7 @@ export class ChatStore {
         loading: false,
         typing: false,
         unread: 0,
+        uploads: [],
       };
       this.chats.set(peer, c);
     }
@@ -186,6 +221,56 @@ export class ChatStore {
     if (dirty) this.changed();
   }
 
+  /**
+   * Uploads a file and shares it with `peer`; its state shows in the conversation. `put` sends
+   * the bytes (the browser's XMLHttpRequest, for progress).
+   */
+  async attach(peer: string, file: UploadFile, put: PutFunction): Promise<void> {
+    const u: Upload = {
+      key: `u${++this.uploadCount}`,
+      peer,
+      name: file.name,
+      size: file.size,
+      type: file.type,
+      time: new Date(),
+      state: "uploading",
+      sent: 0,
+      body: file.body,
+    };
+    const c = this.chat(peer);
+    c.uploads.push(u);
+    this.changed();
+    let shown = -1;
+    try {
+      const m = await this.client.upload(peer, file, {
+        put,
+        onProgress: (sent, total) => {
+          u.sent = Math.min(sent, u.size);
+          if (sent >= total) u.state = "scanning";
+          // A re-render per whole percent is plenty.
+          const pct = u.state === "scanning" ? 101 : Math.floor((100 * sent) / (total || 1));
+          if (pct !== shown) {
+            shown = pct;
+            this.changed();
+          }
+        },
+      });
+      u.state = "clean";
+      u.sent = u.size;
+      u.messageId = m.id;
+    } catch (err) {
+      const e = err instanceof UploadError ? err : undefined;
+      u.state = e?.code === "infected" || e?.code === "not-scanned" ? "blocked" : "failed";
+      u.reason = e?.reason ?? String(err);
+    }
+    this.changed();
+  }
+
+  /** Our upload that became message `id` to `peer`, if it was in this session. */
+  uploadOf(peer: string, id: string): Upload | undefined {
+    return this.chat(peer).uploads.find((u) => u.messageId === id);
+  }
+
   /** Total unread messages over all chats (for the page title). */
   totalUnread(): number {
     let n = 0;
@@ -213,7 +298,9 @@ export class ChatStore {
         (x.id === m.id || (m.archiveId !== undefined && x.archiveId === m.archiveId)),
     );
     if (i !== -1) {
-      list[i] = { ...list[i], ...m, archiveId: m.archiveId ?? list[i]?.archiveId };
+      const merged = { ...list[i], ...m, archiveId: m.archiveId ?? list[i]?.archiveId };
+      if (m.file === undefined) delete merged.file; // corrected into text
+      list[i] = merged;
       return;
     }
     // Most messages are newer than all we have: walk from the end.
