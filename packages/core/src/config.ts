@@ -62,6 +62,7 @@ export interface Config {
   blocking: { maxItems: number; itemsPerRequest: number };
   vcard: { maxBytes: number };
   private: { maxItems: number; maxBytes: number };
+  files: { peerToPeer: boolean };
   register: {
     enabled: boolean;
     perAddressPerHour: number;

@@ -281,6 +281,12 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Bytes of private XML (XEP-0049) one account may store in all.",
   },
   {
+    path: "files.peer-to-peer",
+    type: { kind: "bool" },
+    default: false,
+    doc: "Lets clients negotiate direct file transfers (Jingle file transfer, XEP-0096 stream initiation, `jabber:iq:oob`, SOCKS5 and in-band bytestreams). Off by default: such files bypass the upload service's scanning, so the server refuses those negotiations with `policy-violation`.",
+  },
+  {
     path: "register.enabled",
     type: { kind: "bool" },
     default: false,

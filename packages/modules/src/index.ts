@@ -7,6 +7,7 @@ import { delivery } from "./delivery/index.js";
 import { disco } from "./disco/index.js";
 import { mam } from "./mam/index.js";
 import { offline } from "./offline/index.js";
+import { p2pGuard } from "./p2p-guard/index.js";
 import { pep } from "./pep/index.js";
 import { ping } from "./ping/index.js";
 import { presence } from "./presence/index.js";
@@ -24,6 +25,7 @@ export {
   disco,
   mam,
   offline,
+  p2pGuard,
   pep,
   ping,
   presence,
@@ -43,6 +45,7 @@ export const defaultModules: readonly HatoModule[] = [
   version,
   blocking,
   wrapperGuard,
+  p2pGuard,
   carbons,
   mam,
   delivery,
