@@ -51,7 +51,8 @@ export interface TestServer {
 
 /**
  * Starts a server on loopback with memory storage; `flags` override settings by path, and
- * `extraModules` load after the default ones (stand-ins for modules a test needs).
+ * `extraModules` load after the default ones (stand-ins for modules a test needs); one with a
+ * default module's name replaces it (an upload module with a test scanner).
  */
 export async function startServer(
   flags: Record<string, string> = {},
@@ -76,7 +77,10 @@ export async function startServer(
     config,
     storage: store,
     log,
-    modules: [...defaultModules, ...extraModules],
+    modules: [
+      ...defaultModules.filter((m) => !extraModules.some((e) => e.name === m.name)),
+      ...extraModules,
+    ],
     secret: Buffer.alloc(32, 7),
     tls: leaf,
   });

@@ -90,6 +90,21 @@ export interface Config {
     watchedPerSession: number;
   };
   caps: { cacheSize: number; queriesPerSession: number };
+  upload: {
+    enabled: boolean;
+    maxFileBytes: number;
+    quotaUserBytes: number;
+    quotaTotalBytes: number;
+    slotSeconds: number;
+    expireDays: number;
+    allowedTypes: string[];
+    blockedTypes: string[];
+    slotsPerMinute: number;
+    minBytesPerSecond: number;
+    graceSeconds: number;
+    putSeconds: number;
+  };
+  scan: { whenDown: "refuse" | "accept" };
   /** The config file's path, when there was one. */
   file: string | undefined;
 }

@@ -97,6 +97,22 @@ export interface ServerEvents {
   "user-deleted": { username: string };
   "server-started": Record<string, never>;
   "server-stopping": Record<string, never>;
+  /**
+   * An uploaded file got its verdict (XEP-0363 upload, scanned before release): `clean`,
+   * `infected` (quarantined), `refused` (could not be scanned in full; deleted), `unavailable`
+   * (no scanner answered; refused, or kept as `not-scanned` when `scan.when-down` is accept).
+   * For the admin's audit; observers only.
+   */
+  "upload-verdict": {
+    user: string;
+    slot: string;
+    name: string;
+    size: number;
+    sha256: string;
+    verdict: "clean" | "infected" | "refused" | "unavailable" | "not-scanned";
+    engine: string;
+    reason?: string;
+  };
 }
 
 export type EventName = StanzaEventName | keyof ServerEvents;
@@ -132,6 +148,7 @@ const SERVER_EVENTS = new Set<string>([
   "user-deleted",
   "server-started",
   "server-stopping",
+  "upload-verdict",
 ]);
 const STANZA_EVENT =
   /^(?:(?:message|presence|iq)\/(?:host|bare|full)|iq-(?:get|set)\/(?:host|bare|full)\/.+:[^:]+)$/;

@@ -71,11 +71,14 @@ export interface ModuleApi {
    */
   addFeature(ns: string, on?: "server" | "account"): void;
   addIdentity(identity: Identity): void;
+  /** Adds an extended information form (XEP-0128) to the server's disco#info. */
+  addInfoForm(form: Element): void;
   /** What every module registered for the server's disco#info. */
   discoInfo(): {
     features: ReadonlySet<string>;
     identities: readonly Identity[];
     accountFeatures: ReadonlySet<string>;
+    forms: readonly Element[];
   };
   /** Domains of the external components (XEP-0114) connected now, sorted. */
   connectedComponents(): string[];
@@ -106,6 +109,8 @@ export interface ModuleHost {
   features: Set<string>;
   accountFeatures: Set<string>;
   identities: Identity[];
+  /** XEP-0128 forms of the server's disco#info. */
+  infoForms: Element[];
   streams: StreamExtensions;
   components: ComponentRegistry;
   http: HttpRouter;
@@ -189,10 +194,18 @@ export function createModuleApi(
         if (i >= 0) host.identities.splice(i, 1);
       });
     },
+    addInfoForm(form) {
+      host.infoForms.push(form);
+      undo.push(() => {
+        const i = host.infoForms.indexOf(form);
+        if (i >= 0) host.infoForms.splice(i, 1);
+      });
+    },
     discoInfo: () => ({
       features: host.features,
       identities: host.identities,
       accountFeatures: host.accountFeatures,
+      forms: host.infoForms,
     }),
     connectedComponents: () => host.components.connected(),
     addStreamFeature(phase, feature) {

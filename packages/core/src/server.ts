@@ -5,6 +5,7 @@ import { createSecureContext, TLSSocket } from "node:tls";
 import { jid as makeJid } from "@hato/jid";
 import { makeFakeSalt } from "@hato/sasl";
 import type { Storage } from "@hato/storage";
+import type { Element } from "@hato/xml";
 import type { C2sContext } from "./c2s/context.js";
 import { Resumptions } from "./c2s/sm.js";
 import { C2sStream } from "./c2s/stream.js";
@@ -56,6 +57,8 @@ export class Server {
   readonly router: Router;
   readonly features = new Set<string>();
   readonly identities: Identity[] = [];
+  /** XEP-0128 forms of the server's disco#info (upload's max-file-size). */
+  readonly infoForms: Element[] = [];
   /** Features of every account's bare JID (XEP-0030 queries to user@domain). */
   readonly accountFeatures = new Set<string>();
   /** External components (XEP-0114): configured secrets and live connections. */
@@ -134,6 +137,7 @@ export class Server {
       router: this.router,
       features: this.features,
       identities: this.identities,
+      infoForms: this.infoForms,
       accountFeatures: this.accountFeatures,
       streams: this.ctx.extensions,
       components: this.components,

@@ -15,12 +15,22 @@ import { privateStorage } from "./private/index.js";
 import { push } from "./push/index.js";
 import { register } from "./register/index.js";
 import { roster } from "./roster/index.js";
+
+export {
+  type ScanInput,
+  type Scanner,
+  ScannerUnavailable,
+  type Verdict,
+} from "./scan/types.js";
+
+import { createUpload, upload } from "./upload/index.js";
 import { vcard } from "./vcard/index.js";
 import { version } from "./version/index.js";
 
 export {
   blocking,
   carbons,
+  createUpload,
   delivery,
   disco,
   mam,
@@ -33,6 +43,7 @@ export {
   push,
   register,
   roster,
+  upload,
   vcard,
   version,
   wrapperGuard,
@@ -57,4 +68,5 @@ export const defaultModules: readonly HatoModule[] = [
   privateStorage,
   register,
   pep,
+  upload,
 ];

@@ -5,6 +5,7 @@ import { accountTests } from "./contract/accounts.js";
 import { archiveTests } from "./contract/archive.js";
 import { archivePagingTests } from "./contract/archive-paging.js";
 import { facadeTests } from "./contract/facade.js";
+import { filesTests } from "./contract/files.js";
 import type { OpenStorage } from "./contract/fixtures.js";
 import { kvTests } from "./contract/kv.js";
 import { offlineTests } from "./contract/offline.js";
@@ -23,6 +24,7 @@ export function runStorageContract(name: string, open: OpenStorage): void {
     describe("message archives", () => archiveTests(open));
     describe("message archive paging", () => archivePagingTests(open));
     describe("pubsub nodes", () => pubsubTests(open));
+    describe("upload files", () => filesTests(open));
     describe("whole storage", () => facadeTests(open));
   });
 }

@@ -1,6 +1,7 @@
 // In-memory storage adapter for tests: same behaviour as the database adapters, nothing persisted.
 
 import { StorageError } from "./errors.js";
+import { memoryFiles } from "./memory-files.js";
 import {
   emptyImData,
   type ImData,
@@ -230,6 +231,7 @@ export function openMemoryStorage(): Storage {
     roster: memoryRoster(im, live),
     archive: memoryArchive(im, live),
     pubsub: memoryPubsub(im, live),
+    files: memoryFiles(live),
     async close() {
       closed = true;
     },

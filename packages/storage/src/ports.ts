@@ -216,5 +216,81 @@ export interface Storage {
   roster: RosterStore;
   archive: ArchiveStore;
   pubsub: PubsubStore;
+  files: FileStore;
   close(): Promise<void>;
+}
+
+/**
+ * Where an uploaded file stands (XEP-0363): a slot is `reserved` until its one PUT starts
+ * (`uploading`), then `scanning` until the verdict: `clean` and `not-scanned` (the scanner was
+ * down and the admin chose to accept) are served, `infected` stays in quarantine, never served.
+ */
+export type FileState =
+  | "reserved"
+  | "uploading"
+  | "scanning"
+  | "clean"
+  | "not-scanned"
+  | "infected";
+
+/** One upload slot and, once the PUT arrived, its file. Sizes count toward quotas in every state. */
+export interface FileRecord {
+  /** The slot id (random, URL-safe); the key. */
+  id: string;
+  /** Username of the uploader. */
+  owner: string;
+  /** The sanitised file name. */
+  name: string;
+  size: number;
+  /** The announced media type ("" when none was announced). */
+  type: string;
+  /** SHA-256 (hex) of the URL's secret: the secret itself is never stored. */
+  secretHash: string;
+  state: FileState;
+  created: Date;
+  /** The PUT must start before this. */
+  slotExpires: Date;
+  /** When the verdict came; set from `scanning` on. */
+  stored?: Date;
+  /** SHA-256 (hex) of the bytes received. */
+  sha256?: string;
+  /** Why a file is infected or not scanned (the scanner's words). */
+  reason?: string;
+}
+
+/** Quotas checked atomically with a reservation. */
+export interface FileQuota {
+  userBytes: number;
+  totalBytes: number;
+}
+
+export type FileReserveResult = "reserved" | "user-quota" | "total-quota" | "duplicate-id";
+
+/** Changes written with a state transition. */
+export interface FileChanges {
+  stored?: Date;
+  sha256?: string;
+  reason?: string;
+}
+
+/** Upload slots and files' metadata; the bytes live in the data folder. */
+export interface FileStore {
+  /** Stores a new slot if the owner's and everyone's bytes stay within the quota. */
+  reserve(file: FileRecord, quota: FileQuota): Promise<FileReserveResult>;
+  get(id: string): Promise<FileRecord | undefined>;
+  /** Moves a file from state `from` to `to` only if it is in `from` now; false otherwise. */
+  transition(id: string, from: FileState, to: FileState, changes?: FileChanges): Promise<boolean>;
+  /** false if there was none. */
+  delete(id: string): Promise<boolean>;
+  /** Bytes of one owner's slots and files, in every state. */
+  usage(owner: string): Promise<number>;
+  /** Bytes of everyone's slots and files. */
+  totalUsage(): Promise<number>;
+  /** One owner's slots and files, oldest first. */
+  list(owner: string): Promise<FileRecord[]>;
+  /**
+   * Slots and files due for removal, oldest first: not yet stored (`reserved`, `uploading`,
+   * `scanning`) with `slotExpires` before `slotsBefore`, and any created before `filesBefore`.
+   */
+  expired(opts: { slotsBefore: Date; filesBefore?: Date; limit: number }): Promise<FileRecord[]>;
 }

@@ -16,12 +16,18 @@ export type HttpHandler = (
 export interface HttpRouteOptions {
   /** Methods the route takes; others get 405 with Allow. Default GET and HEAD. */
   methods?: readonly string[];
+  /**
+   * Largest request body the route takes (its own check, such as uploads' sizes, comes after);
+   * default `http.max-body-bytes`.
+   */
+  maxBodyBytes?: number;
 }
 
 export interface HttpRoute {
   /** An exact path (`/health`), or a folder ending in `/` that matches all beneath it. */
   readonly prefix: string;
   readonly methods: readonly string[];
+  readonly maxBodyBytes: number | undefined;
   readonly handler: HttpHandler;
   /** Who registered it (a module's name), for logs. */
   readonly owner: string;
@@ -47,6 +53,7 @@ export class HttpRouter {
     const route: HttpRoute = {
       prefix,
       methods: opts.methods ?? ["GET", "HEAD"],
+      maxBodyBytes: opts.maxBodyBytes,
       handler,
       owner,
     };

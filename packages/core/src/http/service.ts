@@ -151,20 +151,21 @@ export class HttpService {
     const path = checkedPath(req.url);
     if (path === undefined)
       return sendError(res, 400, "bad-path", "the request path is not a clean absolute path");
+    const route = this.opts.router.match(path);
     const length = req.headers["content-length"];
-    if (length !== undefined && Number(length) > this.limits.maxBodyBytes) {
+    const maxBody = route?.maxBodyBytes ?? this.limits.maxBodyBytes;
+    if (length !== undefined && Number(length) > maxBody) {
       res.setHeader("Connection", "close");
       return sendError(
         res,
         413,
         "body-too-large",
-        `request bodies are limited to ${this.limits.maxBodyBytes} bytes`,
+        `request bodies are limited to ${maxBody} bytes`,
       );
     }
     // A body no route reads is not drained for keep-alive: the connection closes after.
     if (req.headers["transfer-encoding"] !== undefined || Number(length ?? 0) > 0)
       res.setHeader("Connection", "close");
-    const route = this.opts.router.match(path);
     if (route === undefined)
       return sendError(res, 404, "not-found", `nothing is served at ${path}`);
     if (!route.methods.includes(req.method ?? "")) {

@@ -20,8 +20,10 @@ export const disco: HatoModule = {
       const node = ev.stanza.getChild("query", NS_DISCO_INFO)!.attr("node");
       if (node !== undefined)
         throw new StanzaError("item-not-found", `no disco node "${node}" here`);
-      const { features, identities } = api.discoInfo();
-      return infoQuery(undefined, identities, features);
+      const { features, identities, forms } = api.discoInfo();
+      const query = infoQuery(undefined, identities, features);
+      for (const form of forms) query.append(form);
+      return query;
     });
     api.handleIq("get", "host", NS_DISCO_ITEMS, "query", (ev) => {
       const node = ev.stanza.getChild("query", NS_DISCO_ITEMS)!.attr("node");

@@ -115,4 +115,36 @@ describe("sqlite migrations", () => {
       await s.close();
     }
   });
+  it("upgrade a version 2 file to the latest: the files table arrives, old data stays", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "hato-migrate-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "v2.sqlite");
+    const old = new Database(file);
+    old.pragma("foreign_keys = ON");
+    migrate(old, file, migrations.slice(0, 2));
+    await sqliteAccounts(old, (): void => {}).create(account("alice", 4));
+    old.close();
+    const s = openSqliteStorage(file);
+    try {
+      assert.deepEqual(await s.accounts.list(), ["alice"]);
+      const f = {
+        id: "slot1",
+        owner: "alice",
+        name: "a.txt",
+        size: 3,
+        type: "text/plain",
+        secretHash: "00".repeat(32),
+        state: "reserved" as const,
+        created: new Date(1),
+        slotExpires: new Date(2),
+      };
+      assert.equal(await s.files.reserve(f, { userBytes: 10, totalBytes: 10 }), "reserved");
+      assert.deepEqual(await s.files.get("slot1"), f);
+    } finally {
+      await s.close();
+    }
+    const again = openSqliteStorage(file);
+    assert.equal(await again.files.usage("alice"), 3);
+    await again.close();
+  });
 });

@@ -119,6 +119,32 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX pubsub_items_by_node ON pubsub_items (owner, node);
     `,
   },
+  {
+    version: 3,
+    name: "upload files",
+    sql: `
+      -- XEP-0363 slots and files. No foreign key to accounts: a file has bytes on disk, so the
+      -- upload module deletes an account's files itself (a cascade would orphan the bytes).
+      CREATE TABLE files (
+        id           TEXT PRIMARY KEY NOT NULL,
+        owner        TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        size         INTEGER NOT NULL CHECK (size >= 0),
+        type         TEXT NOT NULL,
+        secret_hash  TEXT NOT NULL,
+        state        TEXT NOT NULL CHECK (state IN
+                       ('reserved', 'uploading', 'scanning', 'clean', 'not-scanned', 'infected')),
+        created      INTEGER NOT NULL,            -- ms since the epoch
+        slot_expires INTEGER NOT NULL,            -- ms since the epoch
+        stored       INTEGER,                     -- ms since the epoch; NULL before the verdict
+        sha256       TEXT,
+        reason       TEXT
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX files_by_owner ON files (owner, created);
+      CREATE INDEX files_by_created ON files (created);
+      CREATE INDEX files_by_slot ON files (slot_expires) WHERE state IN ('reserved', 'uploading', 'scanning');
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -6,6 +6,7 @@ import { StorageError } from "../errors.js";
 import type { Storage } from "../ports.js";
 import { sqliteAccounts } from "./accounts.js";
 import { sqliteArchive } from "./archive.js";
+import { sqliteFiles } from "./files.js";
 import { sqliteKv } from "./kv.js";
 import { checkReadonlySchema, migrate, refuseNewer } from "./migrations.js";
 import { sqliteOffline } from "./offline.js";
@@ -79,6 +80,7 @@ export function openSqliteStorage(file: string, opts: SqliteOptions = {}): Stora
     roster: sqliteRoster(db, live),
     archive: sqliteArchive(db, live),
     pubsub: sqlitePubsub(db, live),
+    files: sqliteFiles(db, live),
     async close() {
       if (db.open) db.close();
     },

@@ -1,0 +1,102 @@
+// The upload service's state: settings, folders, the scanner, uploads in flight, and the
+// helpers the slot, PUT, GET and expiry parts share.
+
+import { createHash, timingSafeEqual } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Config, Logger, ModuleApi } from "@hato/core";
+import type { FileRecord } from "@hato/storage";
+import type { Scanner } from "../scan/types.js";
+
+/** The XEP-0363 namespace (version 1.1). */
+export const NS_UPLOAD = "urn:xmpp:http:upload:0";
+/** Where the one port serves uploads. */
+export const UPLOAD_PREFIX = "/upload/";
+
+/** Files' folders under `<data>/uploads/`: bytes arriving, released, and quarantined. */
+export interface UploadFolders {
+  incoming: string;
+  files: string;
+  quarantine: string;
+}
+
+/** Everything the parts of the upload module share. */
+export class UploadService {
+  readonly settings: Config["upload"];
+  readonly whenDown: Config["scan"]["whenDown"];
+  readonly folders: UploadFolders;
+  /** Slots whose PUT is running now: expiry leaves them alone. */
+  readonly inFlight = new Set<string>();
+  readonly log: Logger;
+
+  constructor(
+    readonly api: ModuleApi,
+    readonly scanner: Scanner,
+  ) {
+    this.settings = api.config.upload;
+    this.whenDown = api.config.scan.whenDown;
+    this.log = api.log;
+    const root = join(api.config.data, "uploads");
+    this.folders = {
+      incoming: join(root, "incoming"),
+      files: join(root, "files"),
+      quarantine: join(root, "quarantine"),
+    };
+  }
+
+  /** Creates the folders, private to the server's user. */
+  async prepare(): Promise<void> {
+    for (const dir of Object.values(this.folders))
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** `https://host[:port]` of the one port, as clients reach it. */
+  origin(): string {
+    const { http, domain, tlsPort } = this.api.config;
+    const host = http.publicHost !== "" ? http.publicHost : `${domain}:${tlsPort}`;
+    return `https://${host.replace(/:443$/, "")}`;
+  }
+
+  /** The bytes of a file in one of its folders. */
+  path(where: keyof UploadFolders, id: string): string {
+    return join(this.folders[where], where === "incoming" ? `${id}.part` : id);
+  }
+
+  /** Deletes a slot's bytes wherever they are, and its record (freeing its quota). */
+  async discard(file: FileRecord): Promise<void> {
+    for (const where of ["incoming", "files", "quarantine"] as const)
+      await rm(this.path(where, file.id), { force: true });
+    await this.api.storage.files.delete(file.id);
+  }
+
+  /** Whether a stored file is past `upload.expire-days`. */
+  tooOld(file: FileRecord, now = Date.now()): boolean {
+    const days = this.settings.expireDays;
+    return days > 0 && file.created.getTime() < now - days * 86_400_000;
+  }
+}
+
+/** SHA-256 of a URL secret, hex: what is stored instead of the secret. */
+export function secretHash(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+/** Compares a presented secret with a stored hash in constant time. */
+export function secretMatches(secret: string, storedHash: string): boolean {
+  const a = Buffer.from(secretHash(secret), "hex");
+  const b = Buffer.from(storedHash, "hex");
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The slot id, secret and name of an upload URL path, or undefined when it is not one. */
+export function parseUploadPath(
+  path: string,
+): { id: string; secret: string; name: string } | undefined {
+  const m = /^\/upload\/([A-Za-z0-9_-]{16,64})\/([A-Za-z0-9_-]{22,128})\/([^/]+)$/.exec(path);
+  return m === null ? undefined : { id: m[1]!, secret: m[2]!, name: m[3]! };
+}
+
+/** Megabytes with one decimal, for texts users read. */
+export function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}

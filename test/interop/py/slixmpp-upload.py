@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""HTTP File Upload (XEP-0363) with slixmpp's xep_0363 plugin: one file up, one JSON line out.
+
+The plugin finds the service by disco (identity store/file and the max-file-size form), asks
+for a slot and PUTs the file with aiohttp, which trusts the CA in SSL_CERT_FILE.
+Prints {"url": GET_URL} on success, {"error": KIND, "status": N, "body": TEXT} on refusal.
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+
+import slixmpp
+from slixmpp.exceptions import IqError
+from slixmpp.plugins.xep_0363.http_upload import FileTooBig, HTTPError, UploadServiceNotFound
+
+
+class Client(slixmpp.ClientXMPP):
+    def __init__(self, args):
+        super().__init__(args.jid, args.password)
+        self.args = args
+        self.ca_certs = args.ca
+        self.use_ipv6 = False
+        self.result = {}
+        for plugin in ("feature_mechanisms", "xep_0030", "xep_0128", "xep_0363"):
+            self.register_plugin(plugin)
+        mechs = self["feature_mechanisms"]
+        mechs.use_mechs = {"SCRAM-SHA-256"}
+        default_credentials = mechs._default_credentials
+
+        def credentials(required, optional):
+            creds = default_credentials(required, optional)
+            creds.pop("channel_binding", None)
+            return creds
+
+        mechs.sasl_callback = credentials
+        self.add_event_handler("session_start", self.on_session_start)
+
+    async def get_dns_records(self, domain, port=None):
+        return [(domain, self.args.host, self.args.port)]
+
+    async def on_session_start(self, _):
+        upload = self["xep_0363"]
+        try:
+            url = await upload.upload_file(self.args.file, content_type=self.args.type or None, timeout=30)
+            self.result = {"url": url, "max": upload.max_file_size}
+        except HTTPError as e:
+            self.result = {"error": "http", "status": e.args[0], "body": e.args[1]}
+        except FileTooBig as e:
+            self.result = {"error": "too-big", "size": e.args[0], "max": e.args[1]}
+        except UploadServiceNotFound:
+            self.result = {"error": "no-service"}
+        except IqError as e:
+            self.result = {"error": "iq", "condition": e.iq["error"]["condition"], "text": e.iq["error"]["text"]}
+        print(json.dumps(self.result), flush=True)
+        self.disconnect()
+
+
+async def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--jid", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--ca", required=True)
+    p.add_argument("--file", required=True)
+    p.add_argument("--type", default="")
+    args = p.parse_args()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    client = Client(args)
+    client.connect((args.host, args.port), force_starttls=True)
+    await asyncio.wait_for(client.disconnected, 60)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
