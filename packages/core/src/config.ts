@@ -104,7 +104,17 @@ export interface Config {
     graceSeconds: number;
     putSeconds: number;
   };
-  scan: { whenDown: "refuse" | "accept" };
+  scan: {
+    engine: "builtin" | "clamd";
+    clamdAddress: string;
+    timeoutSeconds: number;
+    denyList: string;
+    archiveMaxEntries: number;
+    archiveMaxDepth: number;
+    archiveMaxRatio: number;
+    archiveMaxExpandedBytes: number;
+    whenDown: "refuse" | "accept";
+  };
   /** The config file's path, when there was one. */
   file: string | undefined;
 }

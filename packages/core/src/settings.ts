@@ -550,6 +550,58 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Longest time one upload (PUT) may take in all; slower ones get 408 and nothing is kept.",
   },
   {
+    path: "scan.engine",
+    type: { kind: "enum", values: ["builtin", "clamd"] },
+    default: "builtin",
+    doc: "Engine that scans uploaded files before anyone can download them: `builtin` (programs, scripts, double extensions, the EICAR test file, a hash deny-list, archives within limits; no virus signatures) or `clamd` (ClamAV's daemon, the production choice; see docs/scanning.md).",
+  },
+  {
+    path: "scan.clamd-address",
+    type: {
+      kind: "string",
+      pattern: /^tcp:\/\/[^\s/]{1,261}:\d{1,5}$|^\/\S{1,1000}$/,
+      describe: "tcp://HOST:PORT or an absolute unix socket path",
+    },
+    default: "tcp://127.0.0.1:3310",
+    doc: "Where clamd listens (`scan.engine: clamd`): `tcp://HOST:PORT` (an IPv6 host in brackets) or the absolute path of its unix socket.",
+  },
+  {
+    path: "scan.timeout-seconds",
+    type: { kind: "int", min: 1, max: 3600 },
+    default: 120,
+    doc: "Time one scan may take (connecting to clamd included); a scan that takes longer gives no verdict, and the upload is refused as with a scanner that is down.",
+  },
+  {
+    path: "scan.deny-list",
+    type: { kind: "path" },
+    default: "",
+    doc: "File of SHA-256 digests (hex, one a line, `sha256sum` output works) the built-in engine refuses, in archives too; read at start. Empty: only the EICAR test file's digest.",
+  },
+  {
+    path: "scan.archive-max-entries",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 10000,
+    doc: "Files in all archives of one upload together (built-in engine); more and the upload is refused as not scannable.",
+  },
+  {
+    path: "scan.archive-max-depth",
+    type: { kind: "int", min: 1, max: 32 },
+    default: 5,
+    doc: "Archives inside archives the built-in engine opens (1: the upload's own archive only); deeper nesting is refused as not scannable.",
+  },
+  {
+    path: "scan.archive-max-ratio",
+    type: { kind: "int", min: 2, max: 100000 },
+    default: 100,
+    doc: "Expanded size over compressed size of one archive member above 1 MiB (built-in engine); a higher ratio is refused as a zip bomb.",
+  },
+  {
+    path: "scan.archive-max-expanded-bytes",
+    type: { kind: "int", min: 1 * MiB, max: 64 * 1024 * MiB },
+    default: 1024 * MiB,
+    doc: "Bytes expanded from all archives of one upload together (built-in engine); more is refused as not scannable.",
+  },
+  {
     path: "scan.when-down",
     type: { kind: "enum", values: ["refuse", "accept"] },
     default: "refuse",

@@ -15,18 +15,23 @@ import { privateStorage } from "./private/index.js";
 import { push } from "./push/index.js";
 import { register } from "./register/index.js";
 import { roster } from "./roster/index.js";
-
-export {
-  type ScanInput,
-  type Scanner,
-  ScannerUnavailable,
-  type Verdict,
-} from "./scan/types.js";
-
 import { createUpload, upload } from "./upload/index.js";
 import { vcard } from "./vcard/index.js";
 import { version } from "./version/index.js";
 
+export {
+  createBuiltinScanner,
+  createClamdScanner,
+  createScanner,
+  EICAR,
+  parseClamdReply,
+  parseDenyList,
+  pingClamd,
+  type ScanInput,
+  type Scanner,
+  ScannerUnavailable,
+  type Verdict,
+} from "./scan/index.js";
 export {
   blocking,
   carbons,

@@ -2,7 +2,8 @@
 
 import { type HatoModule, Priority } from "@hato/core";
 import { xml } from "@hato/xml";
-import { type Scanner, ScannerUnavailable } from "../scan/types.js";
+import { createScanner } from "../scan/index.js";
+import type { Scanner } from "../scan/types.js";
 import { handleGet } from "./get.js";
 import { handlePut } from "./put.js";
 import { NS_UPLOAD, UPLOAD_PREFIX, UploadService } from "./service.js";
@@ -14,22 +15,13 @@ export interface UploadOptions {
   scanner?: Scanner;
 }
 
-/** Until an engine is configured, no verdict can be had: uploads fail closed. */
-const noScanner: Scanner = {
-  engine: "none",
-  async scan() {
-    throw new ScannerUnavailable("no scanning engine is available");
-  },
-  async close() {},
-};
-
 /** The upload module; `opts.scanner` replaces the configured scanner. */
 export function createUpload(opts: UploadOptions = {}): HatoModule {
   return {
     name: "upload",
     async load(api) {
       if (!api.config.upload.enabled) return;
-      const scanner = opts.scanner ?? noScanner;
+      const scanner = opts.scanner ?? createScanner(api.config, api.log);
       if (opts.scanner === undefined) api.onUnload(() => scanner.close());
       const svc = new UploadService(api, scanner);
 
