@@ -15,6 +15,7 @@ import { privateStorage } from "./private/index.js";
 import { push } from "./push/index.js";
 import { register } from "./register/index.js";
 import { roster } from "./roster/index.js";
+import { createScanHandoff, NS_SCAN, scanHandoff } from "./scan-handoff/index.js";
 import { createUpload, upload } from "./upload/index.js";
 import { vcard } from "./vcard/index.js";
 import { version } from "./version/index.js";
@@ -35,10 +36,12 @@ export {
 export {
   blocking,
   carbons,
+  createScanHandoff,
   createUpload,
   delivery,
   disco,
   mam,
+  NS_SCAN,
   offline,
   p2pGuard,
   pep,
@@ -48,6 +51,7 @@ export {
   push,
   register,
   roster,
+  scanHandoff,
   upload,
   vcard,
   version,
@@ -74,4 +78,5 @@ export const defaultModules: readonly HatoModule[] = [
   register,
   pep,
   upload,
+  scanHandoff,
 ];
