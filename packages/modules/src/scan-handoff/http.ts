@@ -220,8 +220,9 @@ async function scanEncrypted(
     engine: verdict.engine,
     scanned: new Date().toISOString(),
   });
+  // The audit event names the uploader, like the upload's own verdicts; the log adds who asked.
   const event = {
-    user,
+    user: file.owner,
     slot: file.id,
     name: file.name,
     size: file.size,
@@ -230,7 +231,10 @@ async function scanEncrypted(
     engine: verdict.engine,
     reason,
   };
-  ctx.svc.log[verdict.status === "clean" ? "info" : "warn"]("encrypted file verdict", event);
+  ctx.svc.log[verdict.status === "clean" ? "info" : "warn"]("encrypted file verdict", {
+    ...event,
+    askedBy: user,
+  });
   void ctx.svc.api.fire("upload-verdict", event);
   if (verdict.status === "infected") {
     // Nobody may fetch it any more, whatever key they hold.
