@@ -1,0 +1,443 @@
+// Upload throughput (XEP-0363 PUT, MB/s) of Hato with each scanning engine, next to Prosody's
+// mod_http_file_share, on the same machine, in interleaved rounds.
+//
+//   node bench/dist/upload.js [--sizes 1,100] [--rounds 3] [--results bench/RESULTS.md] [--json FILE]
+//
+// Hato's figure is what an uploader sees: the PUT's answer (201) comes only after the scan, so
+// it includes scanning. Prosody stores without scanning. See docs/benchmarks.md.
+
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomFillSync } from "node:crypto";
+import { once } from "node:events";
+import { createReadStream, existsSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { request } from "node:https";
+import { connect as netConnect } from "node:net";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createCa } from "@hato/cli";
+import { Accounts } from "@hato/core";
+import { EICAR, pingClamd } from "@hato/modules";
+import { openSqliteStorage } from "@hato/storage";
+import { BenchXmpp } from "./upload-xmpp.js";
+import { spawnServer } from "./webclient-server.js";
+
+const REPO = fileURLToPath(new URL("../../", import.meta.url));
+const CLI = join(REPO, "packages", "cli", "dist", "main.js");
+const MB = 1_000_000;
+const USER = "bench";
+const PASSWORD = "bench-password";
+const LIMIT = 200 * MB;
+
+const { values: opt } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "1,100" },
+    rounds: { type: "string", default: "3" },
+    results: { type: "string" },
+    json: { type: "string" },
+  },
+});
+const SIZES = opt.sizes.split(",").map((s) => Number(s) * MB);
+const ROUNDS = Number(opt.rounds);
+
+interface Target {
+  name: string;
+  /** The XMPP domain and direct-TLS port, the slot service, and what to close. */
+  domain: string;
+  xmppPort: number;
+  service: string;
+  stop(): Promise<void>;
+}
+
+const freePort = async (): Promise<number> => {
+  const { createServer } = await import("node:net");
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const { port } = s.address() as { port: number };
+  await new Promise((r) => s.close(r));
+  return port;
+};
+
+async function waitPort(port: number, what: string, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = netConnect({ host: "127.0.0.1", port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline || child?.exitCode != null) throw new Error(`${what} did not start`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A file of random bytes (incompressible, nothing any engine recognises). */
+async function payload(dir: string, size: number): Promise<string> {
+  const file = join(dir, `payload-${size}.bin`);
+  const fh = await open(file, "w");
+  const chunk = Buffer.alloc(MB);
+  for (let left = size; left > 0; left -= chunk.length) {
+    randomFillSync(chunk);
+    await fh.write(chunk, 0, Math.min(left, chunk.length));
+  }
+  await fh.close();
+  return file;
+}
+
+/** clamd from Debian, in its own folder, limits at the upload limit, a one-signature database. */
+async function startClamd(dir: string): Promise<{ address: string; stop(): Promise<void> }> {
+  await mkdir(join(dir, "db"), { recursive: true });
+  await mkdir(join(dir, "tmp"));
+  await writeFile(join(dir, "db", "bench.ndb"), `Bench.EICAR:0:*:${EICAR.toString("hex")}\n`);
+  const port = await freePort();
+  const conf = join(dir, "clamd.conf");
+  await writeFile(
+    conf,
+    [
+      "Foreground yes",
+      "TCPAddr 127.0.0.1",
+      `TCPSocket ${port}`,
+      `DatabaseDirectory ${join(dir, "db")}`,
+      `TemporaryDirectory ${join(dir, "tmp")}`,
+      `LogFile ${join(dir, "clamd.log")}`,
+      "AlertExceedsMax yes",
+      "AlertEncrypted yes",
+      `StreamMaxLength ${LIMIT}`,
+      `MaxFileSize ${LIMIT}`,
+      `MaxScanSize ${LIMIT}`,
+      "",
+    ].join("\n"),
+  );
+  const child = spawn("/usr/sbin/clamd", ["--config-file", conf], { stdio: "ignore" });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await pingClamd({ address: { host: "127.0.0.1", port }, timeoutSeconds: 2 });
+      break;
+    } catch (err) {
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`clamd did not start: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return { address: `tcp://127.0.0.1:${port}`, stop: () => stopChild(child) };
+}
+
+/** SIGTERM to `pid` (the child itself unless given), SIGKILL after 10 s; resolves on the child's exit. */
+async function stopChild(child: ChildProcess, pid = child.pid): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || pid === undefined) return;
+  const exited = once(child, "exit");
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(pid, signal);
+    } catch {}
+  };
+  kill("SIGTERM");
+  const timer = setTimeout(() => kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A `hato start` process with the engine given, its account written before it starts. */
+async function startHato(
+  dir: string,
+  cert: { certFile: string; keyFile: string },
+  engine: string,
+  clamdAddress?: string,
+): Promise<Target> {
+  const data = join(dir, "data");
+  await mkdir(data, { recursive: true, mode: 0o700 });
+  const storage = openSqliteStorage(join(data, "hato.db"));
+  await new Accounts(storage, "localhost", 4096).add(`${USER}@localhost`, PASSWORD);
+  await storage.close();
+  const big = String(1_000_000 * MB);
+  const hato = await spawnServer(CLI, dir, {
+    data,
+    domain: "localhost",
+    host: "127.0.0.1",
+    "c2s-port": "0",
+    "tls-cert": cert.certFile,
+    "tls-key": cert.keyFile,
+    "log-level": "warn",
+    "upload.max-file-bytes": String(LIMIT),
+    "upload.quota-user-bytes": big,
+    "upload.quota-total-bytes": big,
+    "scan.engine": engine,
+    ...(clamdAddress === undefined ? {} : { "scan.clamd-address": clamdAddress }),
+  });
+  return {
+    name: `Hato ${engine}`,
+    domain: "localhost",
+    xmppPort: hato.tlsPort,
+    service: "localhost",
+    stop: hato.stop,
+  };
+}
+
+/**
+ * Prosody (Debian) as the `prosody` user: direct-TLS c2s, HTTPS, the upload component
+ * `upload.localhost` with mod_http_file_share, limits raised to the same 200 MB.
+ */
+async function startProsody(dir: string, cert: { cert: string; key: string }): Promise<Target> {
+  await mkdir(join(dir, "data"), { recursive: true });
+  const xmppPort = await freePort();
+  const httpsPort = await freePort();
+  await writeFile(join(dir, "cert.pem"), cert.cert);
+  await writeFile(join(dir, "key.pem"), cert.key, { mode: 0o600 });
+  const cfg = join(dir, "prosody.cfg.lua");
+  const ssl = `{ certificate = "${join(dir, "cert.pem")}"; key = "${join(dir, "key.pem")}" }`;
+  await writeFile(
+    cfg,
+    `pidfile = "${join(dir, "prosody.pid")}"
+data_path = "${join(dir, "data")}"
+plugin_paths = { }
+network_backend = "epoll"
+interfaces = { "127.0.0.1" }
+local_interfaces = { "127.0.0.1" }
+c2s_ports = { }
+c2s_direct_tls_ports = { ${xmppPort} }
+s2s_ports = { }
+component_ports = { }
+http_ports = { }
+https_ports = { ${httpsPort} }
+https_interfaces = { "127.0.0.1" }
+ssl = ${ssl}
+https_ssl = ${ssl}
+modules_enabled = { "disco"; "roster"; "saslauth"; "tls"; "ping"; "posix" }
+modules_disabled = { "s2s" }
+authentication = "internal_plain"
+storage = "internal"
+log = { warn = "${join(dir, "prosody.log")}" }
+http_file_share_size_limit = ${LIMIT}
+http_file_share_daily_quota = ${1_000_000 * MB}
+
+VirtualHost "localhost"
+Component "upload.localhost" "http_file_share"
+`,
+  );
+  execFileSync("chown", ["-R", "prosody:prosody", dir]);
+  execFileSync("runuser", [
+    "-u",
+    "prosody",
+    "--",
+    "prosodyctl",
+    "--config",
+    cfg,
+    "register",
+    USER,
+    "localhost",
+    PASSWORD,
+  ]);
+  const child = spawn("runuser", ["-u", "prosody", "--", "prosody", "--config", cfg, "-F"], {
+    stdio: "ignore",
+  });
+  await waitPort(httpsPort, "prosody", child);
+  await waitPort(xmppPort, "prosody", child);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
+  const debian = execFileSync("dpkg-query", ["-W", "-f=${Version}", "prosody"]).toString();
+  const version = debian.replace(/-[^-]*$/, ""); // without the Debian revision
+  return {
+    name: `Prosody ${version}`,
+    domain: "localhost",
+    xmppPort,
+    service: "upload.localhost",
+    // runuser waits for Prosody, which gets the signal itself (its pid is in its pidfile).
+    stop: async () => {
+      const pid = Number((await readFile(join(dir, "prosody.pid"), "utf8")).trim());
+      await stopChild(child, pid > 0 ? pid : undefined);
+    },
+  };
+}
+
+/** One upload: a slot over XMPP (not timed), then the PUT from first byte to the answer. */
+async function uploadOnce(
+  xmpp: BenchXmpp,
+  t: Target,
+  file: string,
+  size: number,
+  ca: string,
+): Promise<number> {
+  const slot = await xmpp.slot(t.service, `bench-${size}.bin`, size, "application/octet-stream");
+  const url = new URL(slot.put);
+  const started = process.hrtime.bigint();
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port: Number(url.port || 443),
+        servername: url.hostname,
+        ca,
+        method: "PUT",
+        path: url.pathname + url.search,
+        headers: {
+          ...slot.headers,
+          Host: url.host,
+          "Content-Length": String(size),
+          "Content-Type": "application/octet-stream",
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+    createReadStream(file).pipe(req);
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (status !== 201) throw new Error(`${t.name}: PUT of ${size} bytes answered ${status}`);
+  return size / MB / seconds;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+const BEGIN = "<!-- upload:begin (bench/upload.ts) -->";
+const END = "<!-- upload:end -->";
+
+interface Figures {
+  date: string;
+  rounds: number;
+  targets: string[];
+  /** MB/s per target name, per size in MB, one value per round. */
+  mbps: Record<string, Record<string, number[]>>;
+  load: [number, number];
+  cpus: string;
+}
+
+function report(f: Figures): string {
+  const [hb, hc, pr] = f.targets as [string, string, string];
+  const med = (t: string, mb: string) => median(f.mbps[t]![mb]!);
+  const rows = Object.keys(f.mbps[hb]!).map((mb) => {
+    const r1 = med(hb, mb) / med(pr, mb);
+    const r2 = med(hc, mb) / med(pr, mb);
+    return `| ${mb} MB file, median MB/s (higher is better) | **${r1.toFixed(2)}×** | **${r2.toFixed(2)}×** | ${med(hb, mb).toFixed(1)} | ${med(hc, mb).toFixed(1)} | ${med(pr, mb).toFixed(1)} |`;
+  });
+  const rounds = f.targets
+    .map(
+      (t) =>
+        `${t}: ${Object.entries(f.mbps[t]!)
+          .map(([mb, xs]) => `${mb} MB ${xs.map((x) => x.toFixed(1)).join(", ")}`)
+          .join("; ")}`,
+    )
+    .join(". ");
+  return `${BEGIN}
+## Upload throughput (XEP-0363 PUT)
+
+Generated by \`bench/upload.ts\` (\`bash bench/upload.sh\`); method in [docs/benchmarks.md](../docs/benchmarks.md#upload-throughput).
+
+| figure | ${hb}/Prosody | ${hc}/Prosody | ${hb} | ${hc} | ${pr} mod_http_file_share |
+|---|---:|---:|---:|---:|---:|
+${rows.join("\n")}
+
+- ${f.date.slice(0, 10)}, ${f.cpus}, loopback HTTPS (TLS 1.3), ${f.rounds} interleaved rounds, one warm-up upload each not counted; load average ${f.load[0].toFixed(1)} before, ${f.load[1].toFixed(1)} after. Hato answers 201 only after the scan, so its figures include scanning (clamd: INSTREAM over loopback TCP, a one-signature database: real signature sets cost more); Prosody stores without scanning. MB = 10^6 bytes; files of random bytes.
+- Rounds (MB/s): ${rounds}.
+${END}`;
+}
+
+async function writeSection(file: string, section: string): Promise<void> {
+  const old = existsSync(file) ? await readFile(file, "utf8") : "";
+  const a = old.indexOf(BEGIN);
+  const b = old.indexOf(END);
+  const next =
+    a >= 0 && b > a
+      ? old.slice(0, a) + section + old.slice(b + END.length)
+      : `${old.trimEnd()}\n\n${section}\n`;
+  await writeFile(file, next);
+}
+
+async function main(): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), "hato-upload-bench-"));
+  await chmod(root, 0o755); // Prosody runs as its own user and must reach its folder.
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const authority = await createCa();
+    const leaf = await authority.issue(["localhost", "upload.localhost"]);
+    const certFile = join(root, "localhost.pem");
+    const keyFile = join(root, "localhost.key");
+    await writeFile(certFile, leaf.cert);
+    await writeFile(keyFile, leaf.key, { mode: 0o600 });
+    const files = new Map<number, string>();
+    for (const size of SIZES) files.set(size, await payload(root, size));
+
+    const clamd = await startClamd(join(root, "clamd"));
+    stops.push(clamd.stop);
+    const targets: Target[] = [];
+    for (const [engine, address] of [
+      ["builtin", undefined],
+      ["clamd", clamd.address],
+    ] as const) {
+      const t = await startHato(
+        join(root, `hato-${engine}`),
+        { certFile, keyFile },
+        engine,
+        address,
+      );
+      stops.unshift(t.stop);
+      targets.push(t);
+    }
+    const prosody = await startProsody(join(root, "prosody"), leaf);
+    stops.unshift(prosody.stop);
+    targets.push(prosody);
+
+    const clients = new Map<Target, BenchXmpp>();
+    for (const t of targets) {
+      const c = await BenchXmpp.login({
+        port: t.xmppPort,
+        domain: t.domain,
+        username: USER,
+        password: PASSWORD,
+        ca: authority.cert,
+      });
+      clients.set(t, c);
+      stops.unshift(async () => c.close());
+      await uploadOnce(c, t, files.get(SIZES[0]!)!, SIZES[0]!, authority.cert); // warm-up
+    }
+
+    const mbps: Figures["mbps"] = {};
+    const loadBefore = loadavg()[0]!;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const size of SIZES) {
+        // Alternate the order so no server always goes first.
+        const order = round % 2 === 0 ? targets : [...targets].reverse();
+        for (const t of order) {
+          const v = await uploadOnce(clients.get(t)!, t, files.get(size)!, size, authority.cert);
+          const bySize = mbps[t.name] ?? {};
+          mbps[t.name] = bySize;
+          bySize[String(size / MB)] = [...(bySize[String(size / MB)] ?? []), v];
+          process.stderr.write(
+            `round ${round + 1} ${t.name} ${size / MB} MB: ${v.toFixed(1)} MB/s\n`,
+          );
+        }
+      }
+    }
+    const figures: Figures = {
+      date: new Date().toISOString(),
+      rounds: ROUNDS,
+      targets: targets.map((t) => t.name),
+      mbps,
+      load: [loadBefore, loadavg()[0]!],
+      cpus: `${cpus().length} × ${cpus()[0]?.model.trim() ?? "CPU"}`,
+    };
+    const section = report(figures);
+    process.stdout.write(`${section}\n`);
+    if (opt.results) await writeSection(opt.results, section);
+    if (opt.json) await writeFile(opt.json, `${JSON.stringify(figures)}\n`);
+  } finally {
+    for (const stop of stops) await stop().catch((err) => console.error(err));
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
