@@ -216,7 +216,11 @@ describe("scanner hand-off for encrypted files", () => {
   });
 
   it("bad requests: not JSON, a short key, an address that is not an upload here", async () => {
-    assert.equal((await handOff("{not json")).status, 400);
+    for (const body of ["{not json", "null", "[]", '"text"']) {
+      const r = await handOff(body);
+      assert.equal(r.status, 400, body);
+      assert.equal(r.json?.error, "bad-request");
+    }
     const cipher = encrypt(Buffer.from("x"), KEY_A, IV);
     const url = await upload("x.txt", cipher);
     const short = await handOff({ url, key: "abcd", iv: IV.toString("hex") });

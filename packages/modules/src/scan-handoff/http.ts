@@ -99,9 +99,11 @@ export async function handleHandoff(
   } catch {
     return sendError(res, 400, "bad-request", "the body is not JSON");
   }
-  const key = hexBytes(input?.key, 32);
+  if (typeof input !== "object" || input === null || Array.isArray(input))
+    return sendError(res, 400, "bad-request", "the body must be a JSON object { url, key, iv }");
+  const key = hexBytes(input.key, 32);
   // XEP-0454 uses 12-byte IVs; files from older clients have 16-byte ones.
-  const iv = hexBytes(input?.iv, 12, 16);
+  const iv = hexBytes(input.iv, 12, 16);
   if (key === undefined || iv === undefined)
     return sendError(
       res,
