@@ -121,46 +121,113 @@ describe("clamd engine (INSTREAM to a real clamd)", () => {
   });
 });
 
-describe("clamd engine over a unix socket (a stand-in that checks the INSTREAM framing)", () => {
-  it("sends zINSTREAM, length-prefixed chunks and a zero terminator; reads the NUL-ended reply", async () => {
-    const path = join(dir, "clamd.sock");
-    let received = Buffer.alloc(0);
-    const fake = createServer((socket) => {
-      let buf = Buffer.alloc(0);
-      socket.on("data", (chunk: Buffer) => {
-        buf = Buffer.concat([buf, chunk]);
-        if (buf.toString("latin1") === "zPING\0") {
-          socket.end("PONG\0");
+/**
+ * A stand-in for clamd on a unix socket: checks the INSTREAM framing, answers the scanner's
+ * configuration probes as a well-configured clamd does, and answers files with `reply`.
+ */
+async function fakeClamd(path: string, reply: (data: Buffer) => string) {
+  const received: Buffer[] = [];
+  const server = createServer((socket) => {
+    let buf = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (buf.toString("latin1") === "zPING\0") {
+        socket.end("PONG\0");
+        return;
+      }
+      const head = "zINSTREAM\0";
+      if (buf.length < head.length) return;
+      assert.equal(buf.subarray(0, head.length).toString("latin1"), head);
+      let at = head.length;
+      const parts: Buffer[] = [];
+      while (at + 4 <= buf.length) {
+        const len = buf.readUInt32BE(at);
+        if (len === 0) {
+          const data = Buffer.concat(parts);
+          if (data.includes("level63.zip")) {
+            socket.end("stream: Heuristics.Limits.Exceeded.MaxRecursion FOUND\0");
+          } else if (data.includes("probe.txt")) {
+            socket.end("stream: Heuristics.Encrypted.Zip FOUND\0");
+          } else {
+            received.push(data);
+            socket.end(reply(data));
+          }
           return;
         }
-        const head = "zINSTREAM\0";
-        if (buf.length < head.length) return;
-        assert.equal(buf.subarray(0, head.length).toString("latin1"), head);
-        let at = head.length;
-        const parts: Buffer[] = [];
-        while (at + 4 <= buf.length) {
-          const len = buf.readUInt32BE(at);
-          if (len === 0) {
-            received = Buffer.concat(parts);
-            socket.end("stream: OK\0");
-            return;
-          }
-          if (at + 4 + len > buf.length) return;
-          parts.push(buf.subarray(at + 4, at + 4 + len));
-          at += 4 + len;
-        }
-      });
+        if (at + 4 + len > buf.length) return;
+        parts.push(buf.subarray(at + 4, at + 4 + len));
+        at += 4 + len;
+      }
     });
-    await new Promise<void>((r) => fake.listen(path, r));
+  });
+  await new Promise<void>((r) => server.listen(path, r));
+  return {
+    received,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+describe("clamd engine over a unix socket (a stand-in that checks the protocol)", () => {
+  it("sends zINSTREAM, length-prefixed chunks and a zero terminator; reads the NUL-ended reply", async () => {
+    const path = join(dir, "clamd.sock");
+    const fake = await fakeClamd(path, () => "stream: OK\0");
     try {
       const s = createScanner(settings(path), log);
       const data = Buffer.alloc(200 * 1024, 7);
       assert.deepEqual(await scan("a.bin", data, s), { status: "clean", engine: "clamd" });
-      assert.ok(received.equals(data));
+      assert.equal(fake.received.length, 1);
+      assert.ok(fake.received[0]!.equals(data));
     } finally {
-      await new Promise<void>((r) => fake.close(() => r()));
+      await fake.close();
     }
   });
+  it("a garbled reply, or one without end, gives no verdict", async () => {
+    for (const [i, answer] of ["stream: maybe\0", "x".repeat(10000), "PONG\0"].entries()) {
+      const path = join(dir, `garbled${i}.sock`);
+      const fake = await fakeClamd(path, () => answer);
+      try {
+        const s = createScanner(settings(path, 2), log);
+        await assert.rejects(scan("a.txt", "hello", s), ScannerUnavailable, answer.slice(0, 20));
+      } finally {
+        await fake.close();
+      }
+    }
+  });
+  it("other heuristics are findings; limit heuristics are refusals", async () => {
+    const path = join(dir, "heur.sock");
+    const fake = await fakeClamd(path, (d) =>
+      d.includes("phish")
+        ? "stream: Heuristics.Phishing.Email.SpoofedDomain FOUND\0"
+        : "stream: Heuristics.Limits.Exceeded.MaxScanTime FOUND\0",
+    );
+    try {
+      const s = createScanner(settings(path), log);
+      assert.equal((await scan("a.eml", "phish", s)).status, "infected");
+      assert.equal((await scan("a.bin", "slow", s)).status, "refused");
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe("clamd engine: a clamd that would pass what it cannot scan is not trusted", () => {
+  for (const [off, message] of [
+    ["AlertEncrypted", /set AlertEncrypted yes/],
+    ["AlertExceedsMax", /set AlertExceedsMax yes/],
+  ] as const) {
+    it(`${off} no: every scan gives ScannerUnavailable saying what to set`, async () => {
+      const lax = await startClamd({ maxBytes: MAX, off: [off] });
+      try {
+        const s = createScanner(settings(lax.address), log);
+        await assert.rejects(
+          scan("a.txt", "hello", s),
+          (e: Error) => e instanceof ScannerUnavailable && message.test(e.message),
+        );
+      } finally {
+        await lax.close();
+      }
+    });
+  }
 });
 
 describe("clamd engine: no verdict without a working clamd", () => {

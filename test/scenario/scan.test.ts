@@ -155,6 +155,12 @@ describe("built-in engine: the EICAR test file and the deny-list", () => {
     writeFileSync(list, "not-a-hash\n");
     assert.throws(() => createScanner(settings({ denyList: list }), log), /line 1/);
   });
+  it("a deny-list that does not exist stops the start too", () => {
+    assert.throws(
+      () => createScanner(settings({ denyList: join(dir, "nowhere.txt") }), log),
+      /scan\.deny-list: no such file/,
+    );
+  });
 });
 
 describe("built-in engine: programs and scripts by content", () => {
@@ -207,6 +213,27 @@ describe("built-in engine: programs and scripts by content", () => {
       ]),
     );
     infected(v, /PE/, /outer\.zip → inner\.zip → tools\/run\.dat/);
+  });
+  it("a program in a zip in a gzip, and in a tar member with a long (GNU) name", async () => {
+    infected(
+      await scan("bundle.zip.gz", gzipSync(buildZip([{ name: "x/run.dat", data: MZ }]))),
+      /PE/,
+      /bundle\.zip\.gz → bundle\.zip → x\/run\.dat/,
+    );
+    const long = `${"d/".repeat(60)}setup.exe`;
+    const header = Buffer.from(long + "\0");
+    const tar = buildTar([{ name: "././@LongLink", data: header }]);
+    tar[156] = "L".charCodeAt(0);
+    // Fix the checksum after changing the type flag.
+    tar.write("        ", 148);
+    let sum = 0;
+    for (const b of tar.subarray(0, 512)) sum += b;
+    tar.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
+    const rest = buildTar([{ name: "short-name", data: "plain" }]);
+    infected(
+      await scan("long.tar", Buffer.concat([tar.subarray(0, tar.length - 1024), rest])),
+      /Extension\.exe/,
+    );
   });
   it("an Office document with VBA macros (OLE), alone and as vbaProject.bin in a .docm-less .docx", async () => {
     infected(await scan("invoice.doc", ole(true)), /Macro/, /macros/);
@@ -375,6 +402,13 @@ describe("built-in engine: archives it cannot scan in full are refused", () => {
     );
     const tar = buildTar([{ name: "a.txt", data: "x".repeat(2000) }]);
     refused(await scan("cut.tar", tar.subarray(0, 1024)), /damaged/);
+  });
+  it("paths that lead out of the folder (zip slip), in zip and tar", async () => {
+    for (const name of ["../../.bashrc", "/etc/cron.d/x", "C:/Windows/x.txt", "a/../../b.txt"]) {
+      refused(await scan("slip.zip", buildZip([{ name, data: "x" }])), /leads out of its folder/);
+      refused(await scan("slip.tar", buildTar([{ name, data: "x" }])), /leads out of its folder/);
+    }
+    clean(await scan("fine.tar", buildTar([{ name: "a/b/..c.txt", data: "x" }])));
   });
   it("formats the built-in engine cannot open (RAR, 7-Zip)", async () => {
     refused(

@@ -2,6 +2,7 @@
 // and every refusal (size, type, quota, rate, lying lengths, slowloris, expiry, reuse, secrets).
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -139,6 +140,8 @@ describe("XEP-0363 HTTP File Upload", () => {
       `attachment; filename="holiday.jpg"; filename*=UTF-8''holiday.jpg`,
     );
     assert.equal(got.headers["x-content-type-options"], "nosniff");
+    const sha = createHash("sha256").update(body).digest("base64");
+    assert.equal(got.headers["repr-digest"], `sha-256=:${sha}:`);
     assert.equal(got.headers["content-security-policy"], "default-src 'none'; sandbox");
     for (const name of ["Strict-Transport-Security", "Referrer-Policy", "X-Frame-Options"])
       assert.equal(got.headers[name.toLowerCase()], SECURITY_HEADERS[name]);
@@ -584,6 +587,32 @@ describe("XEP-0363 upload.allowed-types", () => {
       "content-type": "image/png",
     });
     assert.equal(png.attr("type"), "result");
+    client.close();
+  });
+});
+
+describe("XEP-0363 with upload.enabled: false", () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer({ "upload.enabled": "false" });
+    await t.addUser("alice", "pw-alice");
+  });
+  after(() => t.stop());
+
+  it("no feature, no identity, slot requests unanswered by anyone, /upload/ not served", async () => {
+    const { client } = await RawClient.login(t, "alice", "pw-alice");
+    const info = await ask(
+      client,
+      "d1",
+      "<iq type='get' id='d1' to='localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>",
+    );
+    const q = info.getChild("query", "http://jabber.org/protocol/disco#info")!;
+    assert.ok(!q.getChildren("feature").some((f) => f.attr("var") === NS));
+    assert.equal(q.getChild("x", "jabber:x:data"), undefined);
+    const r = await requestSlot(client, { filename: "a.txt", size: "3" });
+    assert.equal(condition(r), "service-unavailable");
+    const http = await fetchFile(t.ca, `https://localhost:${t.tlsPort}/upload/x/y/z`);
+    assert.equal(http.status, 404);
     client.close();
   });
 });

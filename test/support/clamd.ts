@@ -29,7 +29,11 @@ export interface Clamd {
  * Starts clamd with `maxBytes` as StreamMaxLength, MaxFileSize and MaxScanSize (the upload
  * limit of the test), AlertExceedsMax and AlertEncrypted on, and resolves once it answers PONG.
  */
-export async function startClamd(opts: { maxBytes: number }): Promise<Clamd> {
+export async function startClamd(opts: {
+  maxBytes: number;
+  /** Alerts to leave off, to test that Hato refuses such a clamd. */
+  off?: ("AlertEncrypted" | "AlertExceedsMax")[];
+}): Promise<Clamd> {
   const dir = mkdtempSync(join(tmpdir(), "hato-clamd-"));
   removeAtExit(dir);
   const db = join(dir, "db");
@@ -54,8 +58,8 @@ export async function startClamd(opts: { maxBytes: number }): Promise<Clamd> {
       `LogFile ${logFile}`,
       `PidFile ${join(dir, "clamd.pid")}`,
       // Nothing counts as clean that was not scanned in full.
-      "AlertExceedsMax yes",
-      "AlertEncrypted yes",
+      `AlertExceedsMax ${opts.off?.includes("AlertExceedsMax") ? "no" : "yes"}`,
+      `AlertEncrypted ${opts.off?.includes("AlertEncrypted") ? "no" : "yes"}`,
       `StreamMaxLength ${opts.maxBytes}`,
       `MaxFileSize ${opts.maxBytes}`,
       `MaxScanSize ${opts.maxBytes}`,

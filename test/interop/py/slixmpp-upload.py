@@ -17,6 +17,23 @@ from slixmpp.exceptions import IqError
 from slixmpp.plugins.xep_0363.http_upload import FileTooBig, HTTPError, UploadServiceNotFound
 
 
+def fix_get_info_from_domain(disco):
+    """slixmpp 1.8.3's get_info_from_domain hands coroutines to asyncio.wait, which Python 3.11
+    refuses; the same queries (the domain's disco#info, then each item's), awaited in turn."""
+
+    async def get_info_from_domain(domain=None, timeout=None, cached=True, callback=None):
+        domain = domain or disco.xmpp.boundjid.domain
+        infos = [await disco.get_info(domain, timeout=timeout)]
+        items = (await disco.get_items(domain, timeout=timeout))["disco_items"]["items"]
+        for item in items:
+            infos.append(await disco.get_info(item[0], timeout=timeout))
+        if callback is not None:
+            callback(infos)
+        return infos
+
+    disco.get_info_from_domain = get_info_from_domain
+
+
 class Client(slixmpp.ClientXMPP):
     def __init__(self, args):
         super().__init__(args.jid, args.password)
@@ -26,6 +43,7 @@ class Client(slixmpp.ClientXMPP):
         self.result = {}
         for plugin in ("feature_mechanisms", "xep_0030", "xep_0128", "xep_0363"):
             self.register_plugin(plugin)
+        fix_get_info_from_domain(self["xep_0030"])
         mechs = self["feature_mechanisms"]
         mechs.use_mechs = {"SCRAM-SHA-256"}
         default_credentials = mechs._default_credentials

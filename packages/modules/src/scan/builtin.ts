@@ -26,7 +26,7 @@ export function parseDenyList(text: string, source = "deny-list"): Set<string> {
     if (t === "") return;
     const hash = t.split(/\s+/)[0]!.toLowerCase();
     if (!/^[0-9a-f]{64}$/.test(hash)) {
-      throw new Error(`${source}, line ${i + 1}: not a SHA-256 digest in hex`);
+      throw new Error(`scan.deny-list: ${source}, line ${i + 1}: not a SHA-256 digest in hex`);
     }
     out.add(hash);
   });

@@ -4,6 +4,8 @@
 
 import { createReadStream } from "node:fs";
 import { connect, type Socket } from "node:net";
+import { Readable } from "node:stream";
+import { encryptedProbe, nestedProbe } from "./probe.js";
 import { type ScanInput, type Scanner, ScannerUnavailable, type Verdict } from "./types.js";
 
 /** Where clamd listens: a TCP host and port, or a unix socket path. */
@@ -113,7 +115,7 @@ function exchange(options: ClamdOptions, send: (socket: Socket) => Promise<void>
     // sent one, has arrived by the time the socket closes.
     socket.on("close", () => {
       if (reply.length > 0) finish(null, reply.toString("utf8"));
-      else finish(new ScannerUnavailable("clamd closed the connection without a reply"));
+      else finish(new CutOff());
     });
     let connected = false;
     socket.once("connect", () => {
@@ -140,6 +142,17 @@ function exchange(options: ClamdOptions, send: (socket: Socket) => Promise<void>
 
 const CLOSED = new Error("clamd closed the connection");
 
+/**
+ * clamd closed the connection without a reply. Its reply may have been lost: when clamd stops
+ * reading (a file over StreamMaxLength) and closes with data unread, the TCP reset can discard
+ * "INSTREAM size limit exceeded" before Hato reads it.
+ */
+class CutOff extends ScannerUnavailable {
+  constructor() {
+    super("clamd closed the connection without a reply");
+  }
+}
+
 const write = (socket: Socket, data: Uint8Array) =>
   new Promise<void>((resolve, reject) => {
     if (socket.destroyed || !socket.writable) return reject(CLOSED);
@@ -155,10 +168,10 @@ const write = (socket: Socket, data: Uint8Array) =>
     socket.once("drain", onDrain).once("close", onClose);
   });
 
-/** Streams a file to clamd with INSTREAM: length-prefixed chunks, then a zero length. */
-async function instream(socket: Socket, path: string): Promise<void> {
+/** Streams bytes to clamd with INSTREAM: length-prefixed chunks, then a zero length. */
+async function instream(socket: Socket, source: () => Readable): Promise<void> {
   await write(socket, Buffer.from("zINSTREAM\0", "latin1"));
-  const file = createReadStream(path, { highWaterMark: CHUNK });
+  const file = source();
   try {
     for await (const chunk of file as AsyncIterable<Buffer>) {
       const len = Buffer.alloc(4);
@@ -171,6 +184,35 @@ async function instream(socket: Socket, path: string): Promise<void> {
   await write(socket, Buffer.alloc(4));
 }
 
+/** Nesting of the recursion probe: above clamd's default MaxRecursion (17) by far. */
+export const PROBE_LEVELS = 64;
+
+/**
+ * Checks that clamd refuses what it cannot scan: an encrypted zip must come back as
+ * Heuristics.Encrypted (AlertEncrypted yes) and archives nested PROBE_LEVELS deep as
+ * Heuristics.Limits.Exceeded (AlertExceedsMax yes). Otherwise clamd would answer "OK" for files
+ * it did not scan in full, so it is not trusted: ScannerUnavailable says what to set.
+ */
+export async function verifyClamd(options: ClamdOptions): Promise<void> {
+  const scanBytes = (bytes: Buffer) =>
+    exchange(options, (s) => instream(s, () => Readable.from([bytes])));
+  const enc = await scanBytes(encryptedProbe());
+  if (!/Heuristics\.Encrypted\./.test(enc)) {
+    throw new ScannerUnavailable(
+      `clamd passes encrypted archives (it answered ${JSON.stringify(enc.slice(0, 100))}): set AlertEncrypted yes in clamd.conf`,
+    );
+  }
+  const deep = await scanBytes(nestedProbe(PROBE_LEVELS));
+  if (!/Heuristics\.Limits\.Exceeded\./.test(deep)) {
+    throw new ScannerUnavailable(
+      `clamd passes archives it did not scan in full (${PROBE_LEVELS} nested zips: ${JSON.stringify(deep.slice(0, 100))}): set AlertExceedsMax yes in clamd.conf, and MaxRecursion below ${PROBE_LEVELS}`,
+    );
+  }
+}
+
+/** How long a successful check of clamd's configuration is trusted. */
+const VERIFIED_MS = 60 * 60 * 1000;
+
 /** Asks clamd `PING`; resolves when it answers `PONG`, throws ScannerUnavailable otherwise. */
 export async function pingClamd(options: ClamdOptions): Promise<void> {
   const reply = await exchange(options, (s) => write(s, Buffer.from("zPING\0", "latin1")));
@@ -179,15 +221,51 @@ export async function pingClamd(options: ClamdOptions): Promise<void> {
   }
 }
 
-/** The clamd engine. */
-export function createClamdScanner(options: ClamdOptions): Scanner & { ping(): Promise<void> } {
+export interface ClamdScanner extends Scanner {
+  ping(): Promise<void>;
+  /** Checks clamd's configuration now (see `verifyClamd`); scans do it first and hourly. */
+  verify(): Promise<void>;
+}
+
+/** The clamd engine. Every scan first makes sure clamd's configuration refuses what it cannot scan. */
+export function createClamdScanner(options: ClamdOptions): ClamdScanner {
+  let verifiedAt = 0;
+  let checking: Promise<void> | null = null;
+  const verify = () => {
+    checking ??= verifyClamd(options)
+      .then(() => {
+        verifiedAt = Date.now();
+      })
+      .finally(() => {
+        checking = null;
+      });
+    return checking;
+  };
   return {
     engine: "clamd",
     async scan(file: ScanInput): Promise<Verdict> {
-      const reply = await exchange(options, (s) => instream(s, file.path));
+      if (Date.now() - verifiedAt > VERIFIED_MS) await verify();
+      let reply: string;
+      try {
+        reply = await exchange(options, (s) =>
+          instream(s, () => createReadStream(file.path, { highWaterMark: CHUNK })),
+        );
+      } catch (err) {
+        if (!(err instanceof CutOff)) throw err;
+        // A clamd that still answers gave up on this file (most often its stream size
+        // limit): refused. One that does not is down: no verdict.
+        await pingClamd(options);
+        return {
+          status: "refused",
+          engine: "clamd",
+          reason:
+            "the virus scanner stopped reading the file (it is probably larger than the scanner accepts), so it cannot be scanned",
+        };
+      }
       return parseClamdReply(reply);
     },
     ping: () => pingClamd(options),
+    verify,
     async close() {},
   };
 }

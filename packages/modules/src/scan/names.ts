@@ -59,7 +59,9 @@ const DECOY_EXTENSIONS = new Set([
 ]);
 
 /** Bidi controls and invisible characters that reorder or hide parts of a displayed name. */
-const HIDDEN = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+const HIDDEN =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: each of these is looked for on its own
+  /[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 /** The name as Windows would resolve it: hidden characters gone, trailing dots and spaces too. */
 export function effectiveName(name: string): string {
@@ -71,7 +73,7 @@ export function effectiveName(name: string): string {
 export function extensionOf(name: string): string {
   const n = effectiveName(name);
   const dot = n.lastIndexOf(".");
-  return dot <= 0 ? "" : n.slice(dot + 1).toLowerCase();
+  return dot < 0 ? "" : n.slice(dot + 1).toLowerCase();
 }
 
 /**

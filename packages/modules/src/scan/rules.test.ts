@@ -78,7 +78,10 @@ describe("names", () => {
     assert.equal(effectiveName("a/b\\invoice\u202efdp.exe"), "invoicefdp.exe");
     assert.equal(effectiveName("setup.exe. . "), "setup.exe");
     assert.equal(extensionOf("Setup.EXE"), "exe");
-    assert.equal(extensionOf(".bashrc"), "");
+    assert.equal(extensionOf(".bashrc"), "bashrc");
+    assert.equal(checkName(".bashrc", "f"), null);
+    assert.equal(checkName(".exe", "f")?.signature, "Hato.Extension.exe");
+    assert.equal(checkName("a\u00adb.ex\u00ade", "f")?.signature, "Hato.Name.HiddenExtension");
     assert.equal(extensionOf("README"), "");
   });
   it("kinds of finding", () => {

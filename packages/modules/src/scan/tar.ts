@@ -1,7 +1,7 @@
 // Tar archives (POSIX ustar, pax and GNU long names) for the built-in engine, read as a
 // stream: every regular member goes through the rules; anything unexpected is refused.
 
-import { type Outcome, refused, type Walk } from "./walk.js";
+import { escapeRefusal, escapesFolder, type Outcome, refused, type Walk } from "./walk.js";
 
 /** Pulls exact byte counts out of a stream of chunks. */
 class Reader {
@@ -124,6 +124,7 @@ export async function walkTar(
         continue;
       }
       longName = null;
+      if (escapesFolder(name)) return escapeRefusal(what);
       const counted = walk.count(1);
       if (counted) return counted;
       const state = { short: false, used: 0 };

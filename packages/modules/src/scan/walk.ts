@@ -77,3 +77,12 @@ export const ratioRefusal = (what: string, walk: Walk): Outcome =>
   refused(
     `${what} expands more than ${walk.limits.maxRatio} times, so it cannot be scanned (a zip bomb?)`,
   );
+
+/** A member path that would land outside the folder it is extracted to ("zip slip"). */
+export const escapesFolder = (name: string) =>
+  /^[a-zA-Z]:|^[/\\]/.test(name) || name.split(/[/\\]/).includes("..");
+
+export const escapeRefusal = (what: string): Outcome =>
+  refused(
+    `${what} holds a file whose path leads out of its folder, so it is refused (unpacking it could overwrite other files)`,
+  );

@@ -4,7 +4,14 @@
 import { Readable } from "node:stream";
 import yauzl from "yauzl";
 import { ScannerUnavailable } from "./types.js";
-import { type Outcome, RATIO_FLOOR, ratioRefusal, refused, type Walk } from "./walk.js";
+import {
+  escapeRefusal,
+  type Outcome,
+  RATIO_FLOOR,
+  ratioRefusal,
+  refused,
+  type Walk,
+} from "./walk.js";
 
 const OPTIONS: yauzl.Options = {
   lazyEntries: true,
@@ -69,7 +76,9 @@ export async function walkZip(
       try {
         entry = await next();
       } catch (err) {
-        return /encrypt/i.test(String(err)) ? encrypted : damaged;
+        if (/encrypt/i.test(String(err))) return encrypted;
+        if (/absolute path|invalid relative path/.test(String(err))) return escapeRefusal(what);
+        return damaged;
       }
       if (!entry) return null;
       if ((entry.generalPurposeBitFlag & 0x1) !== 0) return encrypted;

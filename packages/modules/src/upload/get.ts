@@ -47,7 +47,7 @@ export async function handleGet(
     "Hato-Scan": file.state === "clean" ? "clean" : "not-scanned",
     ...(file.sha256 === undefined
       ? {}
-      : { Digest: `sha-256=${Buffer.from(file.sha256, "hex").toString("base64")}` }),
+      : { "Repr-Digest": `sha-256=:${Buffer.from(file.sha256, "hex").toString("base64")}:` }),
   });
   if (req.method === "HEAD") {
     stream.destroy();

@@ -3,13 +3,12 @@
 
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { sendError, sendJson } from "@hato/core";
+import { sendError } from "@hato/core";
 import type { FileRecord } from "@hato/storage";
-import { ScannerUnavailable, type Verdict } from "../scan/types.js";
 import { mediaType } from "./names.js";
 import { parseUploadPath, secretMatches, type UploadService } from "./service.js";
+import { release } from "./verdict.js";
 
 /** Why an upload's body was not taken: the HTTP status, code and text. */
 type Refusal = [number, string, string];
@@ -226,107 +225,4 @@ function receive(
       });
     else req.pipe(out);
   });
-}
-
-/** Scans the complete file and answers by its verdict; only a clean (or accepted unscanned) file is released. */
-async function release(
-  svc: UploadService,
-  res: ServerResponse,
-  file: FileRecord,
-  sha256: string,
-): Promise<void> {
-  const files = svc.api.storage.files;
-  const incoming = svc.path("incoming", file.id);
-  let verdict: Verdict | undefined;
-  let unavailable = "";
-  try {
-    verdict = await svc.scanner.scan({
-      path: incoming,
-      name: file.name,
-      type: file.type,
-      size: file.size,
-    });
-  } catch (err) {
-    if (!(err instanceof ScannerUnavailable))
-      svc.log.error("scanner failed", { slot: file.id, err });
-    unavailable = err instanceof Error ? err.message : String(err);
-  }
-  const event = (
-    v: "clean" | "infected" | "refused" | "unavailable" | "not-scanned",
-    engine: string,
-    reason?: string,
-  ) => {
-    const payload = {
-      user: file.owner,
-      slot: file.id,
-      name: file.name,
-      size: file.size,
-      sha256,
-      verdict: v,
-      engine,
-      reason,
-    };
-    svc.log[v === "clean" ? "info" : "warn"]("upload verdict", payload);
-    void svc.api.fire("upload-verdict", payload);
-  };
-  const engine = svc.scanner.engine;
-  if (verdict?.status === "clean") {
-    await rename(incoming, svc.path("files", file.id));
-    await files.transition(file.id, "scanning", "clean", { stored: new Date() });
-    event("clean", verdict.engine);
-    return sendJson(
-      res,
-      201,
-      { status: "clean", size: file.size, sha256 },
-      { "Hato-Scan": "clean" },
-    );
-  }
-  if (verdict?.status === "infected") {
-    await rename(incoming, svc.path("quarantine", file.id));
-    await files.transition(file.id, "scanning", "infected", {
-      stored: new Date(),
-      reason: `${verdict.signature}: ${verdict.reason}`,
-    });
-    event("infected", verdict.engine, verdict.reason);
-    return sendError(
-      res,
-      422,
-      "infected",
-      `The file was not accepted: ${verdict.reason} (${verdict.signature}). It is quarantined and nobody can download it.`,
-    );
-  }
-  if (verdict?.status === "refused") {
-    await svc.discard(file);
-    event("refused", verdict.engine, verdict.reason);
-    return sendError(
-      res,
-      422,
-      "not-scanned",
-      `The file was not accepted because it could not be scanned in full: ${verdict.reason}`,
-    );
-  }
-  if (svc.whenDown === "accept") {
-    await rename(incoming, svc.path("files", file.id));
-    await files.transition(file.id, "scanning", "not-scanned", {
-      stored: new Date(),
-      reason: `scanner unavailable: ${unavailable}`,
-    });
-    event("not-scanned", engine, unavailable);
-    return sendJson(
-      res,
-      201,
-      { status: "not-scanned", size: file.size, sha256 },
-      { "Hato-Scan": "not-scanned" },
-    );
-  }
-  await svc.discard(file);
-  await rm(incoming, { force: true });
-  event("unavailable", engine, unavailable);
-  return sendError(
-    res,
-    503,
-    "scanner-unavailable",
-    "The virus scanner is not available, so the file was not accepted; try again later.",
-    { "Retry-After": "60" },
-  );
 }

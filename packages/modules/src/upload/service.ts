@@ -2,7 +2,7 @@
 // helpers the slot, PUT, GET and expiry parts share.
 
 import { createHash, timingSafeEqual } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config, Logger, ModuleApi } from "@hato/core";
 import type { FileRecord } from "@hato/storage";
@@ -44,10 +44,21 @@ export class UploadService {
     };
   }
 
-  /** Creates the folders, private to the server's user. */
-  async prepare(): Promise<void> {
-    for (const dir of Object.values(this.folders))
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+  private prepared: Promise<void> | undefined;
+
+  /** Creates the folders, private to the server's user, at the first upload. */
+  prepare(): Promise<void> {
+    this.prepared ??= (async () => {
+      for (const dir of Object.values(this.folders))
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+      // Partial files of uploads a crash cut off: nothing is in flight before the first PUT.
+      for (const name of await readdir(this.folders.incoming))
+        await rm(join(this.folders.incoming, name), { force: true });
+    })().catch((err: unknown) => {
+      this.prepared = undefined; // try again at the next upload
+      throw err;
+    });
+    return this.prepared;
   }
 
   /** `https://host[:port]` of the one port, as clients reach it. */

@@ -97,7 +97,7 @@ export function slotHandler(svc: UploadService, sweep: () => Promise<void>) {
       const used = await svc.api.storage.files.usage(user);
       throw new StanzaError(
         "resource-constraint",
-        `Your upload quota is ${mib(s.quotaUserBytes)} and you use ${mib(used)} (files kept and uploads in progress); this file needs ${mib(size)}. Files are deleted after ${s.expireDays} days, or an admin can make room.`,
+        `Your upload quota is ${mib(s.quotaUserBytes)} and you use ${mib(used)} (files kept and uploads in progress); this file needs ${mib(size)}. ${s.expireDays > 0 ? `Files are deleted after ${s.expireDays} days, or an admin can make room.` : "An admin can make room."}`,
         "wait",
       );
     }
