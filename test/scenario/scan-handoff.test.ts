@@ -8,6 +8,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { type Clamd, startClamd, TEST_MARKER } from "../support/clamd.js";
 import { get } from "../support/https.js";
 import { RawClient, startServer, type TestServer } from "../support/inproc.js";
 import { ask, condition } from "../support/stanzas.js";
@@ -38,13 +39,15 @@ function encrypt(plain: Buffer, key: Buffer, iv: Buffer): Buffer {
 
 let n = 0;
 
-describe("scanner hand-off for encrypted files", () => {
-  let t: TestServer;
-  let data: string;
-  let alice: RawClient;
-  let token: string;
-  let base: string;
+/** What the helpers need from a test's setup, filled in by its `before`. */
+interface Ctx {
+  t: TestServer;
+  alice: RawClient;
+  token: string;
+}
 
+/** The transcript's steps: a token over XMPP, an upload, a hand-off, a verdict lookup. */
+function steps(ctx: Ctx) {
   /** Asks the server for a hand-off token over alice's XMPP session. */
   async function askToken(c: RawClient): Promise<string> {
     const id = `tok-${++n}`;
@@ -63,21 +66,21 @@ describe("scanner hand-off for encrypted files", () => {
   async function upload(name: string, body: Buffer): Promise<string> {
     const id = `slot-${++n}`;
     const r = await ask(
-      alice,
+      ctx.alice,
       id,
       `<iq type='get' id='${id}' to='localhost'><request xmlns='${NS_UPLOAD}' filename='${name}' size='${body.length}' content-type='application/octet-stream'/></iq>`,
     );
     const url = r.getChild("slot", NS_UPLOAD)!.getChild("put")!.attr("url")!;
-    const up = await put(t.ca, url, body, "application/octet-stream");
+    const up = await put(ctx.t.ca, url, body, "application/octet-stream");
     assert.equal(up.status, 201, up.body.toString());
     return url;
   }
 
-  function handOff(body: unknown, bearer: string | null = token): Promise<HttpAnswer> {
+  function handOff(body: unknown, bearer: string | null = ctx.token): Promise<HttpAnswer> {
     const text = Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
-    return request(t.ca, {
+    return request(ctx.t.ca, {
       method: "POST",
-      url: `${base}/scan/encrypted`,
+      url: `https://localhost:${ctx.t.tlsPort}/scan/encrypted`,
       headers: {
         "Content-Type": "application/json",
         "Content-Length": String(text.length),
@@ -89,10 +92,15 @@ describe("scanner hand-off for encrypted files", () => {
   }
 
   /** GET /scan/verdict (the upload helper's client sends no query, so the raw one is used). */
-  async function lookup(hash: string, keyhash: string, bearer: string | null = token) {
-    const r = await get(t.tlsPort, t.ca, `/scan/verdict?sha256=${hash}&keyhash=${keyhash}`, {
-      headers: bearer === null ? [] : [`Authorization: Bearer ${bearer}`],
-    });
+  async function lookup(hash: string, keyhash: string, bearer: string | null = ctx.token) {
+    const r = await get(
+      ctx.t.tlsPort,
+      ctx.t.ca,
+      `/scan/verdict?sha256=${hash}&keyhash=${keyhash}`,
+      {
+        headers: bearer === null ? [] : [`Authorization: Bearer ${bearer}`],
+      },
+    );
     return { status: r.status, headers: r.headers, json: JSON.parse(r.body) };
   }
 
@@ -101,6 +109,18 @@ describe("scanner hand-off for encrypted files", () => {
     assert.equal(r.status, 200, JSON.stringify(r.json));
     return r.json as { status: string; reason?: string };
   }
+
+  return { askToken, upload, handOff, lookup, verdict };
+}
+
+describe("scanner hand-off for encrypted files", () => {
+  let t: TestServer;
+  let data: string;
+  let alice: RawClient;
+  let token: string;
+  let base: string;
+  const ctx = {} as Ctx;
+  const { askToken, upload, handOff, lookup, verdict } = steps(ctx);
 
   before(async () => {
     data = await mkdtemp(join(tmpdir(), "hato-handoff-"));
@@ -113,7 +133,9 @@ describe("scanner hand-off for encrypted files", () => {
     base = `https://localhost:${t.tlsPort}`;
     for (const u of ["alice", "carol"]) await t.addUser(u, `pw-${u}`);
     alice = (await RawClient.login(t, "alice", "pw-alice")).client;
+    Object.assign(ctx, { t, alice });
     token = await askToken(alice);
+    ctx.token = token;
   });
   after(async () => {
     alice.close();
@@ -267,5 +289,64 @@ describe("scanner hand-off for encrypted files", () => {
       `<iq type='set' id='tk' to='localhost'><token xmlns='${NS_SCAN}'/></iq>`,
     );
     assert.equal(condition(r), "service-unavailable");
+  });
+});
+
+describe("scanner hand-off with a real clamd", () => {
+  let t: TestServer;
+  let data: string;
+  let clamd: Clamd;
+  const ctx = {} as Ctx;
+  const { askToken, upload, handOff, verdict } = steps(ctx);
+  const offer = (url: string) =>
+    handOff({ url, key: KEY_A.toString("hex"), iv: IV.toString("hex") });
+
+  before(async () => {
+    data = await mkdtemp(join(tmpdir(), "hato-handoff-clamd-"));
+    clamd = await startClamd({ maxBytes: 100000 });
+    t = await startServer({
+      data,
+      "upload.max-file-bytes": "100000",
+      "scan.engine": "clamd",
+      "scan.clamd-address": clamd.address,
+    });
+    await t.addUser("alice", "pw-alice");
+    ctx.t = t;
+    ctx.alice = (await RawClient.login(t, "alice", "pw-alice")).client;
+    ctx.token = await askToken(ctx.alice);
+  });
+  after(async () => {
+    ctx.alice?.close();
+    await t?.stop();
+    await clamd?.close();
+    await rm(data, { recursive: true, force: true });
+  });
+
+  it("clamd finds EICAR and the test signature in encrypted files; a clean one is clean", async () => {
+    const clean = encrypt(Buffer.from("agenda: budget, hiring\n"), KEY_A, IV);
+    const r1 = await offer(await upload("agenda.txt", clean));
+    assert.equal(r1.json?.status, "clean", r1.body.toString());
+    for (const [name, plain, signature] of [
+      ["eicar.txt", EICAR, /Hato\.Test\.EICAR/],
+      ["marker.txt", Buffer.concat([Buffer.from("notes "), TEST_MARKER]), /Hato\.Test\.Marker/],
+    ] as const) {
+      const cipher = encrypt(plain, KEY_A, IV);
+      const r = await offer(await upload(name, cipher));
+      assert.equal(r.status, 200);
+      assert.equal(r.json?.status, "infected", name);
+      assert.match(r.json?.reason ?? "", signature);
+      assert.equal((await verdict(sha256(cipher), sha256(KEY_A, IV))).status, "infected");
+      assert.deepEqual(await verdict(sha256(cipher), sha256(KEY_B, IV)), { status: "not-scanned" });
+    }
+  });
+
+  it("clamd down: 503 scanner-unavailable, and nothing is recorded", async () => {
+    const cipher = encrypt(Buffer.from("late figures"), KEY_A, IV);
+    const url = await upload("late.txt", cipher);
+    await clamd.stop();
+    const r = await offer(url);
+    assert.equal(r.status, 503);
+    assert.equal(r.json?.error, "scanner-unavailable");
+    assert.deepEqual(await verdict(sha256(cipher), sha256(KEY_A, IV)), { status: "not-scanned" });
   });
 });
