@@ -130,6 +130,17 @@ describe("peer-to-peer file transfer, off by default", () => {
     });
   });
 
+  it("IBB data in a message of type error, or a bytestream IQ result, is dropped (nobody answers those)", async () => {
+    alice.send(
+      `<message to='${BOB}' id='e1' type='error'><data xmlns='http://jabber.org/protocol/ibb' seq='0' sid='i1'>aGVsbG8=</data><error type='cancel'><undefined-condition xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>`,
+    );
+    alice.send(
+      `<iq to='${BOB}' id='r1' type='result'><query xmlns='http://jabber.org/protocol/bytestreams' sid='b1'><streamhost-used jid='${ALICE}'/></query></iq>`,
+    );
+    assert.deepEqual(await beforeMarker(alice, bob, "after-dropped"), []);
+    assert.equal(alice.received.filter((e) => e.name !== "presence").length, 0);
+  });
+
   it("an HTTP upload link (jabber:x:oob in a message) reaches bob", async () => {
     alice.send(
       `<message to='${BOB}' id='oob1' type='chat'><body>https://localhost/upload/s/k/report.pdf</body><x xmlns='jabber:x:oob'><url>https://localhost/upload/s/k/report.pdf</url></x></message>`,

@@ -84,16 +84,18 @@ export const p2pGuard: HatoModule = {
       (ev) => {
         const { stanza } = ev;
         if (stanza.name === "presence") return false;
-        const type = stanza.attr("type");
-        // An error never negotiates anything; results of requests refused here cannot exist.
-        if (type === "error" || (stanza.name === "iq" && type === "result")) return false;
         const protocol = directTransfer(stanza);
         if (protocol === undefined) return false;
-        api.log.info("direct file transfer refused", {
-          from: ev.from.toString(),
-          to: ev.to.toString(),
-          protocol,
-        });
+        const where = { from: ev.from.toString(), to: ev.to.toString(), protocol };
+        const type = stanza.attr("type");
+        if (type === "error" || (stanza.name === "iq" && type === "result")) {
+          // Nobody answers an error or a result (RFC 6120 §8.3.1), so these are dropped: the
+          // answer to a refused request cannot exist, and IBB data in a message of type error
+          // would otherwise be a way around the refusal.
+          api.log.warn("direct file transfer payload in an error or result dropped", where);
+          return true;
+        }
+        api.log.info("direct file transfer refused", where);
         api.bounce(ev, new StanzaError("policy-violation", REFUSAL_TEXT, "modify"));
         return true;
       },
