@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Clamd, startClamd, TEST_MARKER } from "../support/clamd.js";
@@ -101,6 +101,10 @@ describe("slixmpp HTTP File Upload", () => {
     assert.equal(body.error, "infected");
     assert.match(body.reason, /EICAR/i);
     assert.match(hato.log(), /upload verdict.*infected/);
+    // Quarantined (kept for the admin), and not among the files that are served.
+    const quarantined = await readdir(join(hato.dataDir, "uploads", "quarantine"));
+    assert.equal(quarantined.length, 1);
+    assert.ok(!(await readdir(join(hato.dataDir, "uploads", "files"))).includes(quarantined[0]!));
   });
 
   it("a file above the advertised max-file-size is refused by the client before any slot", async () => {

@@ -532,7 +532,9 @@ describe("XEP-0363 with scan.when-down: accept", () => {
   before(async () => {
     data = await mkdtemp(join(tmpdir(), "hato-upload-"));
     t = await startServer({ data, "scan.when-down": "accept" }, undefined, [
-      createUpload({ scanner: new TestScanner(() => "down") }),
+      createUpload({
+        scanner: new TestScanner((bytes) => (bytes.includes("crash") ? "crash" : "down")),
+      }),
     ]);
     await t.addUser("alice", "pw-alice");
   });
@@ -553,6 +555,17 @@ describe("XEP-0363 with scan.when-down: accept", () => {
     assert.equal(got.status, 200);
     assert.equal(got.headers["hato-scan"], "not-scanned");
     assert.deepEqual(got.body, body);
+    client.close();
+  });
+
+  it("a scanner that breaks on a file is no scanner down: refused (422), even with accept", async () => {
+    const { client } = await RawClient.login(t, "alice", "pw-alice");
+    const body = Buffer.from("crash the engine");
+    const { put: u } = await slotFor(client, "c.bin", body.length);
+    const r = await put(t.ca, u, body);
+    assert.equal(r.status, 422);
+    assert.equal(r.json?.error, "not-scanned");
+    assert.equal((await fetchFile(t.ca, u)).status, 404);
     client.close();
   });
 });

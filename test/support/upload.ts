@@ -6,8 +6,11 @@ import { readFile } from "node:fs/promises";
 import { connect } from "node:tls";
 import { type ScanInput, type Scanner, ScannerUnavailable, type Verdict } from "@hato/modules";
 
-/** What the test scanner answers for a file: a verdict, or "down" (ScannerUnavailable). */
-export type TestVerdict = Verdict | "down";
+/**
+ * What the test scanner answers for a file: a verdict, "down" (ScannerUnavailable), or
+ * "crash" (an engine that breaks on the file).
+ */
+export type TestVerdict = Verdict | "down" | "crash";
 
 /** A scanner whose verdicts come from `decide`; `hold` delays verdicts until released. */
 export class TestScanner implements Scanner {
@@ -39,6 +42,7 @@ export class TestScanner implements Scanner {
     if (this.held) await new Promise<void>((go) => this.held!.push(go));
     const v = this.decide(bytes, file);
     if (v === "down") throw new ScannerUnavailable("test scanner is down");
+    if (v === "crash") throw new TypeError("test scanner broke on this file");
     return v;
   }
 

@@ -27,9 +27,17 @@ export async function release(
       size: file.size,
     });
   } catch (err) {
-    if (!(err instanceof ScannerUnavailable))
+    if (err instanceof ScannerUnavailable) unavailable = err.message;
+    else {
+      // A scanner that breaks on a file did not find it harmless: refused even when
+      // scan.when-down accepts, or a file crafted to crash the engine would get through.
       svc.log.error("scanner failed", { slot: file.id, err });
-    unavailable = err instanceof Error ? err.message : String(err);
+      verdict = {
+        status: "refused",
+        engine: svc.scanner.engine,
+        reason: "the scanner failed on this file",
+      };
+    }
   }
   const event = (
     v: "clean" | "infected" | "refused" | "unavailable" | "not-scanned",
