@@ -487,7 +487,10 @@ function main(): void {
   process.stdout.write(`${L.slice(L.indexOf("## Medians"), L.indexOf("## Checks")).join("\n")}\n`);
 }
 
-/** The web client section (bench/webclient.ts) of an existing report, kept when it is rewritten. */
+/**
+ * The sections other benchmarks write into an existing report (`<!-- NAME:begin ... -->` to
+ * `<!-- NAME:end -->`: the web client's, the upload's), kept when it is rewritten.
+ */
 function keptSection(file: string): string {
   let old: string;
   try {
@@ -495,8 +498,8 @@ function keptSection(file: string): string {
   } catch {
     return "";
   }
-  const m = /<!-- webclient:begin[\s\S]*?<!-- webclient:end -->/.exec(old);
-  return m ? `\n\n${m[0]}\n` : "";
+  const found = [...old.matchAll(/<!-- ([a-z-]+):begin[\s\S]*?<!-- \1:end -->/g)].map((m) => m[0]);
+  return found.length > 0 ? `\n\n${found.join("\n\n")}\n` : "";
 }
 
 main();

@@ -62,6 +62,12 @@ export interface Config {
   blocking: { maxItems: number; itemsPerRequest: number };
   vcard: { maxBytes: number };
   private: { maxItems: number; maxBytes: number };
+  files: {
+    peerToPeer: boolean;
+    handoffMaxBytes: number;
+    handoffPerMinute: number;
+    handoffTokenSeconds: number;
+  };
   register: {
     enabled: boolean;
     perAddressPerHour: number;

@@ -281,6 +281,30 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Bytes of private XML (XEP-0049) one account may store in all.",
   },
   {
+    path: "files.peer-to-peer",
+    type: { kind: "bool" },
+    default: false,
+    doc: "Lets clients negotiate direct file transfers (Jingle file transfer, XEP-0096 stream initiation, `jabber:iq:oob`, SOCKS5 and in-band bytestreams). Off by default: such files bypass the upload service's scanning, so the server refuses those negotiations with `policy-violation`.",
+  },
+  {
+    path: "files.handoff-max-bytes",
+    type: { kind: "int", min: 1, max: 4096 * MiB },
+    default: 64 * MiB,
+    doc: "Largest end-to-end encrypted file (XEP-0454) the scanner hand-off (`POST /scan/encrypted`) decrypts; it holds the file and its plaintext in memory. Also never more than `upload.max-file-bytes`. Larger ones get 413 and stay not scanned.",
+  },
+  {
+    path: "files.handoff-per-minute",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 10,
+    doc: "Scanner hand-offs (`POST /scan/encrypted`) one user may ask for per minute; more get 429.",
+  },
+  {
+    path: "files.handoff-token-seconds",
+    type: { kind: "int", min: 10, max: 86400 },
+    default: 600,
+    doc: "How long a scanner hand-off token (asked for over XMPP with `<token xmlns='urn:hato:scan:0'/>`) stays valid.",
+  },
+  {
     path: "register.enabled",
     type: { kind: "bool" },
     default: false,

@@ -7,6 +7,7 @@ import { delivery } from "./delivery/index.js";
 import { disco } from "./disco/index.js";
 import { mam } from "./mam/index.js";
 import { offline } from "./offline/index.js";
+import { p2pGuard } from "./p2p-guard/index.js";
 import { pep } from "./pep/index.js";
 import { ping } from "./ping/index.js";
 import { presence } from "./presence/index.js";
@@ -14,6 +15,7 @@ import { privateStorage } from "./private/index.js";
 import { push } from "./push/index.js";
 import { register } from "./register/index.js";
 import { roster } from "./roster/index.js";
+import { createScanHandoff, NS_SCAN, scanHandoff } from "./scan-handoff/index.js";
 import { createUpload, upload } from "./upload/index.js";
 import { vcard } from "./vcard/index.js";
 import { version } from "./version/index.js";
@@ -34,11 +36,14 @@ export {
 export {
   blocking,
   carbons,
+  createScanHandoff,
   createUpload,
   delivery,
   disco,
   mam,
+  NS_SCAN,
   offline,
+  p2pGuard,
   pep,
   ping,
   presence,
@@ -46,6 +51,7 @@ export {
   push,
   register,
   roster,
+  scanHandoff,
   upload,
   vcard,
   version,
@@ -59,6 +65,7 @@ export const defaultModules: readonly HatoModule[] = [
   version,
   blocking,
   wrapperGuard,
+  p2pGuard,
   carbons,
   mam,
   delivery,
@@ -71,4 +78,5 @@ export const defaultModules: readonly HatoModule[] = [
   register,
   pep,
   upload,
+  scanHandoff,
 ];
