@@ -60,43 +60,57 @@ export async function startServer(
   extraModules: readonly HatoModule[] = [],
 ): Promise<TestServer> {
   const { ca, leaf } = await testCa();
-  const config = loadConfig({
-    flags: new Map(
-      Object.entries({
-        host: "127.0.0.1",
-        "c2s-port": String(await freePort()),
-        "tls-port": String(await freePort()),
-        "scram.iterations": "4096",
-        ...flags,
-      }),
-    ),
-  });
   const store = storage ?? openMemoryStorage();
   const log = createLogger(process.env.HATO_TEST_LOG === "1" ? "debug" : "error");
-  const server = new Server({
-    config,
-    storage: store,
-    log,
-    modules: [
-      ...defaultModules.filter((m) => !extraModules.some((e) => e.name === m.name)),
-      ...extraModules,
-    ],
-    secret: Buffer.alloc(32, 7),
-    tls: leaf,
-  });
-  const ports = await server.start();
-  const accounts = new Accounts(store, config.domain, config.scram.iterations);
-  return {
-    server,
-    storage: store,
-    config,
-    c2sPort: ports.c2s,
-    tlsPort: ports.tls,
-    componentPort: ports.component,
-    ca,
-    addUser: async (name, password) => void (await accounts.add(name, password)),
-    stop: () => server.stop(),
-  };
+  // A port that freePort() found free may be taken by another test process before the server
+  // binds it: then the server is started again on other ports (only on ports it chose itself).
+  for (let attempt = 1; ; attempt++) {
+    const config = loadConfig({
+      flags: new Map(
+        Object.entries({
+          host: "127.0.0.1",
+          "c2s-port": String(await freePort()),
+          "tls-port": String(await freePort()),
+          "scram.iterations": "4096",
+          ...flags,
+        }),
+      ),
+    });
+    const server = new Server({
+      config,
+      storage: store,
+      log,
+      modules: [
+        ...defaultModules.filter((m) => !extraModules.some((e) => e.name === m.name)),
+        ...extraModules,
+      ],
+      secret: Buffer.alloc(32, 7),
+      tls: leaf,
+    });
+    let ports: Awaited<ReturnType<Server["start"]>>;
+    try {
+      ports = await server.start();
+    } catch (err) {
+      const chosenByUs = !("c2s-port" in flags) && !("tls-port" in flags);
+      if (attempt < 5 && chosenByUs && /EADDRINUSE/.test((err as Error).message)) {
+        await server.stop();
+        continue;
+      }
+      throw err;
+    }
+    const accounts = new Accounts(store, config.domain, config.scram.iterations);
+    return {
+      server,
+      storage: store,
+      config,
+      c2sPort: ports.c2s,
+      tlsPort: ports.tls,
+      componentPort: ports.component,
+      ca,
+      addUser: async (name, password) => void (await accounts.add(name, password)),
+      stop: () => server.stop(),
+    };
+  }
 }
 
 /** A deliberately low-level client: the test says exactly what goes on the wire. */
