@@ -11,6 +11,7 @@ import logging
 import sys
 
 import slixmpp
+from hato_slixmpp import TestClient
 from slixmpp.exceptions import IqError, IqTimeout
 
 
@@ -36,28 +37,9 @@ def describe(error):
     return {"condition": conditions[0] if conditions else "", "type": error["type"], "text": error["text"]}
 
 
-class Client(slixmpp.ClientXMPP):
+class Client(TestClient):
     def __init__(self, args):
-        super().__init__(args.jid, args.password)
-        self.args = args
-        self.ca_certs = args.ca
-        self.use_ipv6 = False
-        for plugin in ("feature_mechanisms", "xep_0030", "xep_0047", "xep_0065", "xep_0066", "xep_0096"):
-            self.register_plugin(plugin)
-        mechs = self["feature_mechanisms"]
-        mechs.use_mechs = {"SCRAM-SHA-256"}
-        default_credentials = mechs._default_credentials
-
-        def credentials(required, optional):
-            creds = default_credentials(required, optional)
-            creds.pop("channel_binding", None)
-            return creds
-
-        mechs.sasl_callback = credentials
-        self.add_event_handler("session_start", self.on_session_start)
-
-    async def get_dns_records(self, domain, port=None):
-        return [(domain, self.args.host, self.args.port)]
+        super().__init__(args, ("xep_0030", "xep_0047", "xep_0065", "xep_0066", "xep_0096"))
 
     async def offer(self, proto, send):
         try:

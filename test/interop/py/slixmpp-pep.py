@@ -13,6 +13,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import slixmpp
+from hato_slixmpp import TestClient
 from slixmpp.exceptions import IqError
 
 DEVICELIST = "eu.siacs.conversations.axolotl.devicelist"
@@ -21,29 +22,9 @@ MOOD = "http://jabber.org/protocol/mood"
 AXOLOTL = "eu.siacs.conversations.axolotl"
 
 
-class Client(slixmpp.ClientXMPP):
+class Client(TestClient):
     def __init__(self, args):
-        super().__init__(args.jid, args.password)
-        self.args = args
-        self.ca_certs = args.ca
-        self.use_ipv6 = False
-        self.result = {}
-        for plugin in ("feature_mechanisms", "xep_0004", "xep_0060"):
-            self.register_plugin(plugin)
-        mechs = self["feature_mechanisms"]
-        mechs.use_mechs = {"SCRAM-SHA-256"}
-        default_credentials = mechs._default_credentials
-
-        def credentials(required, optional):
-            creds = default_credentials(required, optional)
-            creds.pop("channel_binding", None)
-            return creds
-
-        mechs.sasl_callback = credentials
-        self.add_event_handler("session_start", self.on_session_start)
-
-    async def get_dns_records(self, domain, port=None):
-        return [(domain, self.args.host, self.args.port)]
+        super().__init__(args, ("xep_0004", "xep_0060"))
 
     def open_options(self):
         form = self["xep_0004"].make_form(ftype="submit")

@@ -13,6 +13,7 @@ import logging
 import sys
 
 import slixmpp
+from hato_slixmpp import TestClient
 from slixmpp.exceptions import IqError
 from slixmpp.plugins.xep_0363.http_upload import FileTooBig, HTTPError, UploadServiceNotFound
 
@@ -34,30 +35,10 @@ def fix_get_info_from_domain(disco):
     disco.get_info_from_domain = get_info_from_domain
 
 
-class Client(slixmpp.ClientXMPP):
+class Client(TestClient):
     def __init__(self, args):
-        super().__init__(args.jid, args.password)
-        self.args = args
-        self.ca_certs = args.ca
-        self.use_ipv6 = False
-        self.result = {}
-        for plugin in ("feature_mechanisms", "xep_0030", "xep_0128", "xep_0363"):
-            self.register_plugin(plugin)
+        super().__init__(args, ("xep_0030", "xep_0128", "xep_0363"))
         fix_get_info_from_domain(self["xep_0030"])
-        mechs = self["feature_mechanisms"]
-        mechs.use_mechs = {"SCRAM-SHA-256"}
-        default_credentials = mechs._default_credentials
-
-        def credentials(required, optional):
-            creds = default_credentials(required, optional)
-            creds.pop("channel_binding", None)
-            return creds
-
-        mechs.sasl_callback = credentials
-        self.add_event_handler("session_start", self.on_session_start)
-
-    async def get_dns_records(self, domain, port=None):
-        return [(domain, self.args.host, self.args.port)]
 
     async def on_session_start(self, _):
         upload = self["xep_0363"]
