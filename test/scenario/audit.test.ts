@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { AuditLog, entryHash } from "@hato/core";
+import { Accounts, AuditLog, entryHash } from "@hato/core";
 import { type AuditEntry, openSqliteStorage } from "@hato/storage";
 import Database from "better-sqlite3";
 import { CLI, startHato } from "../support/hato.js";
@@ -77,6 +77,48 @@ describe("audit log: what the server records", () => {
         kinds.indexOf("session-opened") < kinds.indexOf("session-closed"),
       `in order: ${kinds.join(", ")}`,
     );
+  });
+});
+
+describe("audit log: upload verdicts and account changes", () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startServer();
+  });
+  after(() => t?.stop());
+
+  it("an upload verdict is recorded with the uploader, the slot and the scanner's words", async () => {
+    await t.server.bus.fire("upload-verdict", {
+      user: "carol",
+      slot: "slot-1",
+      name: "invoice.pdf.exe",
+      size: 1234,
+      sha256: "ab".repeat(32),
+      verdict: "infected",
+      engine: "builtin",
+      reason: "a Windows program",
+    });
+    const e = await entryWhere(t, (x) => x.kind === "upload-verdict");
+    assert.equal(e.actor, "carol");
+    assert.equal(e.subject, "slot-1");
+    assert.deepEqual(JSON.parse(e.details), {
+      engine: "builtin",
+      name: "invoice.pdf.exe",
+      reason: "a Windows program",
+      sha256: "ab".repeat(32),
+      size: 1234,
+      verdict: "infected",
+    });
+  });
+
+  it("accounts created and deleted through the running server are recorded", async () => {
+    const accounts = new Accounts(t.storage, "localhost", 4096, t.server.bus);
+    await accounts.add("dave@localhost", "dave-password");
+    await accounts.del("dave@localhost");
+    await entryWhere(t, (e) => e.kind === "user-created" && e.subject === "dave");
+    await entryWhere(t, (e) => e.kind === "user-deleted" && e.subject === "dave");
+    const text = JSON.stringify(await t.storage.audit.list({ limit: 10_000 }));
+    assert.ok(!text.includes("dave-password"));
   });
 });
 
