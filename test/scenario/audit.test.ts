@@ -205,6 +205,16 @@ describe("hato audit verify and export on a tampered SQLite file", () => {
       /entry 1 was edited$/m,
     ],
     [
+      "an edited prevHash",
+      (db) => db.prepare("UPDATE audit_log SET prev_hash = hash WHERE seq = 5").run(),
+      /entry 5 was edited$/m,
+    ],
+    [
+      "an edited hash",
+      (db) => db.prepare("UPDATE audit_log SET hash = prev_hash WHERE seq = 6").run(),
+      /entry 6 was edited$/m,
+    ],
+    [
       "a deleted entry",
       (db) => db.prepare("DELETE FROM audit_log WHERE seq = 7").run(),
       /entry 7 is missing or entries were reordered$/m,
@@ -217,6 +227,11 @@ describe("hato audit verify and export on a tampered SQLite file", () => {
         db.prepare("UPDATE audit_log SET seq = 10 WHERE seq = 1000").run();
       },
       /entry 9 is missing or entries were reordered$/m,
+    ],
+    [
+      "the first entry deleted",
+      (db) => db.prepare("DELETE FROM audit_log WHERE seq = 1").run(),
+      /entry 1 is missing or entries were reordered$/m,
     ],
     [
       "a cut-off tail",

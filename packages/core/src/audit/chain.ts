@@ -89,14 +89,19 @@ export async function verifyAuditLog(
   for (;;) {
     const page = await store.list({ afterSeq: expected - 1, limit: PAGE });
     for (const e of page) {
-      if (e.seq !== expected || e.prevHash !== prev) {
+      const linked = e.prevHash === prev;
+      // An entry whose own fields still give its hash but that does not follow its
+      // predecessor was moved here; one that would, had its prevHash not been changed, was edited.
+      const edited =
+        !linked && e.seq === expected && entryHash({ ...e, prevHash: prev }) === e.hash;
+      if ((e.seq !== expected || !linked) && !edited) {
         return {
           ok: false,
           seq: expected,
           problem: `entry ${expected} is missing or entries were reordered`,
         };
       }
-      if (entryHash(e) !== e.hash)
+      if (edited || entryHash(e) !== e.hash)
         return { ok: false, seq: e.seq, problem: `entry ${e.seq} was edited` };
       if (wanted.has(e.seq)) hashes.set(e.seq, e.hash);
       prev = e.hash;
