@@ -1,6 +1,6 @@
 // The data folder: database, server secret, generated certificate, admin socket, first password.
 
-import { randomBytes } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "@hato/core";
@@ -12,6 +12,7 @@ export const paths = (data: string) => ({
   socket: join(data, "admin.sock"),
   adminPassword: join(data, "admin-password"),
   tlsDir: join(data, "tls"),
+  auditKey: join(data, "audit-key.pem"),
 });
 
 /** Creates the folder (0700) if missing; nobody but the server's user may look inside. */
@@ -24,6 +25,27 @@ export function serverSecret(data: string): Buffer {
   const file = paths(data).secret;
   if (!existsSync(file)) writeFileSync(file, randomBytes(32), { mode: 0o600, flag: "wx" });
   return readFileSync(file);
+}
+
+/**
+ * The Ed25519 key that signs the audit log's head, created once (0600) in the data folder.
+ * It lives outside the database so that someone who can write the database cannot re-sign a
+ * recomputed chain; keep a copy elsewhere (or back it up apart from the database).
+ */
+export function auditKey(data: string): KeyObject {
+  const file = paths(data).auditKey;
+  if (!existsSync(file)) {
+    const { privateKey } = generateKeyPairSync("ed25519");
+    const pem = privateKey.export({ type: "pkcs8", format: "pem" }) as string;
+    writeFileSync(file, pem, { mode: 0o600, flag: "wx" });
+  }
+  return createPrivateKey(readFileSync(file, "utf8"));
+}
+
+/** The audit key when it exists (verifying must not create one). */
+export function existingAuditKey(data: string): KeyObject | undefined {
+  const file = paths(data).auditKey;
+  return existsSync(file) ? createPrivateKey(readFileSync(file, "utf8")) : undefined;
 }
 
 /** The configured certificate, or a self-signed one generated in the data folder for the domain. */

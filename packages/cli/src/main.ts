@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { flagOf, HatoError, loadConfig, SETTINGS } from "@hato/core";
+import { auditCommand } from "./audit.js";
 import { checkConfig } from "./check-config.js";
 import { start } from "./start.js";
 import { userCommand } from "./user.js";
@@ -14,6 +15,8 @@ const USAGE = `Usage:
   hato user del ADDRESS                delete an account (closes its sessions)
   hato user list                       list accounts
   hato check-config [options]          validate hato.yaml, certificate and data folder
+  hato audit verify                    check the audit log's chain and signed heads (exit 1 if tampered)
+  hato audit export                    print the audit log as JSON Lines
 
 Options (every setting of hato.yaml has a flag; see docs/configuration.md):
   --config FILE    configuration file (default: ./hato.yaml when it exists)
@@ -82,6 +85,8 @@ async function main(argv: string[]): Promise<number> {
       );
     case "check-config":
       return checkConfig(config);
+    case "audit":
+      return auditCommand(config, rest);
     default:
       process.stderr.write(`hato: unknown command "${command}"\n\n${USAGE}`);
       return 2;

@@ -14,7 +14,7 @@ import {
 } from "@hato/core";
 import { defaultModules } from "@hato/modules";
 import { openSqliteStorage } from "@hato/storage";
-import { ensureDataDir, paths, serverSecret, tlsMaterial } from "./data-dir.js";
+import { auditKey, ensureDataDir, paths, serverSecret, tlsMaterial } from "./data-dir.js";
 
 /** Creates admin@domain with a random password on first start and shows that password once. */
 async function firstAdmin(accounts: Accounts, config: Config, count: number): Promise<void> {
@@ -57,6 +57,7 @@ export async function start(config: Config): Promise<number> {
     modules: [...defaultModules],
     secret: serverSecret(config.data),
     tls,
+    auditKey: auditKey(config.data),
   });
   const ports = await server.start();
   const admin = await serveAdminSocket(server, p.socket);

@@ -1,9 +1,9 @@
 // `hato user ...`: through the running server's admin socket when there is one, else on the data folder.
 
 import { createInterface } from "node:readline";
-import { Accounts, type AdminRequest, adminRequest, type Config } from "@hato/core";
+import { Accounts, type AdminRequest, AuditLog, adminRequest, type Config } from "@hato/core";
 import { openSqliteStorage } from "@hato/storage";
-import { ensureDataDir, paths } from "./data-dir.js";
+import { auditKey, ensureDataDir, paths } from "./data-dir.js";
 
 /** Reads a password: hidden prompt on a terminal, else the first line of standard input. */
 async function readPassword(): Promise<string> {
@@ -53,11 +53,30 @@ export async function userCommand(
     ensureDataDir(config.data);
     const storage = openSqliteStorage(paths(config.data).db);
     try {
-      const accounts = new Accounts(storage, config.domain, config.scram.iterations);
-      if (sub === "add") result = await accounts.add(address!, password!);
-      else if (sub === "passwd") result = await accounts.passwd(address!, password!);
-      else if (sub === "del") result = await accounts.del(address!);
-      else result = await accounts.list();
+      // With the server stopped, the CLI writes the audit entries the server would have.
+      const audit = new AuditLog({
+        store: storage.audit,
+        key: auditKey(config.data),
+        signEveryEntries: config.audit.signEveryEntries,
+        signEverySeconds: config.audit.signEverySeconds,
+      });
+      const events = {
+        fire: async (event: "user-created" | "user-deleted", p: { username: string }) => {
+          await audit.record(event, { subject: p.username });
+          return false;
+        },
+      };
+      const accounts = new Accounts(storage, config.domain, config.scram.iterations, events);
+      try {
+        if (sub === "add") result = await accounts.add(address!, password!);
+        else if (sub === "passwd") {
+          result = await accounts.passwd(address!, password!);
+          await audit.record("password-changed", { subject: result as string });
+        } else if (sub === "del") result = await accounts.del(address!);
+        else result = await accounts.list();
+      } finally {
+        await audit.close();
+      }
     } finally {
       await storage.close();
     }

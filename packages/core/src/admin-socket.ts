@@ -34,8 +34,11 @@ export async function serveAdminSocket(server: Server, path: string): Promise<Ne
         return { domain: server.config.domain, sessions: server.sessions.size };
       case "user.add":
         return accounts.add(req.address ?? "", req.password ?? "");
-      case "user.passwd":
-        return accounts.passwd(req.address ?? "", req.password ?? "");
+      case "user.passwd": {
+        const username = await accounts.passwd(req.address ?? "", req.password ?? "");
+        await server.audit.record("password-changed", { subject: username });
+        return username;
+      }
       case "user.del": {
         const username = await accounts.del(req.address ?? "");
         return { closed: server.closeSessionsOf(username, "this account was deleted") };

@@ -120,6 +120,7 @@ export interface Config {
     archiveMaxExpandedBytes: number;
     whenDown: "refuse" | "accept";
   };
+  audit: { signEveryEntries: number; signEverySeconds: number };
   /** The config file's path, when there was one. */
   file: string | undefined;
 }

@@ -95,6 +95,14 @@ export interface ServerEvents {
   "vcard-updated": { username: string; vcard: Element };
   "user-created": { username: string };
   "user-deleted": { username: string };
+  /** A client proved its credentials (SASL success sent); observers only. */
+  "auth-succeeded": { username: string; address: string; mechanism: string };
+  /**
+   * A login was refused: wrong credentials (`not-authorized`) or a lockout
+   * (`temporary-auth-failure`). `username` is the name the client gave, when it gave one.
+   * Never the password. Observers only.
+   */
+  "auth-failed": { username?: string; address: string; mechanism: string; condition: string };
   "server-started": Record<string, never>;
   "server-stopping": Record<string, never>;
   /**
@@ -146,6 +154,8 @@ const SERVER_EVENTS = new Set<string>([
   "vcard-updated",
   "user-created",
   "user-deleted",
+  "auth-succeeded",
+  "auth-failed",
   "server-started",
   "server-stopping",
   "upload-verdict",

@@ -1,6 +1,7 @@
 // @hato/core: router, typed events, module API, sessions, client streams, configuration, errors.
 export * from "./accounts.js";
 export * from "./admin-socket.js";
+export * from "./audit/index.js";
 export type { PreauthIqHandler, StreamExtensions } from "./c2s/context.js";
 export { type ClientSession, intakeStanza } from "./c2s/intake.js";
 export * from "./component/registry.js";

@@ -1,11 +1,14 @@
 // The server: wires configuration, storage, modules and listeners together.
 
+import type { KeyObject } from "node:crypto";
 import { createServer as createTcpServer, type Server as NetServer, type Socket } from "node:net";
 import { createSecureContext, TLSSocket } from "node:tls";
 import { jid as makeJid } from "@hato/jid";
 import { makeFakeSalt } from "@hato/sasl";
 import type { Storage } from "@hato/storage";
 import type { Element } from "@hato/xml";
+import { auditServerEvents } from "./audit/events.js";
+import { AuditLog } from "./audit/log.js";
 import type { C2sContext } from "./c2s/context.js";
 import { Resumptions } from "./c2s/sm.js";
 import { C2sStream } from "./c2s/stream.js";
@@ -37,6 +40,11 @@ export interface ServerOptions {
   secret: Buffer;
   /** PEM certificate chain and key. */
   tls: { cert: string; key: string };
+  /**
+   * The Ed25519 private key that signs the audit log's head (kept outside the database:
+   * `audit-key.pem` in the data folder). Without it entries are chained but no head is signed.
+   */
+  auditKey?: KeyObject;
 }
 
 /** The ports actually bound (useful when 0 asked the system to choose). */
@@ -75,6 +83,8 @@ export class Server {
   /** The folder the web client is served from (known after start); undefined when there is none. */
   webRoot: string | undefined;
   private httpService: HttpService | undefined;
+  /** The tamper-evident audit log (logins, sessions, verdicts, admin actions). */
+  readonly audit: AuditLog;
 
   constructor(private readonly opts: ServerOptions) {
     this.config = opts.config;
@@ -87,6 +97,16 @@ export class Server {
     this.router = new Router(this.config.domain, this.bus, serverJid, this.log.child("router"));
     this.components = new ComponentRegistry(this.config.components);
     this.router.external = this.components;
+    const auditOpts = {
+      store: this.storage.audit,
+      signEveryEntries: this.config.audit.signEveryEntries,
+      signEverySeconds: this.config.audit.signEverySeconds,
+      log: this.log.child("audit"),
+    };
+    this.audit = new AuditLog(
+      opts.auditKey === undefined ? auditOpts : { ...auditOpts, key: opts.auditKey },
+    );
+    auditServerEvents(this.bus, this.audit);
     const context = createSecureContext({
       cert: opts.tls.cert,
       key: opts.tls.key,
@@ -298,6 +318,7 @@ export class Server {
     for (const sock of this.sockets) sock.destroy();
     for (const unload of this.unloaders.reverse()) await unload();
     this.sweeper.stop();
+    await this.audit.close(); // after the sessions' close entries: the last head covers them
   }
 
   /** Closes every session of an account (after it was deleted, say). */

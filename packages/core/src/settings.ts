@@ -625,4 +625,16 @@ export const SETTINGS: readonly Setting[] = [
     default: "refuse",
     doc: "What an upload gets when the scanner cannot give a verdict: `refuse` (503, nothing kept: fail closed) or `accept` (the file is kept, marked not scanned, and served with the header `Hato-Scan: not-scanned`).",
   },
+  {
+    path: "audit.sign-every-entries",
+    type: { kind: "int", min: 1, max: 1000000 },
+    default: 100,
+    doc: "The audit log's head is signed (Ed25519, key `audit-key.pem` in the data folder) after this many new entries, every `audit.sign-every-seconds` and at shutdown; `hato audit verify` then detects a cut-off tail.",
+  },
+  {
+    path: "audit.sign-every-seconds",
+    type: { kind: "int", min: 1, max: 86400 },
+    default: 60,
+    doc: "Longest time a new audit entry stays without a signed head.",
+  },
 ];

@@ -4,6 +4,7 @@ import { describe } from "node:test";
 import { accountTests } from "./contract/accounts.js";
 import { archiveTests } from "./contract/archive.js";
 import { archivePagingTests } from "./contract/archive-paging.js";
+import { auditTests } from "./contract/audit.js";
 import { facadeTests } from "./contract/facade.js";
 import { filesTests } from "./contract/files.js";
 import type { OpenStorage } from "./contract/fixtures.js";
@@ -25,6 +26,7 @@ export function runStorageContract(name: string, open: OpenStorage): void {
     describe("message archive paging", () => archivePagingTests(open));
     describe("pubsub nodes", () => pubsubTests(open));
     describe("upload files", () => filesTests(open));
+    describe("audit log", () => auditTests(open));
     describe("whole storage", () => facadeTests(open));
   });
 }

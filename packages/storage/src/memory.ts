@@ -1,6 +1,7 @@
 // In-memory storage adapter for tests: same behaviour as the database adapters, nothing persisted.
 
 import { StorageError } from "./errors.js";
+import { memoryAudit } from "./memory-audit.js";
 import { memoryFiles } from "./memory-files.js";
 import {
   emptyImData,
@@ -232,6 +233,7 @@ export function openMemoryStorage(): Storage {
     archive: memoryArchive(im, live),
     pubsub: memoryPubsub(im, live),
     files: memoryFiles(live),
+    audit: memoryAudit(live),
     async close() {
       closed = true;
     },

@@ -217,6 +217,7 @@ export interface Storage {
   archive: ArchiveStore;
   pubsub: PubsubStore;
   files: FileStore;
+  audit: AuditStore;
   close(): Promise<void>;
 }
 
@@ -293,4 +294,49 @@ export interface FileStore {
    * `scanning`) with `slotExpires` before `slotsBefore`, and any created before `filesBefore`.
    */
   expired(opts: { slotsBefore: Date; filesBefore?: Date; limit: number }): Promise<FileRecord[]>;
+}
+
+/**
+ * One audit log entry. `hash` is SHA-256 (hex) over the entry's canonical form including
+ * `prevHash`, the previous entry's hash (64 zeros for the first): the core computes both; the
+ * store keeps them as given.
+ */
+export interface AuditEntry {
+  /** 1, 2, 3... without gaps. */
+  seq: number;
+  time: Date;
+  /** What happened: `auth-succeeded`, `session-closed`, `upload-verdict`... */
+  kind: string;
+  /** Who did it (a username or "admin"). */
+  actor?: string;
+  /** What or whom it concerns (a username, a file slot). */
+  subject?: string;
+  /** The network address it came from. */
+  address?: string;
+  /** Canonical JSON text of the other facts (never passwords or message bodies). */
+  details: string;
+  prevHash: string;
+  hash: string;
+}
+
+/** A signature (Ed25519, base64) over the canonical `{seq, hash, time}` of the chain's head. */
+export interface AuditSignedHead {
+  seq: number;
+  hash: string;
+  time: Date;
+  signature: string;
+}
+
+/** The append-only audit log: no update, no delete. */
+export interface AuditStore {
+  /** Appends an entry; rejects with HATO_ERR_STORAGE_INVALID_ARGUMENT unless `seq` is the last + 1. */
+  append(entry: AuditEntry): Promise<void>;
+  /** The newest entry, if any. */
+  last(): Promise<AuditEntry | undefined>;
+  /** Entries in stored order (by `seq`) after `afterSeq` (default 0), at most `limit`. */
+  list(opts: { afterSeq?: number; limit: number }): Promise<AuditEntry[]>;
+  /** Stores a signed head. */
+  addHead(head: AuditSignedHead): Promise<void>;
+  /** Every signed head, by `seq` then time. */
+  heads(): Promise<AuditSignedHead[]>;
 }

@@ -82,14 +82,15 @@ export class SaslNegotiation {
     if (el.name === "auth") {
       if (this.server !== undefined)
         return this.fail("malformed-request", "an authentication exchange is already in progress");
+      const mechanism = el.attr("mechanism") ?? "";
       if (this.ctx.throttle.addressBlocked(this.address)) {
+        this.failed(undefined, mechanism, "temporary-auth-failure");
         return this.fail(
           "temporary-auth-failure",
           "too many failed logins from your address; try again later",
           true,
         );
       }
-      const mechanism = el.attr("mechanism") ?? "";
       const server = this.offered.includes(mechanism)
         ? createSaslServer(mechanism, this.saslContext())
         : undefined;
@@ -120,11 +121,17 @@ export class SaslNegotiation {
         this.server = undefined;
         // During a lockout even the right password fails, so a guesser learns nothing.
         if (this.ctx.throttle.accountBlocked(step.username)) {
+          this.failed(step.username, this.mechanism, "temporary-auth-failure");
           return this.fail(
             "temporary-auth-failure",
             "too many failed logins for this account; try again later",
           );
         }
+        this.ctx.bus.fire("auth-succeeded", {
+          username: step.username,
+          address: this.address,
+          mechanism: this.mechanism,
+        });
         const data = step.data && step.data.length > 0 ? step.data.toString("base64") : undefined;
         return {
           kind: "success",
@@ -141,14 +148,28 @@ export class SaslNegotiation {
         if (step.condition === "not-authorized" && step.username !== undefined) {
           this.ctx.throttle.failed(this.address, step.username);
           if (this.ctx.throttle.accountBlocked(step.username)) {
+            this.failed(step.username, this.mechanism, "temporary-auth-failure");
             return this.fail(
               "temporary-auth-failure",
               "too many failed logins for this account; try again later",
             );
           }
         }
+        if (step.condition === "not-authorized")
+          this.failed(step.username, this.mechanism, step.condition);
         return this.fail(step.condition, step.text);
     }
+  }
+
+  /** Tells observers (the audit log) of a refused login; never with the password. */
+  private failed(username: string | undefined, mechanism: string, condition: string): void {
+    const payload: { username?: string; address: string; mechanism: string; condition: string } = {
+      address: this.address,
+      mechanism,
+      condition,
+    };
+    if (username !== undefined) payload.username = username;
+    this.ctx.bus.fire("auth-failed", payload);
   }
 
   private fail(condition: string, text: string, final = false): SaslOutcome {

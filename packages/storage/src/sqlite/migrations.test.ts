@@ -147,4 +147,36 @@ describe("sqlite migrations", () => {
     assert.equal(await again.files.usage("alice"), 3);
     await again.close();
   });
+
+  it("upgrade a version 3 file to the latest: the audit tables arrive, old data stays", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "hato-migrate-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "v3.sqlite");
+    const old = new Database(file);
+    old.pragma("foreign_keys = ON");
+    migrate(old, file, migrations.slice(0, 3));
+    assert.ok(!tables(old).includes("audit_log"));
+    await sqliteAccounts(old, (): void => {}).create(account("alice", 4));
+    old.close();
+    const s = openSqliteStorage(file);
+    try {
+      assert.deepEqual(await s.accounts.list(), ["alice"]);
+      const e = {
+        seq: 1,
+        time: new Date(5),
+        kind: "user-created",
+        subject: "alice",
+        details: "{}",
+        prevHash: "0".repeat(64),
+        hash: "1".repeat(64),
+      };
+      await s.audit.append(e);
+      assert.deepEqual(await s.audit.last(), e);
+    } finally {
+      await s.close();
+    }
+    const again = openSqliteStorage(file, { readonly: true });
+    assert.equal((await again.audit.list({ limit: 5 })).length, 1);
+    await again.close();
+  });
 });

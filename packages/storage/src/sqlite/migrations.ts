@@ -145,6 +145,32 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX files_by_slot ON files (slot_expires) WHERE state IN ('reserved', 'uploading', 'scanning');
     `,
   },
+  {
+    version: 4,
+    name: "audit log",
+    sql: `
+      -- Append-only audit log: each row's hash covers the previous row's hash (a chain).
+      -- Rows are never updated or deleted by Hato; hato audit verify detects who did.
+      CREATE TABLE audit_log (
+        seq       INTEGER PRIMARY KEY NOT NULL CHECK (seq >= 1),
+        time      INTEGER NOT NULL,             -- ms since the epoch
+        kind      TEXT NOT NULL,
+        actor     TEXT,
+        subject   TEXT,
+        address   TEXT,
+        details   TEXT NOT NULL,                -- canonical JSON
+        prev_hash TEXT NOT NULL,                -- hex SHA-256
+        hash      TEXT NOT NULL                 -- hex SHA-256
+      ) STRICT;
+      -- Signed heads of the chain (Ed25519, key outside the database): detect a cut tail.
+      CREATE TABLE audit_heads (
+        seq       INTEGER NOT NULL,
+        hash      TEXT NOT NULL,
+        time      INTEGER NOT NULL,             -- ms since the epoch
+        signature TEXT NOT NULL                 -- base64
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -6,6 +6,7 @@ import { StorageError } from "../errors.js";
 import type { Storage } from "../ports.js";
 import { sqliteAccounts } from "./accounts.js";
 import { sqliteArchive } from "./archive.js";
+import { sqliteAudit } from "./audit.js";
 import { sqliteFiles } from "./files.js";
 import { sqliteKv } from "./kv.js";
 import { checkReadonlySchema, migrate, refuseNewer } from "./migrations.js";
@@ -81,6 +82,7 @@ export function openSqliteStorage(file: string, opts: SqliteOptions = {}): Stora
     archive: sqliteArchive(db, live),
     pubsub: sqlitePubsub(db, live),
     files: sqliteFiles(db, live),
+    audit: sqliteAudit(db, live),
     async close() {
       if (db.open) db.close();
     },

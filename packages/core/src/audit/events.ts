@@ -1,0 +1,82 @@
+// What the audit log records from the server's events. Never passwords or message bodies.
+
+import { type EventBus, Priority } from "../events.js";
+import type { AuditLog } from "./log.js";
+
+/** Hooks the audit log to the bus; returns a function that unhooks it. */
+export function auditServerEvents(bus: EventBus, audit: AuditLog): () => void {
+  const offs = [
+    bus.on(
+      "auth-succeeded",
+      ({ username, address, mechanism }) => {
+        audit.note("auth-succeeded", { actor: username, address, details: { mechanism } });
+      },
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "auth-failed",
+      ({ username, address, mechanism, condition }) => {
+        const fields = { address, details: { mechanism, condition } };
+        audit.note("auth-failed", username === undefined ? fields : { ...fields, actor: username });
+      },
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "session-bound",
+      ({ session }) => {
+        audit.note("session-opened", {
+          actor: session.username,
+          address: session.address,
+          details: { resource: session.resource, session: session.id },
+        });
+      },
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "session-closed",
+      ({ session, reason }) => {
+        audit.note("session-closed", {
+          actor: session.username,
+          address: session.address,
+          details: { resource: session.resource, session: session.id, reason },
+        });
+      },
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "upload-verdict",
+      (v) => {
+        const details: Record<string, unknown> = {
+          name: v.name,
+          size: v.size,
+          sha256: v.sha256,
+          verdict: v.verdict,
+          engine: v.engine,
+        };
+        if (v.reason !== undefined) details.reason = v.reason;
+        audit.note("upload-verdict", { actor: v.user, subject: v.slot, details });
+      },
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "user-created",
+      ({ username }) => audit.note("user-created", { subject: username }),
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "user-deleted",
+      ({ username }) => audit.note("user-deleted", { subject: username }),
+      Priority.OBSERVE,
+      "audit",
+    ),
+  ];
+  return () => {
+    for (const off of offs) off();
+  };
+}
