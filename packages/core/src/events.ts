@@ -103,6 +103,11 @@ export interface ServerEvents {
    * (no scanner answered; refused, or kept as `not-scanned` when `scan.when-down` is accept).
    * For the admin's audit; observers only.
    */
+  /**
+   * The organisation's policy refused something (docs/policy.md): who, which rule, and the
+   * text the user was given. For the audit log; observers only.
+   */
+  "policy-denied": { user: string; rule: string; text: string };
   "upload-verdict": {
     user: string;
     slot: string;
@@ -149,6 +154,7 @@ const SERVER_EVENTS = new Set<string>([
   "server-started",
   "server-stopping",
   "upload-verdict",
+  "policy-denied",
 ]);
 const STANZA_EVENT =
   /^(?:(?:message|presence|iq)\/(?:host|bare|full)|iq-(?:get|set)\/(?:host|bare|full)\/.+:[^:]+)$/;
