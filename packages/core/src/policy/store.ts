@@ -102,6 +102,17 @@ export class PolicyStore {
   }
 
   /**
+   * Validates `text` as a policy document of its own (an admin's edit, a test) and swaps it in
+   * whole, or keeps the old one. It lasts until the next reload from the file.
+   */
+  applyText(text: string, label = "policy"): ReloadResult {
+    const r = checkText(text, label, this.domain, []);
+    if (!r.ok) return { ok: false, errors: r.errors.map(formatPolicyError), kept: this.policy };
+    this.policy = r.policy;
+    return { ok: true, policy: r.policy };
+  }
+
+  /**
    * Reloads when the config file (or the policy file it names) changes, after `debounceMs`
    * of quiet; `onResult` hears each outcome (the server logs it).
    */
