@@ -60,7 +60,7 @@ describe("hato policy", () => {
         "role: limited (may not talk to other servers, in either direction)",
         "groups: contractors",
         "federation: may not talk to other servers in either direction (limited role) (enforced once federation exists)",
-        "registration: new accounts only by an admin (enforced in a later version)",
+        "registration: as the server's register.enabled setting says",
         "files: may share files, up to 1 MiB",
         "encryption: 1:1 messages must be end-to-end encrypted (OMEMO); plaintext ones are refused",
         "calls: may not make calls (enforced once calls exist)",

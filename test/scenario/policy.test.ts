@@ -253,3 +253,48 @@ describe("policy enforcement", () => {
     });
   });
 });
+
+describe("policy enforcement: registration", () => {
+  let t: TestServer;
+  const denied: { user: string; rule: string }[] = [];
+  before(async () => {
+    const watcher = {
+      name: "deny-watcher",
+      load(api: Parameters<ReturnType<typeof createUpload>["load"]>[0]) {
+        api.hook("policy-denied", (d) => void denied.push(d), -10);
+      },
+    };
+    t = await startServer({ "register.enabled": "true" }, undefined, [watcher]);
+  });
+  after(() => t.stop());
+
+  const register = async (id: string, user: string) => {
+    const c = await RawClient.connect(t.c2sPort);
+    await c.starttls(t.ca);
+    c.open();
+    await c.expectName("features");
+    const r = await ask(
+      c,
+      id,
+      `<iq type='set' id='${id}'><query xmlns='jabber:iq:register'><username>${user}</username><password>a-long-password</password></query></iq>`,
+    );
+    c.close();
+    return r;
+  };
+
+  it("off (or invite, until invites exist) refuses in-band registration with not-allowed", async () => {
+    const r0 = t.server.policy.applyText("registration: off\n");
+    assert.ok(r0.ok);
+    const r = await register("g1", "mallory");
+    assert.equal(condition(r), "not-allowed");
+    assert.match(errorText(r), /does not allow creating accounts here/);
+    assert.deepEqual(denied, [{ user: "mallory", rule: "registration", text: errorText(r) }]);
+    assert.ok(t.server.policy.applyText("registration: invite\n").ok);
+    assert.match(errorText(await register("g2", "mallory")), /by invitation only/);
+  });
+
+  it("open (or absent) leaves register.enabled in charge", async () => {
+    assert.ok(t.server.policy.applyText("registration: open\n").ok);
+    assert.equal((await register("g3", "newbie")).attr("type"), "result");
+  });
+});

@@ -7,7 +7,8 @@ export type Role = "admin" | "user" | "limited";
 /** Every rule with its value for one user (defaults filled in). */
 export interface Rules {
   federation: { mode: "off" | "allowlist" | "open"; domains: string[] };
-  registration: "off" | "invite" | "open";
+  /** Server-wide (the base rule); undefined: as `register.enabled` says. */
+  registration: "off" | "invite" | "open" | undefined;
   files: {
     enabled: boolean;
     maxBytes: number | undefined;
@@ -75,7 +76,7 @@ function apply(r: Rules, d: RulesDoc | undefined): Rules {
 /** The rules when the policy says nothing: what Hato did before policies existed. */
 export const DEFAULT_RULES: Rules = {
   federation: { mode: "off", domains: [] },
-  registration: "off",
+  registration: undefined,
   files: {
     enabled: true,
     maxBytes: undefined,

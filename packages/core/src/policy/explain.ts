@@ -28,8 +28,9 @@ export function explain(policy: Policy, username: string): string[] {
           ? `may talk to any other server${LATER_FED}`
           : `may talk only to ${r.federation.domains.join(", ")}${LATER_FED}`;
   out.push(`federation: ${fed}`);
+  const reg = policy.base.registration;
   out.push(
-    `registration: ${r.registration === "off" ? "new accounts only by an admin" : r.registration === "invite" ? "new accounts by single-use invite" : "anyone may register an account"}${LATER}`,
+    `registration: ${reg === undefined ? "as the server's register.enabled setting says" : reg === "off" ? "new accounts only by an admin" : reg === "invite" ? `new accounts by single-use invite${LATER}` : "anyone may register an account (when register.enabled is on)"}`,
   );
   if (!r.files.enabled) out.push("files: may not share files");
   else {
