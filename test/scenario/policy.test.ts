@@ -240,6 +240,18 @@ describe("policy enforcement", () => {
   });
 
   describe("reload", () => {
+    it("a reload fires policy-reloaded with the documents before and after, for the audit", async () => {
+      apply("encryption: required\n");
+      const seen: { how: string; ok: boolean; before: unknown; after: unknown }[] = [];
+      const off = t.server.bus.on("policy-reloaded", (e) => void seen.push(e), -10, "test");
+      // This in-process server has no config file: a reload brings back the empty policy.
+      assert.equal(t.server.reloadPolicy().ok, true);
+      assert.deepEqual(seen, [
+        { how: "command", ok: true, before: { encryption: "required" }, after: {}, errors: [] },
+      ]);
+      off();
+    });
+
     it("an invalid policy is rejected whole; the old one keeps being enforced", async () => {
       apply("encryption: required\n");
       const r = t.server.policy.applyText("encryption: optional\ncalls: maybe\n");

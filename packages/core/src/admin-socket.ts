@@ -58,7 +58,7 @@ export async function serveAdminSocket(server: Server, path: string): Promise<Ne
           available: s.available,
         }));
       case "policy.reload": {
-        const r = server.policy.reload();
+        const r = server.reloadPolicy();
         if (!r.ok) throw new HatoError(HatoErrors.CONFIG_INVALID, r.errors.join("\n"));
         return { reloaded: true };
       }

@@ -108,6 +108,17 @@ export interface ServerEvents {
    * text the user was given. For the audit log; observers only.
    */
   "policy-denied": { user: string; rule: string; text: string };
+  /**
+   * A policy reload was tried (`how`: the admin command or a file change): applied, with the
+   * validated documents before and after (for a diff), or refused with its errors.
+   */
+  "policy-reloaded": {
+    how: "command" | "file";
+    ok: boolean;
+    before: unknown;
+    after: unknown;
+    errors: string[];
+  };
   "upload-verdict": {
     user: string;
     slot: string;
@@ -155,6 +166,7 @@ const SERVER_EVENTS = new Set<string>([
   "server-stopping",
   "upload-verdict",
   "policy-denied",
+  "policy-reloaded",
 ]);
 const STANZA_EVENT =
   /^(?:(?:message|presence|iq)\/(?:host|bare|full)|iq-(?:get|set)\/(?:host|bare|full)\/.+:[^:]+)$/;

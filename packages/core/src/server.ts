@@ -25,8 +25,9 @@ import { XmppWebSockets } from "./http/websocket.js";
 import { AuthThrottle, Gauge, Sweeper } from "./limits.js";
 import type { Logger } from "./logger.js";
 import { createModuleApi, type HatoModule, type Identity, type ModuleHost } from "./module-api.js";
+import type { Policy } from "./policy/compile.js";
 import { policyModule } from "./policy/enforce.js";
-import { PolicyStore } from "./policy/store.js";
+import { PolicyStore, type ReloadResult } from "./policy/store.js";
 import { Router } from "./router.js";
 import { SessionRegistry } from "./session.js";
 
@@ -200,13 +201,7 @@ export class Server {
       });
       ports.component = await this.listen(s, componentHost, componentPort, "component");
     }
-    this.policy.watch((r) => {
-      if (r.ok) this.log.info("policy reloaded", { file: this.config.file });
-      else
-        this.log.warn("policy not reloaded: the new one is invalid; the old one stays", {
-          errors: r.errors,
-        });
-    });
+    this.policy.watch((r, before) => this.policyReloaded("file", r, before));
     this.bus.fire("server-started", {});
     return ports;
   }
@@ -315,6 +310,30 @@ export class Server {
     for (const unload of this.unloaders.reverse()) await unload();
     this.sweeper.stop();
     this.policy.close();
+  }
+
+  /** Reloads the policy from the config file (`hato policy reload`); the old one stays on error. */
+  reloadPolicy(): ReloadResult {
+    const before = this.policy.current;
+    const r = this.policy.reload();
+    this.policyReloaded("command", r, before);
+    return r;
+  }
+
+  private policyReloaded(how: "command" | "file", r: ReloadResult, before: Policy): void {
+    if (r.ok) this.log.info("policy reloaded", { how, file: this.config.file });
+    else
+      this.log.warn("policy not reloaded: the new one is invalid; the old one stays", {
+        how,
+        errors: r.errors,
+      });
+    void this.bus.fire("policy-reloaded", {
+      how,
+      ok: r.ok,
+      before: before.doc,
+      after: r.ok ? r.policy.doc : before.doc,
+      errors: r.ok ? [] : r.errors,
+    });
   }
 
   /** Closes every session of an account (after it was deleted, say). */

@@ -116,7 +116,7 @@ export class PolicyStore {
    * Reloads when the config file (or the policy file it names) changes, after `debounceMs`
    * of quiet; `onResult` hears each outcome (the server logs it).
    */
-  watch(onResult: (r: ReloadResult) => void, debounceMs = 500): void {
+  watch(onResult: (r: ReloadResult, before: Policy) => void, debounceMs = 500): void {
     if (this.configFile === undefined || this.watcher) return;
     const files = new Set([resolve(this.configFile)]);
     const r = loadPolicyFileName(this.configFile);
@@ -127,7 +127,10 @@ export class PolicyStore {
       watch(d, { persistent: false }, (_event, name) => {
         if (name !== null && ![...files].some((f) => f === resolve(d, name.toString()))) return;
         clearTimeout(this.timer);
-        this.timer = setTimeout(() => onResult(this.reload()), debounceMs);
+        this.timer = setTimeout(() => {
+          const before = this.policy;
+          onResult(this.reload(), before);
+        }, debounceMs);
         this.timer.unref();
       }),
     );
