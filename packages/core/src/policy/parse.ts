@@ -35,12 +35,14 @@ const show = (v: unknown) =>
 function describe(issue: z.core.$ZodIssue, where: string, got: unknown): string {
   switch (issue.code) {
     case "invalid_value":
+      if (got === undefined)
+        return `${where} is missing (one of ${issue.values.map(String).join(", ")})`;
       return `${where} must be one of ${issue.values.map(String).join(", ")} (got ${show(got)})`;
     case "invalid_type":
       if (got === undefined) return `${where} is missing`;
       return `${where} must be ${issue.expected === "object" ? "a mapping" : issue.expected === "array" ? "a list" : `a ${issue.expected}`} (got ${show(got)})`;
     case "unrecognized_keys":
-      return `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}${where ? ` in ${where}` : ""}`;
+      return `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}${where === "the policy" ? "" : ` in ${where}`}`;
     case "too_big":
       return issue.origin === "array" || issue.origin === "string"
         ? `${where} is too long (at most ${String(issue.maximum)} ${issue.origin === "array" ? "entries" : "characters"})`
@@ -152,7 +154,7 @@ export function parsePolicy(text: string, file: string, base: Path = []): ParseR
     }
     const p = pos(offset);
     const dotted = `${prefix}${path.join(".")}`.replace(/\.$/, "");
-    return at(p.line, p.col, dotted, describe(issue, dotted, got));
+    return at(p.line, p.col, dotted, describe(issue, dotted || "the policy", got));
   });
   errors.sort((a, b) => a.line - b.line || a.column - b.column);
   return { ok: false, errors };

@@ -63,6 +63,18 @@ describe("policy parser", () => {
     );
   });
 
+  it("a policy that is not a mapping, and a missing mode", () => {
+    assert.deepEqual(errorsOf("- encryption\n"), [
+      'policy.yaml line 1, column 1: the policy must be a mapping (got ["encryption"])',
+    ]);
+    assert.deepEqual(errorsOf("domain: x\npolicy: 5\n", ["policy"]), [
+      "policy.yaml line 2, column 9: policy must be a mapping (got 5)",
+    ]);
+    assert.deepEqual(errorsOf("federation:\n  domains: [a.org]\n"), [
+      "policy.yaml line 2, column 3: federation.mode is missing (one of off, allowlist, open)",
+    ]);
+  });
+
   it("wrong types and ranges", () => {
     assert.deepEqual(errorsOf("max-sessions: lots\nfiles:\n  max-bytes: -1\n"), [
       "policy.yaml line 1, column 15: max-sessions must be a number (got 'lots')",
