@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { flagOf, HatoError, loadConfig, SETTINGS } from "@hato/core";
 import { auditCommand } from "./audit.js";
 import { checkConfig } from "./check-config.js";
+import { policyCommand } from "./policy.js";
 import { start } from "./start.js";
 import { userCommand } from "./user.js";
 
@@ -14,6 +15,9 @@ const USAGE = `Usage:
   hato user passwd ADDRESS [--password PW]
   hato user del ADDRESS                delete an account (closes its sessions)
   hato user list                       list accounts
+  hato policy check [FILE]             validate the policy (of hato.yaml, or FILE) with line numbers
+  hato policy explain USER             what USER may and may not do, in plain words
+  hato policy reload                   reload the running server's policy (kept if invalid)
   hato check-config [options]          validate hato.yaml, certificate and data folder
   hato audit verify                    check the audit log's chain and signed heads (exit 1 if tampered)
   hato audit export                    print the audit log as JSON Lines
@@ -83,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
         rest,
         typeof values.password === "string" ? values.password : undefined,
       );
+    case "policy":
+      return policyCommand(config, rest);
     case "check-config":
       return checkConfig(config);
     case "audit":

@@ -7,12 +7,21 @@ import { chmodSync, existsSync, unlinkSync } from "node:fs";
 import { createConnection, createServer, type Server as NetServer } from "node:net";
 import { Accounts } from "./accounts.js";
 import { HatoError, HatoErrors } from "./errors.js";
+import { explain } from "./policy/explain.js";
 import type { Server } from "./server.js";
 
 const MAX_LINE = 64 * 1024;
 
 export interface AdminRequest {
-  op: "ping" | "user.add" | "user.passwd" | "user.del" | "user.list" | "sessions.list";
+  op:
+    | "ping"
+    | "user.add"
+    | "user.passwd"
+    | "user.del"
+    | "user.list"
+    | "sessions.list"
+    | "policy.reload"
+    | "policy.explain";
   address?: string;
   password?: string;
 }
@@ -51,6 +60,13 @@ export async function serveAdminSocket(server: Server, path: string): Promise<Ne
           address: s.address,
           available: s.available,
         }));
+      case "policy.reload": {
+        const r = server.reloadPolicy();
+        if (!r.ok) throw new HatoError(HatoErrors.CONFIG_INVALID, r.errors.join("\n"));
+        return { reloaded: true };
+      }
+      case "policy.explain":
+        return explain(server.policy.current, (req.address ?? "").split("@")[0]!.toLowerCase());
       default:
         throw new Error(`unknown operation "${String((req as { op: unknown }).op)}"`);
     }

@@ -240,6 +240,8 @@ function flatten(doc: unknown, file: string): Map<string, unknown> {
     }
     for (const [key, value] of Object.entries(node)) {
       const path = prefix ? `${prefix}.${key}` : key;
+      // The organisation's policy has its own parser with positions (policy/parse.ts).
+      if (path === "policy") continue;
       if (known.has(path)) out.set(path, value);
       else if (prefixes.has(path)) walk(value, path);
       else throw new HatoError(HatoErrors.CONFIG_INVALID, `${file}: unknown setting "${path}"`);

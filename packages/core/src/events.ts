@@ -111,6 +111,22 @@ export interface ServerEvents {
    * (no scanner answered; refused, or kept as `not-scanned` when `scan.when-down` is accept).
    * For the admin's audit; observers only.
    */
+  /**
+   * The organisation's policy refused something (docs/policy.md): who, which rule, and the
+   * text the user was given. For the audit log; observers only.
+   */
+  "policy-denied": { user: string; rule: string; text: string };
+  /**
+   * A policy reload was tried (`how`: the admin command or a file change): applied, with the
+   * validated documents before and after (for a diff), or refused with its errors.
+   */
+  "policy-reloaded": {
+    how: "command" | "file";
+    ok: boolean;
+    before: unknown;
+    after: unknown;
+    errors: string[];
+  };
   "upload-verdict": {
     user: string;
     slot: string;
@@ -159,6 +175,8 @@ const SERVER_EVENTS = new Set<string>([
   "server-started",
   "server-stopping",
   "upload-verdict",
+  "policy-denied",
+  "policy-reloaded",
 ]);
 const STANZA_EVENT =
   /^(?:(?:message|presence|iq)\/(?:host|bare|full)|iq-(?:get|set)\/(?:host|bare|full)\/.+:[^:]+)$/;

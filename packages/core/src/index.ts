@@ -14,6 +14,7 @@ export type { HttpHandler, HttpRouteOptions } from "./http/router.js";
 export * from "./limits.js";
 export * from "./logger.js";
 export * from "./module-api.js";
+export * from "./policy/index.js";
 export * from "./router.js";
 export * from "./server.js";
 export * from "./session.js";

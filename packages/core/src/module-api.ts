@@ -19,6 +19,7 @@ import {
 } from "./events.js";
 import type { HttpHandler, HttpRouteOptions, HttpRouter } from "./http/router.js";
 import type { Logger } from "./logger.js";
+import type { PolicyStore } from "./policy/store.js";
 import type { Router } from "./router.js";
 import type { SessionRegistry } from "./session.js";
 
@@ -48,6 +49,8 @@ export interface ModuleApi {
   readonly log: Logger;
   readonly storage: Storage;
   readonly sessions: SessionRegistry;
+  /** The organisation's policy; read `policy.current` each time (it is swapped on reload). */
+  readonly policy: PolicyStore;
   /** Hooks an event at a priority (default Priority.DEFAULT). */
   hook<E extends EventName>(event: E, handler: Handler<E>, priority?: number): void;
   /** Answers IQ get/set requests for one payload (namespace + element) at one target. */
@@ -104,6 +107,7 @@ export interface ModuleHost {
   log: Logger;
   storage: Storage;
   sessions: SessionRegistry;
+  policy: PolicyStore;
   bus: EventBus;
   router: Router;
   features: Set<string>;
@@ -140,6 +144,7 @@ export function createModuleApi(
     log,
     storage: host.storage,
     sessions: host.sessions,
+    policy: host.policy,
     hook,
     handleIq(type, target, ns, el, handler, priority) {
       hook(

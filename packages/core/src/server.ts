@@ -28,6 +28,9 @@ import { XmppWebSockets } from "./http/websocket.js";
 import { AuthThrottle, Gauge, Sweeper } from "./limits.js";
 import type { Logger } from "./logger.js";
 import { createModuleApi, type HatoModule, type Identity, type ModuleHost } from "./module-api.js";
+import type { Policy } from "./policy/compile.js";
+import { policyModule } from "./policy/enforce.js";
+import { PolicyStore, type ReloadResult } from "./policy/store.js";
 import { Router } from "./router.js";
 import { SessionRegistry } from "./session.js";
 
@@ -36,6 +39,8 @@ export interface ServerOptions {
   storage: Storage;
   log: Logger;
   modules: HatoModule[];
+  /** The organisation's policy; by default read from the config file's `policy` section. */
+  policy?: PolicyStore;
   /** Secret bytes for deterministic fake salts (unknown users look like known ones). */
   secret: Buffer;
   /** PEM certificate chain and key. */
@@ -61,6 +66,8 @@ export class Server {
   readonly storage: Storage;
   readonly log: Logger;
   readonly sessions = new SessionRegistry();
+  /** The organisation's policy (docs/policy.md), swapped whole on reload. */
+  readonly policy: PolicyStore;
   readonly bus: EventBus;
   readonly router: Router;
   readonly features = new Set<string>();
@@ -90,6 +97,7 @@ export class Server {
     this.config = opts.config;
     this.storage = opts.storage;
     this.log = opts.log;
+    this.policy = opts.policy ?? openPolicy(this.config);
     this.bus = new EventBus((owner, event, err) =>
       this.log.error("handler failed", { module: owner, event, err }),
     );
@@ -125,6 +133,7 @@ export class Server {
       log: this.log.child("c2s"),
       storage: this.storage,
       sessions: this.sessions,
+      policy: this.policy,
       router: this.router,
       bus: this.bus,
       tls: { context, certDer: pemToDer(opts.tls.cert) },
@@ -153,6 +162,7 @@ export class Server {
       log: this.log,
       storage: this.storage,
       sessions: this.sessions,
+      policy: this.policy,
       bus: this.bus,
       router: this.router,
       features: this.features,
@@ -163,7 +173,7 @@ export class Server {
       components: this.components,
       http: this.http,
     };
-    for (const m of this.opts.modules) {
+    for (const m of [policyModule, ...this.opts.modules]) {
       const { api, unload } = createModuleApi(host, m.name);
       try {
         await m.load(api);
@@ -211,6 +221,7 @@ export class Server {
       });
       ports.component = await this.listen(s, componentHost, componentPort, "component");
     }
+    this.policy.watch((r, before) => this.policyReloaded("file", r, before));
     this.bus.fire("server-started", {});
     return ports;
   }
@@ -319,6 +330,31 @@ export class Server {
     for (const unload of this.unloaders.reverse()) await unload();
     this.sweeper.stop();
     await this.audit.close(); // after the sessions' close entries: the last head covers them
+    this.policy.close();
+  }
+
+  /** Reloads the policy from the config file (`hato policy reload`); the old one stays on error. */
+  reloadPolicy(): ReloadResult {
+    const before = this.policy.current;
+    const r = this.policy.reload();
+    this.policyReloaded("command", r, before);
+    return r;
+  }
+
+  private policyReloaded(how: "command" | "file", r: ReloadResult, before: Policy): void {
+    if (r.ok) this.log.info("policy reloaded", { how, file: this.config.file });
+    else
+      this.log.warn("policy not reloaded: the new one is invalid; the old one stays", {
+        how,
+        errors: r.errors,
+      });
+    void this.bus.fire("policy-reloaded", {
+      how,
+      ok: r.ok,
+      before: before.doc,
+      after: r.ok ? r.policy.doc : before.doc,
+      errors: r.ok ? [] : r.errors,
+    });
   }
 
   /** Closes every session of an account (after it was deleted, say). */
@@ -326,6 +362,15 @@ export class Server {
     const list = [...this.sessions.ofUser(username)];
     for (const s of list) s.close(new StreamError("not-authorized", reason));
     return list.length;
+  }
+}
+
+/** The policy of the config file; an invalid one stops the start with every error listed. */
+function openPolicy(config: Config): PolicyStore {
+  try {
+    return PolicyStore.open(config.file, config.domain);
+  } catch (err) {
+    throw new HatoError(HatoErrors.CONFIG_INVALID, `invalid policy:\n${(err as Error).message}`);
   }
 }
 

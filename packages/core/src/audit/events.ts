@@ -64,6 +64,22 @@ export function auditServerEvents(bus: EventBus, audit: AuditLog): () => void {
       "audit",
     ),
     bus.on(
+      "policy-denied",
+      ({ user, rule, text }) =>
+        audit.note("policy-denied", { actor: user, details: { rule, text } }),
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "policy-reloaded",
+      ({ how, ok, before, after, errors }) =>
+        ok
+          ? audit.note("policy-changed", { details: { how, changes: diff(before, after) } })
+          : audit.note("policy-change-refused", { details: { how, errors } }),
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
       "user-created",
       ({ username }) => audit.note("user-created", { subject: username }),
       Priority.OBSERVE,
@@ -79,4 +95,26 @@ export function auditServerEvents(bus: EventBus, audit: AuditLog): () => void {
   return () => {
     for (const off of offs) off();
   };
+}
+
+/** One setting that a policy change altered: its path, the old and the new value. */
+interface Change {
+  path: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** The settings two policy documents differ in, leaf by leaf (lists compared whole). */
+export function diff(before: unknown, after: unknown, path = ""): Change[] {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  if (isObject(before) && isObject(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((k) => diff(before[k], after[k], path === "" ? k : `${path}.${k}`));
+  }
+  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  const change: Change = { path: path === "" ? "(whole policy)" : path };
+  if (before !== undefined) change.before = before;
+  if (after !== undefined) change.after = after;
+  return [change];
 }

@@ -8,6 +8,7 @@ import type { Config } from "../config.js";
 import type { EventBus } from "../events.js";
 import type { AuthThrottle, Gauge, Sweeper } from "../limits.js";
 import type { Logger } from "../logger.js";
+import type { PolicyStore } from "../policy/store.js";
 import type { Router } from "../router.js";
 import type { SessionRegistry } from "../session.js";
 import type { ClientSession } from "./client-session.js";
@@ -31,6 +32,8 @@ export interface C2sContext {
   log: Logger;
   storage: Storage;
   sessions: SessionRegistry;
+  /** The organisation's policy (max sessions at bind). */
+  policy: PolicyStore;
   router: Router;
   bus: EventBus;
   tls: { context: SecureContext; certDer: Buffer };

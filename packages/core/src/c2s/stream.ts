@@ -348,13 +348,28 @@ export class C2sStream implements Transport {
 
   private bind(iq: Element): undefined {
     const { sessions, config } = this.ctx;
+    // The organisation's max-sessions rule, when tighter than the server's own limit, is a
+    // policy deny: RFC 6120 §7.6.2.1 `resource-constraint` ("reached a limit on the number of
+    // simultaneous connected resources"), with a text that names the organisation's rule.
+    const byPolicy = this.ctx.policy.current.forUser(this.username).rules.maxSessions;
+    const fromPolicy = byPolicy !== undefined && byPolicy < config.limits.sessionsPerAccount;
     const binding = chooseBinding(
       iq,
       this.username,
       this.ctx.domain,
       sessions,
-      config.limits.sessionsPerAccount,
+      fromPolicy ? byPolicy : config.limits.sessionsPerAccount,
     );
+    if (
+      binding instanceof StanzaError &&
+      fromPolicy &&
+      binding.condition === "resource-constraint"
+    ) {
+      const text = `your organisation allows at most ${byPolicy} sessions at once; close one and try again`;
+      this.write(errorReply(iq, new StanzaError("resource-constraint", text, "cancel"))!);
+      this.ctx.bus.fire("policy-denied", { user: this.username, rule: "max-sessions", text });
+      return undefined;
+    }
     if (binding instanceof StanzaError) {
       this.write(errorReply(iq, binding)!);
       return undefined;

@@ -62,6 +62,17 @@ export const register: HatoModule = {
         throw new StanzaError("not-authorized", "log in to delete your account");
       }
       const username = checkUsername(query.getChildText("username"));
+      // The organisation's policy (server-wide): off, or invite-only (invites come later),
+      // refuses what register.enabled would allow.
+      const byPolicy = api.policy.current.base.registration;
+      if (byPolicy === "off" || byPolicy === "invite") {
+        const text =
+          byPolicy === "off"
+            ? "your organisation does not allow creating accounts here; ask an admin"
+            : "your organisation creates accounts by invitation only; ask an admin for an invite";
+        void api.fire("policy-denied", { user: username, rule: "registration", text });
+        throw new StanzaError("not-allowed", text, "cancel");
+      }
       const password = checkPassword(query.getChildText("password"));
       limit(address);
       try {

@@ -40,6 +40,28 @@ export function slotHandler(svc: UploadService, sweep: () => Promise<void>) {
     if (rawSize === undefined || !/^\d{1,16}$/.test(rawSize) || Number(rawSize) === 0)
       throw new StanzaError("bad-request", "the size must be a whole number of bytes above 0");
     const size = Number(rawSize);
+    const files = svc.api.policy.current.forUser(user).rules.files;
+    const refuse = (err: StanzaError): never => {
+      void svc.api.fire("policy-denied", { user, rule: "files", text: err.text ?? "" });
+      throw err;
+    };
+    if (!files.enabled)
+      refuse(
+        new StanzaError("not-allowed", "your organisation does not allow sharing files", "cancel"),
+      );
+    if (files.maxBytes !== undefined && files.maxBytes < s.maxFileBytes && size > files.maxBytes)
+      refuse(
+        new UploadStanzaError(
+          "not-acceptable",
+          `The file is too large: your organisation allows files of at most ${files.maxBytes} bytes (${mib(files.maxBytes)}); this one has ${size}.`,
+          "modify",
+          xml(
+            "file-too-large",
+            { xmlns: NS_UPLOAD },
+            xml("max-file-size", {}, String(files.maxBytes)),
+          ),
+        ),
+      );
     if (size > s.maxFileBytes) {
       throw new UploadStanzaError(
         "not-acceptable",
@@ -66,6 +88,17 @@ export function slotHandler(svc: UploadService, sweep: () => Promise<void>) {
         "modify",
       );
     }
+    if (
+      typeMatches(effective, files.blockedTypes) ||
+      (files.allowedTypes.length > 0 && !typeMatches(effective, files.allowedTypes))
+    )
+      refuse(
+        new StanzaError(
+          "not-acceptable",
+          `Your organisation does not allow sharing files of type ${effective}.`,
+          "modify",
+        ),
+      );
     if (rate.add(user) > s.slotsPerMinute) {
       throw new StanzaError(
         "resource-constraint",
