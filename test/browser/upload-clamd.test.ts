@@ -3,65 +3,34 @@
 // file carrying the test-only signature are blocked with clamd's finding, and never served.
 
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Page } from "playwright-core";
 import { eicar, httpsGet } from "../sdk/files.js";
-import {
-  launchBrowser,
-  newUser,
-  type TestBrowser,
-  type WatchedPage,
-  WEB_FLAGS,
-} from "../support/browser.js";
+import type { WatchedPage } from "../support/browser.js";
 import { type Clamd, startClamd, TEST_MARKER } from "../support/clamd.js";
-import { mutualContacts, startServer, type TestServer } from "../support/inproc.js";
-import { messageLog, openChat } from "./ui.js";
+import type { TestServer } from "../support/inproc.js";
+import { messageLog } from "./ui.js";
+import { attach, startUploadWorld, type UploadWorld } from "./upload-world.js";
 
 const MAX_BYTES = 8 * 1024 * 1024;
 
-async function attach(page: Page, name: string, buffer: Buffer): Promise<void> {
-  const chooser = page.waitForEvent("filechooser");
-  await page.getByRole("button", { name: "Attach file" }).click();
-  await (await chooser).setFiles([{ name, mimeType: "text/plain", buffer }]);
-}
-
 describe("web client uploads scanned by a real clamd", () => {
   let clamd: Clamd;
+  let w: UploadWorld;
   let t: TestServer;
-  let b: TestBrowser;
   let alice: WatchedPage;
   let bob: WatchedPage;
-  let data: string;
   before(async () => {
     clamd = await startClamd({ maxBytes: MAX_BYTES });
-    data = await mkdtemp(join(tmpdir(), "hato-web-clamd-"));
-    t = await startServer({
-      ...WEB_FLAGS,
-      data,
+    w = await startUploadWorld({
       "scan.engine": "clamd",
       "scan.clamd-address": clamd.address,
       "upload.max-file-bytes": String(MAX_BYTES),
     });
-    await t.addUser("alice", "alice-pw");
-    await t.addUser("bob", "bob-pw");
-    await mutualContacts(t, "alice", "bob", { a: "Alice", b: "Bob" });
-    b = await launchBrowser();
-    alice = await b.newPage();
-    bob = await b.newPage();
-    const url = `https://localhost:${t.tlsPort}/`;
-    await newUser(alice.page, { url, jid: "alice@localhost", password: "alice-pw" });
-    await newUser(bob.page, { url, jid: "bob@localhost", password: "bob-pw" });
-    await openChat(alice.page, "Bob");
-    await openChat(bob.page, "Alice");
+    ({ t, alice, bob } = w);
   });
   after(async () => {
-    await b?.close();
-    await t?.stop();
+    await w?.close();
     await clamd?.close();
-    await rm(data, { recursive: true, force: true });
   });
 
   it("a clean file is shared; EICAR and the test signature are blocked with clamd's finding and never served", async () => {
@@ -71,7 +40,13 @@ describe("web client uploads scanned by a real clamd", () => {
       if (r.method() === "PUT") puts.push(r.url());
     });
 
-    await attach(page, "notes.txt", Buffer.from("meeting notes, nothing else\n"));
+    await attach(page, [
+      {
+        name: "notes.txt",
+        mimeType: "text/plain",
+        buffer: Buffer.from("meeting notes, nothing else\n"),
+      },
+    ]);
     await messageLog(bob.page).getByRole("link", { name: "Download notes.txt" }).waitFor();
 
     for (const [name, bytes, finding] of [
@@ -79,7 +54,7 @@ describe("web client uploads scanned by a real clamd", () => {
       ["marked.txt", Buffer.concat([Buffer.from("prefix "), TEST_MARKER]), /Hato\.Test\.Marker/],
     ] as const) {
       const before = puts.length;
-      await attach(page, name, bytes);
+      await attach(page, [{ name, mimeType: "text/plain", buffer: bytes }]);
       const blocked = messageLog(page).getByText(new RegExp(`^Blocked: .*${finding.source}`));
       await blocked.waitFor({ timeout: 30_000 });
       assert.equal(puts.length, before + 1);
@@ -89,7 +64,9 @@ describe("web client uploads scanned by a real clamd", () => {
     }
 
     // A later file still goes through, and bob never saw the blocked ones.
-    await attach(page, "after.txt", Buffer.from("ok\n"));
+    await attach(page, [
+      { name: "after.txt", mimeType: "text/plain", buffer: Buffer.from("ok\n") },
+    ]);
     await messageLog(bob.page).getByRole("link", { name: "Download after.txt" }).waitFor();
     for (const name of ["eicar.txt", "marked.txt"])
       assert.equal(

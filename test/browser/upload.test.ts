@@ -4,32 +4,13 @@
 // HTML files are only ever download links; a file dropped on the conversation is shared.
 
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Locator, Page } from "playwright-core";
 import { eicar, httpsGet, pngBytes } from "../sdk/files.js";
-import {
-  launchBrowser,
-  newUser,
-  screenshot,
-  type TestBrowser,
-  type WatchedPage,
-  WEB_FLAGS,
-} from "../support/browser.js";
-import { mutualContacts, RawClient, startServer, type TestServer } from "../support/inproc.js";
-import { messageLog, openChat } from "./ui.js";
-
-/** Picks files through the button "Attach file" (its hidden input opens the file chooser). */
-async function attach(
-  page: Page,
-  files: { name: string; mimeType: string; buffer: Buffer }[],
-): Promise<void> {
-  const chooser = page.waitForEvent("filechooser");
-  await page.getByRole("button", { name: "Attach file" }).click();
-  await (await chooser).setFiles(files);
-}
+import { screenshot, type WatchedPage } from "../support/browser.js";
+import { RawClient, type TestServer } from "../support/inproc.js";
+import { messageLog } from "./ui.js";
+import { attach, startUploadWorld, type UploadWorld } from "./upload-world.js";
 
 /** The download link of a file in the open conversation. */
 const downloadLink = (page: Page, name: string): Locator =>
@@ -48,32 +29,16 @@ async function throttleUploads(page: Page, bytesPerSecond: number): Promise<void
 }
 
 describe("sharing files in the web client", () => {
+  let w: UploadWorld;
   let t: TestServer;
-  let b: TestBrowser;
   let alice: WatchedPage;
   let bob: WatchedPage;
-  let data: string;
   before(async () => {
     // The upload module as shipped: the built-in scanner, files in a data folder of the test's.
-    data = await mkdtemp(join(tmpdir(), "hato-web-upload-"));
-    t = await startServer({ ...WEB_FLAGS, data });
-    await t.addUser("alice", "alice-pw");
-    await t.addUser("bob", "bob-pw");
-    await mutualContacts(t, "alice", "bob", { a: "Alice", b: "Bob" });
-    b = await launchBrowser();
-    alice = await b.newPage();
-    bob = await b.newPage();
-    const url = `https://localhost:${t.tlsPort}/`;
-    await newUser(alice.page, { url, jid: "alice@localhost", password: "alice-pw" });
-    await newUser(bob.page, { url, jid: "bob@localhost", password: "bob-pw" });
-    await openChat(alice.page, "Bob");
-    await openChat(bob.page, "Alice");
+    w = await startUploadWorld();
+    ({ t, alice, bob } = w);
   });
-  after(async () => {
-    await b?.close();
-    await t?.stop();
-    await rm(data, { recursive: true, force: true });
-  });
+  after(() => w?.close());
 
   it("a clean PNG: progress, scanning, sent with its preview; bob sees the preview as a blob: image", async () => {
     const { page } = alice;
