@@ -37,4 +37,4 @@ export type {
   Subscription,
 } from "./ports.js";
 export { latestVersion as sqliteSchemaVersion } from "./sqlite/migrations.js";
-export { openSqliteStorage, type SqliteOptions } from "./sqlite/open.js";
+export { backupSqlite, openSqliteStorage, type SqliteOptions } from "./sqlite/open.js";

@@ -67,7 +67,10 @@ const copyPubsubItem = (i: PubsubItem): PubsubItem => ({
 
 type Lookup = (username: string) => ImData | undefined;
 
-export function memoryRoster(data: Lookup, live: () => void): RosterStore {
+/** Every user's IM data, for lookups across accounts (roster holders of a JID). */
+type AllUsers = () => (readonly [string, ImData])[];
+
+export function memoryRoster(data: Lookup, live: () => void, all: AllUsers): RosterStore {
   return {
     async get(username) {
       live();
@@ -101,6 +104,14 @@ export function memoryRoster(data: Lookup, live: () => void): RosterStore {
       live();
       checkUsername(username);
       return data(username)?.roster.size ?? 0;
+    },
+    async holders(jid) {
+      live();
+      checkName("jid", jid);
+      return all()
+        .filter(([, d]) => d.roster.has(jid))
+        .map(([name]) => name)
+        .sort(compareCodePoints);
     },
   };
 }

@@ -184,6 +184,17 @@ export function openMemoryStorage(): Storage {
       checkUsername(username);
       return users.get(username)?.offline.length ?? 0;
     },
+    async purge(username, before) {
+      live();
+      checkUsername(username);
+      checkDate("before", before);
+      const user = users.get(username);
+      if (!user) return 0;
+      const kept = user.offline.filter((m) => m.stamp.getTime() >= before.getTime());
+      const gone = user.offline.length - kept.length;
+      user.offline = kept;
+      return gone;
+    },
   };
 
   /** The store map of a user or of the host; undefined for a user without an account. */
@@ -229,11 +240,17 @@ export function openMemoryStorage(): Storage {
     accounts,
     offline,
     kv,
-    roster: memoryRoster(im, live),
+    roster: memoryRoster(im, live, () =>
+      [...users.entries()].map(([name, u]) => [name, u.im] as const),
+    ),
     archive: memoryArchive(im, live),
     pubsub: memoryPubsub(im, live),
     files: memoryFiles(live),
     audit: memoryAudit(live),
+    async compact() {
+      live();
+      return true; // nothing outlives a delete in memory
+    },
     async close() {
       closed = true;
     },

@@ -70,6 +70,8 @@ export interface OfflineStore {
   /** Deletes the given messages of this user; unknown ids are ignored. */
   remove(username: string, ids: (number | string)[]): Promise<void>;
   count(username: string): Promise<number>;
+  /** Deletes this user's messages stored before `before` (retention); returns how many. */
+  purge(username: string, before: Date): Promise<number>;
 }
 
 /**
@@ -117,6 +119,8 @@ export interface RosterStore {
    */
   set(username: string, jid: string, item: RosterItem | undefined): Promise<number | undefined>;
   count(username: string): Promise<number>;
+  /** Usernames whose roster has an item for `jid` (a bare JID), sorted by code point. */
+  holders(jid: string): Promise<string[]>;
 }
 
 /** A message in a user's archive (XEP-0313); `id` is the XEP-0359 stanza-id the server gave it. */
@@ -218,6 +222,12 @@ export interface Storage {
   pubsub: PubsubStore;
   files: FileStore;
   audit: AuditStore;
+  /**
+   * Makes deleted content unreadable in the storage's files (retention, account deletion):
+   * SQLite checkpoints and truncates its write-ahead log, whose old frames still hold deleted
+   * rows. Returns false when a reader kept the log from being truncated (try again later).
+   */
+  compact(): Promise<boolean>;
   close(): Promise<void>;
 }
 

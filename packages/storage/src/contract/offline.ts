@@ -189,4 +189,18 @@ export function offlineTests(open: OpenStorage): void {
     await rejectsWith(() => s.offline.remove("alice", [{} as never]), INVALID);
     assert.equal(await s.offline.count("alice"), 0);
   });
+
+  test(open, "purge deletes only this user's messages stored before the time", async (s) => {
+    await withUsers(s, "alice", "bob");
+    for (const n of [1, 2, 3]) await s.offline.push("alice", msg(n), NO_LIMIT);
+    await s.offline.push("bob", msg(1), NO_LIMIT);
+    assert.equal(await s.offline.purge("alice", msg(3).stamp), 2);
+    assert.deepEqual(
+      (await s.offline.peek("alice")).map((m) => m.stanza),
+      [msg(3).stanza],
+    );
+    assert.equal(await s.offline.count("bob"), 1);
+    assert.equal(await s.offline.purge("ghost", new Date()), 0);
+    await rejectsWith(() => s.offline.purge("alice", new Date(Number.NaN)), INVALID);
+  });
 }

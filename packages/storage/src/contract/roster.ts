@@ -198,4 +198,15 @@ export function rosterTests(open: OpenStorage): void {
     }
     assert.deepEqual(await s.roster.get("alice"), { version: 0, items: [] });
   });
+
+  test(open, "holders lists the accounts whose roster has a JID", async (s) => {
+    await withUsers(s, "carol", "alice", "bob");
+    await s.roster.set("carol", "dave@example.org", item("dave@example.org"));
+    await s.roster.set("alice", "dave@example.org", item("dave@example.org"));
+    await s.roster.set("bob", "erin@example.org", item("erin@example.org"));
+    assert.deepEqual(await s.roster.holders("dave@example.org"), ["alice", "carol"]);
+    assert.deepEqual(await s.roster.holders("nobody@example.org"), []);
+    await s.accounts.delete("alice");
+    assert.deepEqual(await s.roster.holders("dave@example.org"), ["carol"]);
+  });
 }

@@ -43,6 +43,7 @@ export function sqliteOffline(db: Database, live: () => void): OfflineStore {
   const countFor = db.prepare<[string], { n: number }>(
     "SELECT count(*) AS n FROM offline_messages WHERE username = ?",
   );
+  const purgeBefore = db.prepare("DELETE FROM offline_messages WHERE username = ? AND stamp < ?");
 
   const push = db.transaction(
     (username: string, msg: NewMessage, limits: OfflineLimits): OfflinePushResult => {
@@ -96,6 +97,12 @@ export function sqliteOffline(db: Database, live: () => void): OfflineStore {
       live();
       checkUsername(username);
       return countFor.get(username)!.n;
+    },
+    async purge(username, before) {
+      live();
+      checkUsername(username);
+      checkDate("before", before);
+      return purgeBefore.run(username, before.getTime()).changes;
     },
   };
 }

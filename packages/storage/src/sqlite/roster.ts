@@ -56,6 +56,10 @@ export function sqliteRoster(db: Database, live: () => void): RosterStore {
   const countFor = db.prepare<[string], { n: number }>(
     "SELECT count(*) AS n FROM roster_items WHERE username = ?",
   );
+  // No index on jid: this runs once per account deletion, a full scan is fine there.
+  const holders = db.prepare<[string], { username: string }>(
+    "SELECT username FROM roster_items WHERE jid = ? ORDER BY username",
+  );
 
   // One read transaction, so the version always describes exactly the items returned.
   const get = db.transaction((username: string) => ({
@@ -101,6 +105,11 @@ export function sqliteRoster(db: Database, live: () => void): RosterStore {
       live();
       checkUsername(username);
       return countFor.get(username)!.n;
+    },
+    async holders(jid) {
+      live();
+      checkName("jid", jid);
+      return holders.all(jid).map((r) => r.username);
     },
   };
 }
