@@ -121,6 +121,7 @@ export interface Config {
     whenDown: "refuse" | "accept";
   };
   audit: { signEveryEntries: number; signEverySeconds: number };
+  retention: { intervalMinutes: number };
   /** The config file's path, when there was one. */
   file: string | undefined;
 }

@@ -49,6 +49,21 @@ export interface StanzaEvent {
   readonly rerouted?: boolean;
 }
 
+/** What deleting an account removed, by kind. */
+export interface PurgeCounts {
+  archive: number;
+  offline: number;
+  roster: number;
+  /** PEP nodes (with their items). */
+  pep: number;
+  /** Private XML, vCard, preferences and other key-value data. */
+  kv: number;
+  /** Uploaded files (slots, released, quarantined), bytes and metadata. */
+  files: number;
+  /** Items for this account removed from other accounts' rosters. */
+  inOtherRosters: number;
+}
+
 /** Events that are not stanzas. */
 export interface ServerEvents {
   /**
@@ -94,7 +109,26 @@ export interface ServerEvents {
   /** An account's vcard-temp (XEP-0054) was stored; `vcard` is the stored `<vCard/>`. */
   "vcard-updated": { username: string; vcard: Element };
   "user-created": { username: string };
-  "user-deleted": { username: string };
+  /**
+   * An account is gone with its data. `purged` counts what went (account deletion through
+   * `Accounts.del`); `rosters` lists the other accounts whose roster lost the account's item,
+   * with their new roster version, so the roster module can push the removal (RFC 6121).
+   */
+  "user-deleted": {
+    username: string;
+    purged?: PurgeCounts;
+    rosters?: { username: string; version: number }[];
+  };
+  /**
+   * A retention run deleted old messages and files (docs/policy.md): counts per user, never
+   * content. Observers only (the audit log).
+   */
+  "retention-purged": {
+    archive: number;
+    offline: number;
+    files: number;
+    users: Record<string, { archive: number; offline: number; files: number }>;
+  };
   /** A client proved its credentials (SASL success sent); observers only. */
   "auth-succeeded": { username: string; address: string; mechanism: string };
   /**
@@ -177,6 +211,7 @@ const SERVER_EVENTS = new Set<string>([
   "upload-verdict",
   "policy-denied",
   "policy-reloaded",
+  "retention-purged",
 ]);
 const STANZA_EVENT =
   /^(?:(?:message|presence|iq)\/(?:host|bare|full)|iq-(?:get|set)\/(?:host|bare|full)\/.+:[^:]+)$/;

@@ -18,3 +18,4 @@ export * from "./policy/index.js";
 export * from "./router.js";
 export * from "./server.js";
 export * from "./session.js";
+export * from "./uploads.js";

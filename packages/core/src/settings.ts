@@ -422,7 +422,7 @@ export const SETTINGS: readonly Setting[] = [
     path: "mam.retention-days",
     type: { kind: "int", min: 0, max: 36500 },
     default: 0,
-    doc: "Archived messages older than this many days are deleted (checked at start and hourly); 0 keeps them forever.",
+    doc: "Archived and offline messages older than this many days are deleted, for users whose policy sets no `archive.retention-days` (see `retention.interval-minutes`); 0 keeps them forever.",
   },
   {
     path: "pep.max-item-bytes",
@@ -636,5 +636,11 @@ export const SETTINGS: readonly Setting[] = [
     type: { kind: "int", min: 1, max: 86400 },
     default: 60,
     doc: "Longest time a new audit entry stays without a signed head.",
+  },
+  {
+    path: "retention.interval-minutes",
+    type: { kind: "int", min: 1, max: 10080 },
+    default: 60,
+    doc: "How often old messages and files are deleted by the retention rules (`archive.retention-days`, `files.retention-days` of the policy, `mam.retention-days`); also at start and after each policy change. Deleted content is overwritten in the database file (SQLite secure delete and a WAL checkpoint).",
   },
 ];

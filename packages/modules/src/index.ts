@@ -14,6 +14,7 @@ import { presence } from "./presence/index.js";
 import { privateStorage } from "./private/index.js";
 import { push } from "./push/index.js";
 import { register } from "./register/index.js";
+import { createRetention, retention, runRetention } from "./retention/index.js";
 import { roster } from "./roster/index.js";
 import { createScanHandoff, NS_SCAN, scanHandoff } from "./scan-handoff/index.js";
 import { createUpload, upload } from "./upload/index.js";
@@ -36,6 +37,7 @@ export {
 export {
   blocking,
   carbons,
+  createRetention,
   createScanHandoff,
   createUpload,
   delivery,
@@ -50,7 +52,9 @@ export {
   privateStorage,
   push,
   register,
+  retention,
   roster,
+  runRetention,
   scanHandoff,
   upload,
   vcard,
@@ -79,4 +83,5 @@ export const defaultModules: readonly HatoModule[] = [
   pep,
   upload,
   scanHandoff,
+  retention,
 ];

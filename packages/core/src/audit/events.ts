@@ -87,7 +87,24 @@ export function auditServerEvents(bus: EventBus, audit: AuditLog): () => void {
     ),
     bus.on(
       "user-deleted",
-      ({ username }) => audit.note("user-deleted", { subject: username }),
+      ({ username, purged }) =>
+        audit.note(
+          "user-deleted",
+          purged === undefined ? { subject: username } : { subject: username, details: { purged } },
+        ),
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "retention-purged",
+      ({ archive, offline, files, users }) => {
+        // Counts only; the names of at most 1000 users keep one entry bounded.
+        const names = Object.keys(users).sort();
+        const listed = Object.fromEntries(names.slice(0, 1000).map((u) => [u, users[u]]));
+        const details: Record<string, unknown> = { archive, offline, files, users: listed };
+        if (names.length > 1000) details.moreUsers = names.length - 1000;
+        audit.note("retention-purged", { details });
+      },
       Priority.OBSERVE,
       "audit",
     ),

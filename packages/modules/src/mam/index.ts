@@ -19,13 +19,12 @@ export { NS_MAM };
 
 /** Results a query sends before waiting for them to reach the socket (keeps queues short). */
 const RESULTS_PER_FLUSH = 25;
-const HOUR = 3_600_000;
 
 export const mam: HatoModule = {
   name: "mam",
   load(api) {
     const { sessions } = api;
-    const { maxPage, prefsMaxJids, retentionDays } = api.config.mam;
+    const { maxPage, prefsMaxJids } = api.config.mam;
     const prefs = new PrefsStore(api.storage, api.config.mam.default);
     /** Archive writes, per user, in arrival order. */
     const writes = new Serial();
@@ -258,24 +257,5 @@ export const mam: HatoModule = {
     });
 
     api.hook("user-deleted", ({ username }) => prefs.forget(username));
-
-    // Retention: the oldest messages go first, so the archive never gets holes (§7.1).
-    if (retentionDays > 0) {
-      const purge = async () => {
-        const cutoff = new Date(Date.now() - retentionDays * 24 * HOUR);
-        let after: string | undefined;
-        for (;;) {
-          const users = await api.storage.accounts.list({ after, limit: 500 });
-          for (const u of users) await writes.run(u, () => api.storage.archive.purge(u, cutoff));
-          if (users.length < 500) return;
-          after = users.at(-1);
-        }
-      };
-      const run = () => void purge().catch((err) => api.log.error("archive purge failed", { err }));
-      api.hook("server-started", run);
-      const timer = setInterval(run, HOUR);
-      timer.unref();
-      api.onUnload(() => clearInterval(timer));
-    }
   },
 };

@@ -4,7 +4,15 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Config, Logger, ModuleApi } from "@hato/core";
+import {
+  type Config,
+  deleteUpload,
+  type Logger,
+  type ModuleApi,
+  type UploadFolders,
+  uploadFolders,
+  uploadPath,
+} from "@hato/core";
 import type { FileRecord } from "@hato/storage";
 import type { Scanner } from "../scan/types.js";
 
@@ -13,12 +21,7 @@ export const NS_UPLOAD = "urn:xmpp:http:upload:0";
 /** Where the one port serves uploads. */
 export const UPLOAD_PREFIX = "/upload/";
 
-/** Files' folders under `<data>/uploads/`: bytes arriving, released, and quarantined. */
-export interface UploadFolders {
-  incoming: string;
-  files: string;
-  quarantine: string;
-}
+export type { UploadFolders };
 
 /** Everything the parts of the upload module share. */
 export class UploadService {
@@ -36,12 +39,7 @@ export class UploadService {
     this.settings = api.config.upload;
     this.whenDown = api.config.scan.whenDown;
     this.log = api.log;
-    const root = join(api.config.data, "uploads");
-    this.folders = {
-      incoming: join(root, "incoming"),
-      files: join(root, "files"),
-      quarantine: join(root, "quarantine"),
-    };
+    this.folders = uploadFolders(api.config.data);
   }
 
   private prepared: Promise<void> | undefined;
@@ -70,14 +68,12 @@ export class UploadService {
 
   /** The bytes of a file in one of its folders. */
   path(where: keyof UploadFolders, id: string): string {
-    return join(this.folders[where], where === "incoming" ? `${id}.part` : id);
+    return uploadPath(this.folders, where, id);
   }
 
   /** Deletes a slot's bytes wherever they are, and its record (freeing its quota). */
   async discard(file: FileRecord): Promise<void> {
-    for (const where of ["incoming", "files", "quarantine"] as const)
-      await rm(this.path(where, file.id), { force: true });
-    await this.api.storage.files.delete(file.id);
+    await deleteUpload(this.api.storage, this.folders, file);
   }
 
   /** Whether a stored file is past `upload.expire-days`. */

@@ -16,9 +16,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** Whether `marker` occurs in the database file or its -wal. */
 function onDisk(file: string, marker: string): boolean {
   const needle = Buffer.from(marker);
-  return [file, `${file}-wal`].some(
-    (f) => existsSync(f) && readFileSync(f).includes(needle),
-  );
+  return [file, `${file}-wal`].some((f) => existsSync(f) && readFileSync(f).includes(needle));
 }
 
 describe("sqlite secure delete", () => {
