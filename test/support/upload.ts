@@ -46,6 +46,13 @@ export class TestScanner implements Scanner {
     return v;
   }
 
+  /** Makes `ready()` fail, as a clamd that is down does. */
+  down = false;
+
+  async ready(): Promise<void> {
+    if (this.down) throw new ScannerUnavailable("test scanner is down");
+  }
+
   async close(): Promise<void> {}
 }
 

@@ -42,9 +42,11 @@ export function explain(policy: Policy, username: string): string[] {
       f.blockedTypes.length > 0 ? `never of types ${f.blockedTypes.join(", ")}` : "",
     ].filter((s) => s !== "");
     out.push(`files: ${parts.join(", ")}`);
-    if (f.scanningRequired) out.push(`files: must be scanned before release${LATER}`);
-    if (f.retentionDays !== undefined)
-      out.push(`files: deleted after ${f.retentionDays} days${LATER}`);
+    if (f.scanningRequired)
+      out.push(
+        "files: every file must be scanned: no upload while the scanner is down, no direct (peer-to-peer) transfer",
+      );
+    if (f.retentionDays !== undefined) out.push(`files: deleted after ${f.retentionDays} days`);
   }
   out.push(
     `encryption: ${r.encryption === "required" ? "1:1 messages must be end-to-end encrypted (OMEMO); plaintext ones are refused" : "end-to-end encryption is optional"}`,
@@ -53,7 +55,7 @@ export function explain(policy: Policy, username: string): string[] {
     `calls: ${r.calls === "off" ? "may not make calls" : r.calls === "relay-only" ? "calls only through the server's relay" : "calls may be peer-to-peer"}${LATER_CALLS}`,
   );
   out.push(
-    `archive: ${r.archiveRetentionDays === undefined ? "messages kept until deleted" : `messages deleted after ${r.archiveRetentionDays} days`}${r.archiveRetentionDays === undefined ? "" : LATER}`,
+    `archive: ${r.archiveRetentionDays === undefined ? "messages kept until deleted" : `messages (archive and offline) deleted after ${r.archiveRetentionDays} days`}`,
   );
   const rl = r.rateLimits;
   const rates = [

@@ -69,16 +69,29 @@ export function directTransfer(stanza: Element): string | undefined {
   return undefined;
 }
 
+/** The text when the organisation's `files.scanning-required` refuses a direct transfer. */
+export const SCANNING_REQUIRED_TEXT =
+  "your organisation requires every file to be scanned, so direct file transfer is refused: send the file as an upload";
+/** The same when the rule is the local recipient's. */
+export const RECIPIENT_SCANNING_REQUIRED_TEXT =
+  "the recipient's organisation requires every file to be scanned, so direct file transfer is refused: send the file as an upload";
+
 /**
  * Files sent peer to peer never pass the upload service's scanner, so unless
- * `files.peer-to-peer` allows them, the negotiation is refused before anyone sees it.
+ * `files.peer-to-peer` allows them, the negotiation is refused before anyone sees it. Even when
+ * it does, a local sender or recipient whose policy has `files.scanning-required` is refused
+ * (recorded as a policy denial): a direct transfer bypasses the scanner.
  * `policy-violation` (RFC 6120 §8.3.3.12) is the condition for a local service policy, and
  * its type `modify` tells the client to change what it sends: upload the file instead.
  */
 export const p2pGuard: HatoModule = {
   name: "p2p-guard",
   load(api) {
-    if (api.config.files.peerToPeer) return;
+    const allowed = api.config.files.peerToPeer;
+    const local = (j: { local: string; domain: string }) =>
+      j.local !== "" && j.domain === api.domain ? j.local : undefined;
+    const requires = (user: string | undefined) =>
+      user !== undefined && api.policy.current.forUser(user).rules.files.scanningRequired;
     api.hook(
       "pre-route",
       (ev) => {
@@ -88,7 +101,21 @@ export const p2pGuard: HatoModule = {
         if (protocol === undefined) return false;
         const where = { from: ev.from.toString(), to: ev.to.toString(), protocol };
         const type = stanza.attr("type");
-        if (type === "error" || (stanza.name === "iq" && type === "result")) {
+        const answer = type === "error" || (stanza.name === "iq" && type === "result");
+        let text = REFUSAL_TEXT;
+        if (allowed) {
+          // Only the sender's session speaks for the sender; the server's own stanzas pass.
+          const sender = ev.origin === undefined ? undefined : local(ev.from);
+          const recipient = local(ev.to);
+          if (requires(sender)) text = SCANNING_REQUIRED_TEXT;
+          else if (requires(recipient)) text = RECIPIENT_SCANNING_REQUIRED_TEXT;
+          else return false;
+          if (!answer) {
+            const user = requires(sender) ? sender! : recipient!;
+            void api.fire("policy-denied", { user, rule: "files", text });
+          }
+        }
+        if (answer) {
           // Nobody answers an error or a result (RFC 6120 §8.3.1), so these are dropped: the
           // answer to a refused request cannot exist, and IBB data in a message of type error
           // would otherwise be a way around the refusal.
@@ -96,7 +123,7 @@ export const p2pGuard: HatoModule = {
           return true;
         }
         api.log.info("direct file transfer refused", where);
-        api.bounce(ev, new StanzaError("policy-violation", REFUSAL_TEXT, "modify"));
+        api.bounce(ev, new StanzaError("policy-violation", text, "modify"));
         return true;
       },
       Priority.POLICY,

@@ -264,6 +264,10 @@ export function createClamdScanner(options: ClamdOptions): ClamdScanner {
       }
       return parseClamdReply(reply);
     },
+    async ready() {
+      if (Date.now() - verifiedAt > VERIFIED_MS) await verify();
+      else await pingClamd(options);
+    },
     ping: () => pingClamd(options),
     verify,
     async close() {},

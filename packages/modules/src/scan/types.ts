@@ -33,6 +33,11 @@ export interface Scanner {
   /** The engine's name for logs and verdicts, e.g. "builtin" or "clamd". */
   readonly engine: string;
   scan(file: ScanInput): Promise<Verdict>;
+  /**
+   * Throws ScannerUnavailable when a scan now could give no verdict (clamd down or not
+   * trusted). Absent: the engine runs in-process and always can (the built-in engine).
+   */
+  ready?(): Promise<void>;
   /** Releases sockets and timers. */
   close(): Promise<void>;
 }

@@ -23,6 +23,21 @@ class UploadStanzaError extends StanzaError {
   }
 }
 
+/**
+ * Whether a scan now would give a verdict. For a user whose organisation requires scanning
+ * this is checked before a slot is given: the upload would otherwise be refused after the
+ * bytes were sent (or, with `scan.when-down: accept`, kept unscanned, which such users never get).
+ */
+async function scannerReady(svc: UploadService): Promise<boolean> {
+  try {
+    await svc.scanner.ready?.();
+    return true;
+  } catch (err) {
+    svc.log.warn("the scanner cannot give verdicts now", { reason: (err as Error).message });
+    return false;
+  }
+}
+
 /** Answers slot requests; `sweep` frees expired slots first so their quota counts no more. */
 export function slotHandler(svc: UploadService, sweep: () => Promise<void>) {
   const rate = new WindowCounter(60_000);
@@ -97,6 +112,14 @@ export function slotHandler(svc: UploadService, sweep: () => Promise<void>) {
           "not-acceptable",
           `Your organisation does not allow sharing files of type ${effective}.`,
           "modify",
+        ),
+      );
+    if (files.scanningRequired && !(await scannerReady(svc)))
+      refuse(
+        new StanzaError(
+          "service-unavailable",
+          "Your organisation requires every file to be scanned, and the virus scanner is not available now, so no file can be uploaded; try again later.",
+          "wait",
         ),
       );
     if (rate.add(user) > s.slotsPerMinute) {

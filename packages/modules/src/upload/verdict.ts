@@ -93,7 +93,16 @@ export async function release(
       `The file was not accepted because it could not be scanned in full: ${verdict.reason}`,
     );
   }
-  if (svc.whenDown === "accept") {
+  // Unscanned files are never kept for a user whose organisation requires scanning, whatever
+  // scan.when-down says (the scanner went down between the slot and the upload).
+  const required = svc.api.policy.current.forUser(file.owner).rules.files.scanningRequired;
+  if (svc.whenDown === "accept" && required)
+    void svc.api.fire("policy-denied", {
+      user: file.owner,
+      rule: "files",
+      text: "your organisation requires every file to be scanned; the scanner was not available, so the file was not kept",
+    });
+  if (svc.whenDown === "accept" && !required) {
     await rename(incoming, svc.path("files", file.id));
     await files.transition(file.id, "scanning", "not-scanned", {
       stored: new Date(),
