@@ -46,7 +46,20 @@ describe("accounts through the admin socket of a running server", () => {
       carol.send("<message to='bob@localhost' type='chat' id='c1'><body>still?</body></message>");
       await bob.expect((e) => e.attr("id") === "c1", "c1");
       const del = await adminRequest(path, { op: "user.del", address: "bob@localhost" });
-      assert.deepEqual(del, { ok: true, result: { closed: 1 } });
+      assert.deepEqual(del, {
+        ok: true,
+        result: {
+          purged: {
+            archive: 1,
+            offline: 0,
+            roster: 0,
+            pep: 0,
+            files: 0,
+            inOtherRosters: 0,
+          },
+          closed: 1,
+        },
+      });
       assert.deepEqual(events, ["user-created bob", "user-deleted bob"]);
       const err = await bob.expect((e) => e.name === "error", "stream error");
       assert.ok(err.getChild("not-authorized", "urn:ietf:params:xml:ns:xmpp-streams"));
@@ -56,6 +69,12 @@ describe("accounts through the admin socket of a running server", () => {
       assert.ok(back.getChild("error")?.getChild("service-unavailable", NS_STANZAS_ERR));
       assert.equal(t.server.sessions.get("bob", "phone"), undefined);
 
+      // The name stays reserved until an admin releases it.
+      const taken = await adminRequest(path, { op: "user.add", address: "bob", password: "x" });
+      assert.equal(taken?.ok === false && taken.code, "HATO_ERR_USER_RESERVED");
+      assert.match(taken?.ok === false ? taken.error : "", /hato user release bob/);
+      const released = await adminRequest(path, { op: "user.release", address: "bob" });
+      assert.deepEqual(released, { ok: true, result: "bob" });
       const again = await adminRequest(path, {
         op: "user.add",
         address: "bob",

@@ -13,8 +13,11 @@ const USAGE = `Usage:
   hato start [options]                 start the server
   hato user add ADDRESS [--password PW] create an account (asks for the password if not given)
   hato user passwd ADDRESS [--password PW]
-  hato user del ADDRESS                delete an account (closes its sessions)
+  hato user del ADDRESS                delete an account and all its data (closes its sessions);
+                                       the address stays reserved
+  hato user release ADDRESS            free the reserved address of a deleted account
   hato user list                       list accounts
+  hato user reserved                   list reserved addresses of deleted accounts
   hato policy check [FILE]             validate the policy (of hato.yaml, or FILE) with line numbers
   hato policy explain USER             what USER may and may not do, in plain words
   hato policy reload                   reload the running server's policy (kept if invalid)

@@ -1,7 +1,16 @@
 // `hato user ...`: through the running server's admin socket when there is one, else on the data folder.
 
 import { createInterface } from "node:readline";
-import { Accounts, type AdminRequest, AuditLog, adminRequest, type Config } from "@hato/core";
+import {
+  Accounts,
+  type AdminRequest,
+  AuditLog,
+  adminRequest,
+  auditServerEvents,
+  type Config,
+  EventBus,
+  type PurgeCounts,
+} from "@hato/core";
 import { openSqliteStorage } from "@hato/storage";
 import { auditKey, ensureDataDir, paths } from "./data-dir.js";
 
@@ -32,9 +41,14 @@ export async function userCommand(
   password: string | undefined,
 ): Promise<number> {
   const [sub, address] = args;
-  const needsAddress = sub === "add" || sub === "passwd" || sub === "del";
-  if (!["add", "passwd", "del", "list"].includes(sub ?? "") || (needsAddress && !address)) {
-    process.stderr.write("usage: hato user add|passwd|del ADDRESS, or hato user list\n");
+  const needsAddress = sub === "add" || sub === "passwd" || sub === "del" || sub === "release";
+  if (
+    !["add", "passwd", "del", "release", "list", "reserved"].includes(sub ?? "") ||
+    (needsAddress && !address)
+  ) {
+    process.stderr.write(
+      "usage: hato user add|passwd|del|release ADDRESS, or hato user list|reserved\n",
+    );
     return 2;
   }
   if ((sub === "add" || sub === "passwd") && password === undefined)
@@ -60,19 +74,26 @@ export async function userCommand(
         signEveryEntries: config.audit.signEveryEntries,
         signEverySeconds: config.audit.signEverySeconds,
       });
-      const events = {
-        fire: async (event: "user-created" | "user-deleted", p: { username: string }) => {
-          await audit.record(event, { subject: p.username });
-          return false;
-        },
-      };
-      const accounts = new Accounts(storage, config.domain, config.scram.iterations, events);
+      // The same audit entries the server would record from its events.
+      const bus = new EventBus((_owner, event, err) =>
+        process.stderr.write(`hato: recording ${event} failed: ${String(err)}\n`),
+      );
+      auditServerEvents(bus, audit);
+      const accounts = new Accounts(
+        storage,
+        config.domain,
+        config.scram.iterations,
+        bus,
+        config.data,
+      );
       try {
         if (sub === "add") result = await accounts.add(address!, password!);
         else if (sub === "passwd") {
           result = await accounts.passwd(address!, password!);
           await audit.record("password-changed", { subject: result as string });
         } else if (sub === "del") result = await accounts.del(address!);
+        else if (sub === "release") result = await accounts.release(address!);
+        else if (sub === "reserved") result = await accounts.reserved();
         else result = await accounts.list();
       } finally {
         await audit.close();
@@ -81,9 +102,17 @@ export async function userCommand(
       await storage.close();
     }
   }
-  if (sub === "list") process.stdout.write((result as string[]).map((u) => `${u}\n`).join(""));
+  if (sub === "list" || sub === "reserved")
+    process.stdout.write((result as string[]).map((u) => `${u}\n`).join(""));
   else if (sub === "add") process.stdout.write(`created ${address}\n`);
   else if (sub === "passwd") process.stdout.write(`changed the password of ${address}\n`);
-  else process.stdout.write(`deleted ${address}${live ? " and closed its sessions" : ""}\n`);
+  else if (sub === "release")
+    process.stdout.write(`released ${address}: the name may be used for a new account\n`);
+  else {
+    const p = (result as { purged: PurgeCounts }).purged;
+    process.stdout.write(
+      `deleted ${address}${live ? " and closed its sessions" : ""}: ${p.archive} archived messages, ${p.offline} offline messages, ${p.roster} roster items, ${p.pep} PEP nodes, ${p.files} files, and its items in ${p.inOtherRosters} other rosters; private data too. The address stays reserved (hato user release frees it).\n`,
+    );
+  }
   return 0;
 }

@@ -18,6 +18,8 @@ export interface AdminRequest {
     | "user.add"
     | "user.passwd"
     | "user.del"
+    | "user.release"
+    | "user.reserved"
     | "user.list"
     | "sessions.list"
     | "policy.reload"
@@ -36,6 +38,7 @@ export async function serveAdminSocket(server: Server, path: string): Promise<Ne
     server.config.domain,
     server.config.scram.iterations,
     server.bus,
+    server.config.data,
   );
   const handle = async (req: AdminRequest): Promise<unknown> => {
     switch (req.op) {
@@ -49,9 +52,13 @@ export async function serveAdminSocket(server: Server, path: string): Promise<Ne
         return username;
       }
       case "user.del": {
-        const username = await accounts.del(req.address ?? "");
-        return { closed: server.closeSessionsOf(username, "this account was deleted") };
+        const { username, purged } = await accounts.del(req.address ?? "");
+        return { purged, closed: server.closeSessionsOf(username, "this account was deleted") };
       }
+      case "user.release":
+        return accounts.release(req.address ?? "");
+      case "user.reserved":
+        return accounts.reserved();
       case "user.list":
         return accounts.list();
       case "sessions.list":

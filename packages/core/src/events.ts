@@ -56,8 +56,6 @@ export interface PurgeCounts {
   roster: number;
   /** PEP nodes (with their items). */
   pep: number;
-  /** Private XML, vCard, preferences and other key-value data. */
-  kv: number;
   /** Uploaded files (slots, released, quarantined), bytes and metadata. */
   files: number;
   /** Items for this account removed from other accounts' rosters. */
@@ -117,8 +115,10 @@ export interface ServerEvents {
   "user-deleted": {
     username: string;
     purged?: PurgeCounts;
-    rosters?: { username: string; version: number }[];
+    rosters?: { username: string; version: number; subscription: string }[];
   };
+  /** An admin released the reserved name of a deleted account (`hato user release`). */
+  "user-released": { username: string };
   /**
    * A retention run deleted old messages and files (docs/policy.md): counts per user, never
    * content. Observers only (the audit log).
@@ -204,6 +204,7 @@ const SERVER_EVENTS = new Set<string>([
   "vcard-updated",
   "user-created",
   "user-deleted",
+  "user-released",
   "auth-succeeded",
   "auth-failed",
   "server-started",

@@ -96,6 +96,12 @@ export function auditServerEvents(bus: EventBus, audit: AuditLog): () => void {
       "audit",
     ),
     bus.on(
+      "user-released",
+      ({ username }) => audit.note("user-released", { subject: username }),
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
       "retention-purged",
       ({ archive, offline, files, users }) => {
         // Counts only; the names of at most 1000 users keep one entry bounded.

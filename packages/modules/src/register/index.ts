@@ -25,7 +25,13 @@ export const register: HatoModule = {
     const { enabled, perAddressPerHour, passwordMinLength, passwordMaxLength } =
       api.config.register;
     // Accounts fires user-created and user-deleted through the API.
-    const accounts = new Accounts(api.storage, api.domain, api.config.scram.iterations, api);
+    const accounts = new Accounts(
+      api.storage,
+      api.domain,
+      api.config.scram.iterations,
+      api,
+      api.config.data,
+    );
     const attempts = new Map<string, { count: number; until: number }>();
 
     // Before authentication: the auth phase is reached only on TLS (after STARTTLS, or on the
@@ -80,6 +86,12 @@ export const register: HatoModule = {
       } catch (err) {
         if (err instanceof HatoError && err.code === HatoErrors.USER_EXISTS) {
           throw new StanzaError("conflict", "that username is taken; choose another one");
+        }
+        if (err instanceof HatoError && err.code === HatoErrors.USER_RESERVED) {
+          throw new StanzaError(
+            "conflict",
+            "that username belonged to an account that was deleted and stays reserved; choose another one",
+          );
         }
         throw err;
       }

@@ -123,5 +123,23 @@ export const roster: HatoModule = {
       },
       Priority.POLICY,
     );
+
+    // A deleted account left other rosters (Accounts.del removed the items): each holder's
+    // interested sessions get the removal push (§2.5.2), and those who saw its presence get
+    // its unavailable presence, as when a contact is removed.
+    api.hook(
+      "user-deleted",
+      async ({ username, rosters }) => {
+        const bare = `${username}@${api.domain}`;
+        for (const r of rosters ?? []) {
+          const ver = await service.ver(r.username, r.version);
+          if (ver !== undefined) service.push(r.username, ver, { jid: bare, removed: true });
+          if (r.subscription !== "to" && r.subscription !== "both") continue;
+          for (const s of api.sessions.ofUser(r.username))
+            s.send(xml("presence", { from: bare, to: s.jid.toString(), type: "unavailable" }));
+        }
+      },
+      Priority.OBSERVE,
+    );
   },
 };
