@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { flagOf, HatoError, loadConfig, SETTINGS } from "@hato/core";
 import { auditCommand } from "./audit.js";
+import { backupCommand } from "./backup.js";
 import { checkConfig } from "./check-config.js";
 import { policyCommand } from "./policy.js";
 import { start } from "./start.js";
@@ -24,6 +25,8 @@ const USAGE = `Usage:
   hato check-config [options]          validate hato.yaml, certificate and data folder
   hato audit verify                    check the audit log's chain and signed heads (exit 1 if tampered)
   hato audit export                    print the audit log as JSON Lines
+  hato backup --out DIR                back up the data folder (also while the server runs)
+  hato restore DIR --data DATA         restore a backup into an empty data folder (server stopped)
 
 Options (every setting of hato.yaml has a flag; see docs/configuration.md):
   --config FILE    configuration file (default: ./hato.yaml when it exists)
@@ -35,6 +38,7 @@ function parse(argv: string[]) {
   const options: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {
     config: { type: "string" },
     password: { type: "string" },
+    out: { type: "string" },
     help: { type: "boolean" },
     version: { type: "boolean" },
   };
@@ -96,6 +100,14 @@ async function main(argv: string[]): Promise<number> {
       return checkConfig(config);
     case "audit":
       return auditCommand(config, rest);
+    case "backup":
+    case "restore":
+      return backupCommand(
+        config,
+        command,
+        rest,
+        typeof values.out === "string" ? values.out : undefined,
+      );
     default:
       process.stderr.write(`hato: unknown command "${command}"\n\n${USAGE}`);
       return 2;

@@ -37,4 +37,9 @@ export type {
   Subscription,
 } from "./ports.js";
 export { latestVersion as sqliteSchemaVersion } from "./sqlite/migrations.js";
-export { backupSqlite, openSqliteStorage, type SqliteOptions } from "./sqlite/open.js";
+export {
+  backupSqlite,
+  checkSqliteIntegrity,
+  openSqliteStorage,
+  type SqliteOptions,
+} from "./sqlite/open.js";

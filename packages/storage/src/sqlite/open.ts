@@ -123,3 +123,14 @@ export async function backupSqlite(file: string, dest: string): Promise<void> {
     copy.close();
   }
 }
+
+/** SQLite's own integrity check of a database file, read-only: "ok" or what is wrong. */
+export function checkSqliteIntegrity(file: string): string {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.pragma("integrity_check") as { integrity_check: string }[];
+    return rows.map((r) => r.integrity_check).join("; ");
+  } finally {
+    db.close();
+  }
+}
