@@ -139,5 +139,6 @@ describe("hato backup and restore", () => {
       .split("\n")
       .map((l) => (JSON.parse(l) as { kind: string }).kind);
     assert.ok(kinds.includes("upload-verdict") && kinds.includes("auth-succeeded"));
+    assert.ok(kinds.includes("backup-restored"));
   });
 });

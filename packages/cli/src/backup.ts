@@ -6,9 +6,14 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { chmod, copyFile, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, normalize, sep } from "node:path";
-import { adminRequest, type Config, HatoError, HatoErrors } from "@hato/core";
-import { backupSqlite, checkSqliteIntegrity, sqliteSchemaVersion } from "@hato/storage";
-import { paths } from "./data-dir.js";
+import { AuditLog, adminRequest, type Config, HatoError, HatoErrors } from "@hato/core";
+import {
+  backupSqlite,
+  checkSqliteIntegrity,
+  openSqliteStorage,
+  sqliteSchemaVersion,
+} from "@hato/storage";
+import { existingAuditKey, paths } from "./data-dir.js";
 
 export const MANIFEST = "manifest.json";
 const FORMAT = "hato-backup";
@@ -164,6 +169,23 @@ export async function restore(config: Config, from: string): Promise<Manifest> {
   await mkdir(data, { recursive: true, mode: 0o700 });
   await chmod(data, 0o700);
   for (const f of m.files) await copyPrivate(join(from, f.path), join(data, f.path));
+  // The restored log says so itself, signed with the restored key (no server runs on DATA).
+  const storage = openSqliteStorage(p.db);
+  try {
+    const key = existingAuditKey(data);
+    const audit = new AuditLog({
+      store: storage.audit,
+      ...(key === undefined ? {} : { key }),
+      signEveryEntries: config.audit.signEveryEntries,
+      signEverySeconds: config.audit.signEverySeconds,
+    });
+    await audit.record("backup-restored", {
+      details: { created: m.created, files: m.files.length },
+    });
+    await audit.close();
+  } finally {
+    await storage.close();
+  }
   return m;
 }
 
@@ -181,7 +203,7 @@ export async function backupCommand(
     }
     const m = await backup(config, out);
     process.stdout.write(
-      `backed up ${config.data} to ${out}: ${m.files.length} files (database, uploads, audit key, secret, certificates) and ${MANIFEST}. It holds the audit signing key and the server secret: keep it as safe as the server.\n`,
+      `backed up ${config.data} to ${out}: ${m.files.length} files and ${MANIFEST} (see docs/backup.md). It holds the audit signing key, the server secret and every archive: keep it as safe as the server.\n`,
     );
     return 0;
   }
