@@ -144,7 +144,7 @@ describe("files.scanning-required and account deletion with slixmpp", () => {
     const entries = await auditEntries(hato);
     const deleted = entries.find((e) => e.kind === "user-deleted");
     assert.equal(deleted?.subject, "bob");
-    assert.deepEqual((deleted?.details.purged as { files: number }).files, 1);
+    assert.equal((deleted?.details.purged as { files: number } | undefined)?.files, 1);
     assert.ok(entries.some((e) => e.kind === "user-released" && e.subject === "bob"));
   });
 });
