@@ -64,6 +64,18 @@ export function createRetention(opts: RetentionOptions = {}): HatoModule {
     load(api) {
       let running: Promise<void> | undefined;
       let again = false;
+      let retry: NodeJS.Timeout | undefined;
+      // A reader (the CLI's audit export, a backup) can keep the log from being truncated:
+      // try again each minute until it works, so deleted rows do not linger in the -wal file.
+      const compact = async (): Promise<void> => {
+        clearTimeout(retry);
+        if (await api.storage.compact()) return;
+        api.log.warn(
+          "retention: the write-ahead log could not be emptied yet (a reader); retrying",
+        );
+        retry = setTimeout(() => void compact().catch(() => {}), 60_000);
+        retry.unref();
+      };
       const once = async () => {
         const users = await runRetention(api, clock());
         const names = Object.keys(users);
@@ -71,8 +83,7 @@ export function createRetention(opts: RetentionOptions = {}): HatoModule {
         const sum = (k: keyof UserCounts) => names.reduce((n, u) => n + users[u]![k], 0);
         const totals = { archive: sum("archive"), offline: sum("offline"), files: sum("files") };
         // The WAL still holds the deleted rows until it is checkpointed and truncated.
-        if (!(await api.storage.compact()))
-          api.log.warn("retention: the write-ahead log could not be emptied yet (a reader)");
+        await compact();
         api.log.info("retention deleted old messages and files", {
           ...totals,
           users: names.length,
@@ -104,6 +115,7 @@ export function createRetention(opts: RetentionOptions = {}): HatoModule {
       timer.unref();
       api.onUnload(async () => {
         clearInterval(timer);
+        clearTimeout(retry);
         await running;
       });
     },
