@@ -121,6 +121,7 @@ export interface Config {
     whenDown: "refuse" | "accept";
   };
   audit: { signEveryEntries: number; signEverySeconds: number };
+  metrics: { enabled: boolean; historyIntervalSeconds: number; historyPoints: number };
   /** The config file's path, when there was one. */
   file: string | undefined;
 }

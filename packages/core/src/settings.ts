@@ -637,4 +637,22 @@ export const SETTINGS: readonly Setting[] = [
     default: 60,
     doc: "Longest time a new audit entry stays without a signed head.",
   },
+  {
+    path: "metrics.enabled",
+    type: { kind: "bool" },
+    default: true,
+    doc: "Count connections, stanzas, denials, verdicts and delivery latency for Prometheus (`GET /metrics`, docs/metrics.md) and the admin console's charts. Off, the stanza path counts nothing.",
+  },
+  {
+    path: "metrics.history-interval-seconds",
+    type: { kind: "int", min: 1, max: 3600 },
+    default: 10,
+    doc: "How often the admin console's metrics history takes a point.",
+  },
+  {
+    path: "metrics.history-points",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 360,
+    doc: "Points the metrics history keeps (the oldest is dropped): with the default interval, one hour.",
+  },
 ];
