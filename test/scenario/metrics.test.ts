@@ -127,6 +127,24 @@ describe("metrics", () => {
     assert.equal(m.get("hato_stanzas_total")?.type, "counter");
   });
 
+  it("the strict parser used here refuses what Prometheus would", () => {
+    const head = "# HELP h x\n# TYPE h histogram\n";
+    const bad = [
+      "x 1\n", // no TYPE
+      "# TYPE x counter\nx -1\n", // a negative counter
+      '# TYPE x gauge\nx{a="1"} 1\nx{a="1"} 2\n', // a duplicate series
+      "# TYPE x gauge\nx{a=1} 1\n", // an unquoted label value
+      "# TYPE x gauge\nx 1e\n", // not a number
+      "# TYPE x gauge\nx 1", // no final newline
+      `${head}h_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_count 1\nh_sum 1\n`, // not cumulative
+      `${head}h_bucket{le="1"} 1\nh_count 1\nh_sum 1\n`, // no +Inf
+      `${head}h_bucket{le="+Inf"} 2\nh_count 1\nh_sum 1\n`, // count differs
+    ];
+    for (const text of bad) assert.throws(() => parseExposition(text), Error, text);
+    const ok = `${head}h_bucket{le="1"} 1\nh_bucket{le="+Inf"} 2\nh_count 2\nh_sum 3.5\n`;
+    assert.equal(sampleValue(parseExposition(ok), "h_count"), 2);
+  });
+
   it("keeps a bounded history of rates, oldest point first", async () => {
     const metrics = t.server.metrics;
     const start = Date.now();
