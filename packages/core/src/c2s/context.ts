@@ -47,6 +47,6 @@ export interface C2sContext {
   extensions: StreamExtensions;
   /** Sessions that may be resumed, by XEP-0198 SM-ID. */
   resumptions: Resumptions<ClientSession>;
-  /** Connection, stanza and latency counters (metrics/hot.ts): allocation-free. */
+  /** Connection, stanza and latency counters (metrics/hot.ts): plain numbers, cheap per stanza. */
   metrics: HotCounters;
 }

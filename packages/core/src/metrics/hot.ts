@@ -1,6 +1,8 @@
 // The counters the stanza path touches: plain numbers in typed arrays, so counting a stanza or
-// timing its delivery allocates nothing (prom-client's own inc()/observe() hash a label object
-// on every call). The exposition and the history read these at scrape and sample time.
+// filing a latency allocates nothing (prom-client's own inc()/observe() hash a label object on
+// every call). Timing reads the clock twice per delivery, and Node's performance.now() boxes its
+// double: that is the only garbage (bench/metrics-hot.ts measures it). The exposition and the
+// history read these arrays at scrape and sample time.
 
 import { performance } from "node:perf_hooks";
 import type { Element } from "@hato/xml";
@@ -45,7 +47,7 @@ export class LatencyHistogram {
  * What the client streams report. `accepted` and `intakeDone` bracket the synchronous
  * routing of one client stanza; a delivery of that very stanza inside the bracket is timed
  * from the fields here. One routed asynchronously (a handler awaited storage) is remembered
- * in a WeakMap instead: the one allocation, and only for stanzas to an account that were not
+ * in a WeakMap instead (an entry per such stanza), only for stanzas to an account that were not
  * written before their intake returned. Copies (carbons, stanzas routed again by XEP-0198,
  * offline messages read back from storage) are other elements and are not timed: the
  * histogram is the server's own latency, not how long a recipient stayed away.

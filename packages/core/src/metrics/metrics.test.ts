@@ -1,4 +1,4 @@
-// Unit tests of the collectors: the allocation-free counters, the latency buckets, the
+// Unit tests of the collectors: the stanza-path counters, the latency buckets, the
 // bounded label sets, the history ring and the event observers.
 
 import assert from "node:assert/strict";

@@ -41,7 +41,7 @@ class Tally {
 
 /** The metrics of one server, on a prom-client registry of its own (never the global one). */
 export class Metrics {
-  /** What the client streams increment; allocation-free (hot.ts). */
+  /** What the client streams increment: plain numbers (hot.ts). */
   readonly hot: HotCounters;
   readonly intervalSeconds: number;
   private readonly registry = new Registry();
