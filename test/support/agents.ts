@@ -21,7 +21,9 @@ export interface AgentEvent {
     | "carbon"
     | "sm"
     | "result"
-    | "warning";
+    | "warning"
+    | "iq-error"
+    | "bodiless";
   [field: string]: unknown;
 }
 /** A presence the client received (subscription requests included). */
@@ -111,6 +113,12 @@ export interface AgentOptions {
   roster?: boolean;
   /** slixmpp only: no initial presence when the session starts. */
   noPresence?: boolean;
+  /** slixmpp only: answer XEP-0092 version queries with this software name. */
+  answerVersion?: string;
+  /** slixmpp only: an `iq-error` event for every IQ error received (the bind refusal too). */
+  reportIqErrors?: boolean;
+  /** slixmpp only: a `bodiless` event for each message without a body (chat states). */
+  allMessages?: boolean;
 }
 
 const XMPPJS_AGENT = fileURLToPath(new URL("./xmppjs-agent.js", import.meta.url));
@@ -237,6 +245,9 @@ export function startAgent(kind: AgentKind, hato: Hato, o: AgentOptions): Agent 
     if (o.sm) args.push("--sm");
     if (o.roster ?? true) args.push("--roster");
     if (o.noPresence) args.push("--no-presence");
+    if (o.answerVersion) args.push("--answer-version", o.answerVersion);
+    if (o.reportIqErrors) args.push("--report-iq-errors");
+    if (o.allMessages) args.push("--all-messages");
     if (process.env.HATO_TEST_LOG === "1") args.push("--debug");
     return new Agent(
       kind,

@@ -122,6 +122,7 @@ export interface Config {
   };
   audit: { signEveryEntries: number; signEverySeconds: number };
   retention: { intervalMinutes: number };
+  metrics: { enabled: boolean; historyIntervalSeconds: number; historyPoints: number };
   /** The config file's path, when there was one. */
   file: string | undefined;
 }

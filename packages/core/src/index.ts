@@ -13,6 +13,7 @@ export { SECURITY_HEADERS, secureHeaders, sendError, sendJson } from "./http/hea
 export type { HttpHandler, HttpRouteOptions } from "./http/router.js";
 export * from "./limits.js";
 export * from "./logger.js";
+export * from "./metrics/index.js";
 export * from "./module-api.js";
 export * from "./policy/index.js";
 export * from "./router.js";

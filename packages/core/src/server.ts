@@ -27,6 +27,7 @@ import { resolveWebRoot, staticFiles } from "./http/static.js";
 import { XmppWebSockets } from "./http/websocket.js";
 import { AuthThrottle, Gauge, Sweeper } from "./limits.js";
 import type { Logger } from "./logger.js";
+import { Metrics } from "./metrics/metrics.js";
 import { createModuleApi, type HatoModule, type Identity, type ModuleHost } from "./module-api.js";
 import type { Policy } from "./policy/compile.js";
 import { policyModule } from "./policy/enforce.js";
@@ -92,6 +93,8 @@ export class Server {
   private httpService: HttpService | undefined;
   /** The tamper-evident audit log (logins, sessions, verdicts, admin actions). */
   readonly audit: AuditLog;
+  /** Prometheus metrics (`text()`, mounted at `/metrics`) and their sampled `history()`. */
+  readonly metrics: Metrics;
 
   constructor(private readonly opts: ServerOptions) {
     this.config = opts.config;
@@ -115,6 +118,13 @@ export class Server {
       opts.auditKey === undefined ? auditOpts : { ...auditOpts, key: opts.auditKey },
     );
     auditServerEvents(this.bus, this.audit);
+    this.metrics = new Metrics({
+      enabled: this.config.metrics.enabled,
+      historyIntervalSeconds: this.config.metrics.historyIntervalSeconds,
+      historyPoints: this.config.metrics.historyPoints,
+      bus: this.bus,
+      sessions: this.sessions,
+    });
     const context = createSecureContext({
       cert: opts.tls.cert,
       key: opts.tls.key,
@@ -149,6 +159,7 @@ export class Server {
       },
       extensions: { features: { auth: [], bind: [] }, preauthIq: new Map() },
       resumptions: new Resumptions(),
+      metrics: this.metrics.hot,
     };
   }
 
@@ -222,6 +233,7 @@ export class Server {
       ports.component = await this.listen(s, componentHost, componentPort, "component");
     }
     this.policy.watch((r, before) => this.policyReloaded("file", r, before));
+    this.metrics.start();
     this.bus.fire("server-started", {});
     return ports;
   }
@@ -329,6 +341,7 @@ export class Server {
     for (const sock of this.sockets) sock.destroy();
     for (const unload of this.unloaders.reverse()) await unload();
     this.sweeper.stop();
+    this.metrics.stop();
     await this.audit.close(); // after the sessions' close entries: the last head covers them
     this.policy.close();
   }

@@ -643,4 +643,22 @@ export const SETTINGS: readonly Setting[] = [
     default: 60,
     doc: "How often old messages and files are deleted by the retention rules (`archive.retention-days`, `files.retention-days` of the policy, `mam.retention-days`); also at start and after each policy change. Deleted content is overwritten in the database file (SQLite secure delete and a WAL checkpoint).",
   },
+  {
+    path: "metrics.enabled",
+    type: { kind: "bool" },
+    default: true,
+    doc: "Count connections, stanzas, denials, verdicts and delivery latency for Prometheus (`GET /metrics`, docs/metrics.md) and the admin console's charts. Off, the stanza path counts nothing.",
+  },
+  {
+    path: "metrics.history-interval-seconds",
+    type: { kind: "int", min: 1, max: 3600 },
+    default: 10,
+    doc: "How often the admin console's metrics history takes a point.",
+  },
+  {
+    path: "metrics.history-points",
+    type: { kind: "int", min: 1, max: 100000 },
+    default: 360,
+    doc: "Points the metrics history keeps (the oldest is dropped): with the default interval, one hour.",
+  },
 ];

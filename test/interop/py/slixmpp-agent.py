@@ -27,6 +27,24 @@ NS_CARBONS = "urn:xmpp:carbons:2"
 NS_MAM = "urn:xmpp:mam:2"
 
 
+NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+
+
+def wire_condition(stanza):
+    """The defined condition element of a stanza error as it came over the wire.
+
+    slixmpp 1.8.3's parsed condition ("error"/"condition") is empty for conditions it does not
+    list, policy-violation (RFC 6120 §8.3.3.12) among them; this reads the element itself.
+    """
+    err = stanza.xml.find("{jabber:client}error")
+    if err is None:
+        return None
+    for child in err:
+        if child.tag.startswith("{" + NS_STANZAS + "}") and not child.tag.endswith("}text"):
+            return child.tag.split("}", 1)[1]
+    return None
+
+
 def emit(event, **fields):
     print(json.dumps({"event": event, **fields}), flush=True)
 
@@ -62,6 +80,15 @@ class Agent(slixmpp.ClientXMPP):
         self.register_plugin("xep_0199")  # answers the server's pings
         for plugin in ("xep_0030", "xep_0059", "xep_0280", "xep_0297", "xep_0313", "xep_0191", "xep_0060", "xep_0163"):
             self.register_plugin(plugin)
+        if args.answer_version:
+            self.register_plugin("xep_0092", {"name": args.answer_version, "version": "1.0"})
+        if args.report_iq_errors:
+            # Every <iq type='error'/> the client receives, as slixmpp parsed it (including the
+            # bind refusal, which slixmpp's bind feature does not report as an event).
+            self.add_filter("in", self.report_iq_error)
+        if args.all_messages:
+            # slixmpp raises "message" only for messages with a body; chat states come here.
+            self.add_filter("in", self.report_bodiless)
         if args.sm:
             self.register_plugin("xep_0198")  # stream management with resumption
             self["xep_0198"].window = 1  # ask for an ack after every stanza: nothing waits in doubt
@@ -113,6 +140,16 @@ class Agent(slixmpp.ClientXMPP):
     async def get_dns_records(self, domain, port=None):
         return [(domain, self.args.host, self.args.port)]
 
+    def report_iq_error(self, stanza):
+        if stanza.name == "iq" and stanza["type"] == "error":
+            emit("iq-error", id=stanza["id"], condition=stanza["error"]["condition"], wire_condition=wire_condition(stanza), type=stanza["error"]["type"], text=stanza["error"]["text"], xml=str(stanza))
+        return stanza
+
+    def report_bodiless(self, stanza):
+        if stanza.name == "message" and stanza["type"] != "error" and not stanza["body"]:
+            emit("bodiless", **{"from": str(stanza["from"])}, id=stanza["id"], xml=str(stanza))
+        return stanza
+
     def on_failed_auth(self, failure):
         emit("sasl-failure", mechanism=self["feature_mechanisms"].mech.name, condition=failure["condition"], text=failure["text"])
 
@@ -159,6 +196,9 @@ class Agent(slixmpp.ClientXMPP):
             body=msg["body"],
             delay=None if delay is None else {"stamp": delay.get("stamp"), "from": delay.get("from")},
             error=msg["error"]["condition"] if msg["type"] == "error" else None,
+            error_type=msg["error"]["type"] if msg["type"] == "error" else None,
+            wire_condition=wire_condition(msg) if msg["type"] == "error" else None,
+            error_text=msg["error"]["text"] if msg["type"] == "error" else None,
             xml=str(msg),
         )
 
@@ -244,6 +284,10 @@ class Agent(slixmpp.ClientXMPP):
         if name == "sm-state":
             sm = self["xep_0198"]
             return {"id": sm.sm_id, "handled": sm.handled, "unacked": len(sm.unacked_queue)}
+        if name == "raw-message":
+            # Any message, as XML text in jabber:client (an OMEMO-shaped payload, a chat state).
+            self.send_raw(cmd["xml"])
+            return {}
         if name == "raw-iq":
             iq = self.make_iq(itype=cmd["type"], ito=cmd.get("to"))
             iq.append(ET.fromstring(cmd["payload"]))
@@ -310,6 +354,9 @@ async def main():
     p.add_argument("--roster", action="store_true", help="request the roster at session start (as IM clients do)")
     p.add_argument("--sm", action="store_true", help="XEP-0198: enable, and resume after a lost connection")
     p.add_argument("--no-presence", action="store_true", help="no initial presence at session start")
+    p.add_argument("--answer-version", default="", help="answer XEP-0092 version queries with this name")
+    p.add_argument("--report-iq-errors", action="store_true", help="an iq-error event for every IQ error received")
+    p.add_argument("--all-messages", action="store_true", help="a bodiless event for messages without a body")
     p.add_argument("--debug", action="store_true")
     args = p.parse_args()
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, stream=sys.stderr)

@@ -76,6 +76,7 @@ export class ClientSession implements IntakeSession {
     if (this.inactive || this.hibernated) {
       const t = treatment(stanza);
       if (t.kind !== "urgent") {
+        this.ctx.metrics.held(stanza);
         this.held.add(t, { stanza, written });
         if (this.held.size > this.ctx.config.csi.maxHeld) this.flushHeld();
         return;
@@ -247,8 +248,10 @@ export class ClientSession implements IntakeSession {
   private deliver(stanza: Element, written?: (ok: boolean) => void): void {
     const sm = this.sm;
     if (sm === undefined) {
-      if (this.transport) this.transport.write(stanza, written);
-      else written?.(false);
+      if (this.transport) {
+        this.transport.write(stanza, written);
+        this.ctx.metrics.written(stanza);
+      } else written?.(false);
       return;
     }
     sm.push(stanza);
@@ -267,6 +270,7 @@ export class ClientSession implements IntakeSession {
     }
     if (this.overflowing || this.transport === undefined) return;
     this.transport.write(stanza);
+    this.ctx.metrics.written(stanza);
     this.requestAck();
   }
 

@@ -8,6 +8,7 @@ import type { Config } from "../config.js";
 import type { EventBus } from "../events.js";
 import type { AuthThrottle, Gauge, Sweeper } from "../limits.js";
 import type { Logger } from "../logger.js";
+import type { HotCounters } from "../metrics/hot.js";
 import type { PolicyStore } from "../policy/store.js";
 import type { Router } from "../router.js";
 import type { SessionRegistry } from "../session.js";
@@ -46,4 +47,6 @@ export interface C2sContext {
   extensions: StreamExtensions;
   /** Sessions that may be resumed, by XEP-0198 SM-ID. */
   resumptions: Resumptions<ClientSession>;
+  /** Connection, stanza and latency counters (metrics/hot.ts): plain numbers, cheap per stanza. */
+  metrics: HotCounters;
 }

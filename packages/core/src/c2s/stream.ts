@@ -51,6 +51,7 @@ export class C2sStream implements Transport {
   private readonly backlog: Element[] = [];
   private counted = true; // still counted as unauthenticated for its address
   private readonly tlsDeadline = {};
+  private live = true; // counted as an open connection in the metrics
 
   constructor(
     private readonly ctx: C2sContext,
@@ -59,6 +60,7 @@ export class C2sStream implements Transport {
     const directTls = wire.encrypted;
     this.phase = directTls ? "auth" : "tls";
     this.address = wire.address;
+    ctx.metrics.connectionOpened(wire.transport);
     wire.start({
       streamStart: (root) => this.streamStart(root),
       element: (el) => this.element(el),
@@ -178,6 +180,8 @@ export class C2sStream implements Transport {
 
   private closed(reason: string): void {
     this.phase = "closed";
+    if (this.live) this.ctx.metrics.connectionClosed(this.wire.transport);
+    this.live = false;
     this.ctx.sweeper.clear(this);
     this.ctx.sweeper.clear(this.tlsDeadline);
     if (this.counted) {
@@ -430,7 +434,9 @@ export class C2sStream implements Transport {
 
   private stanza(el: Element): undefined {
     const session = this.session!;
+    this.ctx.metrics.accepted(el);
     const err = intakeStanza(el, session, this.ctx);
+    this.ctx.metrics.intakeDone(el);
     if (err) this.fail(err);
     else session.handledInbound();
     return undefined;
