@@ -25,6 +25,7 @@ import { HttpRouter } from "./http/router.js";
 import { HttpService } from "./http/service.js";
 import { resolveWebRoot, staticFiles } from "./http/static.js";
 import { XmppWebSockets } from "./http/websocket.js";
+import { Invites } from "./invites.js";
 import { AuthThrottle, Gauge, Sweeper } from "./limits.js";
 import type { Logger } from "./logger.js";
 import { createModuleApi, type HatoModule, type Identity, type ModuleHost } from "./module-api.js";
@@ -92,6 +93,8 @@ export class Server {
   private httpService: HttpService | undefined;
   /** The tamper-evident audit log (logins, sessions, verdicts, admin actions). */
   readonly audit: AuditLog;
+  /** Invite links (docs/invites.md): create, list, revoke; redeemed by in-band registration. */
+  readonly invites: Invites;
 
   constructor(private readonly opts: ServerOptions) {
     this.config = opts.config;
@@ -115,6 +118,7 @@ export class Server {
       opts.auditKey === undefined ? auditOpts : { ...auditOpts, key: opts.auditKey },
     );
     auditServerEvents(this.bus, this.audit);
+    this.invites = new Invites(this.storage, this.config, this.bus);
     const context = createSecureContext({
       cert: opts.tls.cert,
       key: opts.tls.key,
@@ -234,7 +238,11 @@ export class Server {
     this.http.add("core", "/health", (_req, res) => sendJson(res, 200, { status: "ok" }));
     const root = await resolveWebRoot(this.config.web.root);
     this.webRoot = root;
-    this.http.add("core", "/", staticFiles(root));
+    const files = staticFiles(root);
+    this.http.add("core", "/", files);
+    // The invite landing page (XEP-0401) is the web client's own page; the token stays in the
+    // URL's fragment, which browsers never send, so it reaches no request log.
+    this.http.add("core", "/invite", (req, res) => files(req, res, "/"));
   }
 
   /**

@@ -329,6 +329,12 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Longest password in-band registration and password change accept, in characters.",
   },
   {
+    path: "register.invite-hours",
+    type: { kind: "int", min: 1, max: 8760 },
+    default: 168,
+    doc: "How long an invite link (`hato invite create`, XEP-0401/XEP-0445) stays valid unless `--expires-hours` says otherwise.",
+  },
+  {
     path: "roster.max-items",
     type: { kind: "int", min: 1, max: 100000 },
     default: 1000,
