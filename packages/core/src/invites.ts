@@ -145,8 +145,11 @@ export class Invites {
   links(token: string): { url: string; uri: string } {
     const { domain, tlsPort, http } = this.config;
     const host = http.publicHost || (tlsPort === 443 ? domain : `${domain}:${tlsPort}`);
+    // The page takes the domain from the host name unless told (a web host apart from it).
+    const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
+    const query = name === domain ? "" : `?domain=${encodeURIComponent(domain)}`;
     return {
-      url: `https://${host}/invite#${token}`,
+      url: `https://${host}/invite${query}#${token}`,
       uri: `xmpp:${domain}?register;preauth=${token}`,
     };
   }
