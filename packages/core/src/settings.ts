@@ -314,7 +314,7 @@ export const SETTINGS: readonly Setting[] = [
     path: "register.per-address-per-hour",
     type: { kind: "int", min: 1, max: 1000000 },
     default: 5,
-    doc: "Registration attempts (well-formed requests, whether the name was free or not) from one IP address per hour.",
+    doc: "Registration attempts (well-formed requests, whether the name was free or not) from one IP address per hour; as many invalid invite tokens again.",
   },
   {
     path: "register.password-min-length",
