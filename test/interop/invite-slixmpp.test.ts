@@ -135,4 +135,31 @@ describe("slixmpp registers with an invite (XEP-0077 + XEP-0445)", () => {
     assert.ok(kinds("invite-revoked").some((e) => e.subject === secondId && e.actor === "cli"));
     assert.ok(!JSON.stringify(entries).includes(token), "no token in the audit log");
   });
+
+  it("with the server stopped, hato invite works on the data folder; the log still verifies", async () => {
+    await h.shutdown();
+    try {
+      const made = await h.cli(["invite", "create", "--note", "offline"]);
+      assert.equal(made.code, 0, made.stderr);
+      const offId = /^invite ([0-9a-f]{12})/.exec(made.stdout)?.[1];
+      assert.ok(offId);
+      const list = await h.cli(["invite", "list"]);
+      assert.match(list.stdout, new RegExp(`^${offId} +open .*"offline"$`, "m"));
+      assert.match(list.stdout, new RegExp(`^${id} +used `, "m"), "the server's invites too");
+      const revoked = await h.cli(["invite", "revoke", offId]);
+      assert.equal(revoked.code, 0, revoked.stderr);
+      const bad = await h.cli(["invite", "create", "--expires-hours", "0"]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /1 to 8760 hours \(got 0\) \(HATO_ERR_INVITE_INVALID\)/);
+      const usage = await h.cli(["invite", "revoke"]);
+      assert.equal(usage.code, 2);
+      const entries = await audit();
+      assert.ok(entries.some((e) => e.kind === "invite-created" && e.subject === offId));
+      assert.ok(entries.some((e) => e.kind === "invite-revoked" && e.subject === offId));
+      const verify = await h.cli(["audit", "verify"]);
+      assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    } finally {
+      await h.start();
+    }
+  });
 });
