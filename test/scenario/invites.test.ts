@@ -280,6 +280,9 @@ describe("invites: other registration rules", () => {
     const limited = await preauth(c, "g4", "B".repeat(43));
     assert.equal(condition(limited), "policy-violation");
     assert.match(errorText(limited), /too many invalid invite tokens/);
+    // Past the limit a valid token gets the same answer: no oracle for guessers.
+    const valid = await t.server.invites.create({ by: "cli" });
+    assert.equal(condition(await preauth(c, "g5", valid.token)), "policy-violation");
     c.close();
   });
 });

@@ -29,13 +29,18 @@ export function checkPassword(text: string | undefined, min: number, max: number
   return text;
 }
 
-/**
- * Counts attempts per address in hourly windows; `take` throws policy-violation (wait) past
- * `max`, naming what was counted.
- */
-export function hourlyLimit(max: number, what: string): (address: string) => void {
+/** Attempts per address in hourly windows. */
+export interface HourlyLimit {
+  /** Counts one attempt; throws policy-violation (wait) when the address is at the limit. */
+  take(address: string): void;
+  /** Throws like `take` when the address is at the limit, without counting anything. */
+  check(address: string): void;
+}
+
+/** An hourly limit of `max` attempts per address; refusals name `what` was counted. */
+export function hourlyLimit(max: number, what: string): HourlyLimit {
   const windows = new Map<string, { count: number; until: number }>();
-  return (address) => {
+  const current = (address: string) => {
     const now = Date.now();
     if (windows.size > 10_000) {
       for (const [a, w] of windows) if (w.until <= now) windows.delete(a);
@@ -52,6 +57,10 @@ export function hourlyLimit(max: number, what: string): (address: string) => voi
         "wait",
       );
     }
-    w.count++;
+    return w;
+  };
+  return {
+    take: (address) => void current(address).count++,
+    check: (address) => void current(address),
   };
 }

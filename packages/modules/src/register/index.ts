@@ -100,26 +100,31 @@ export const register: HatoModule = {
       if (iq.attr("type") !== "set" || pre === undefined) {
         throw new StanzaError("bad-request", "send <preauth token='...'/> in an iq of type set");
       }
-      if (mode() === "off") {
-        void api.fire("registration-refused", { address: peer.address, reason: POLICY_OFF });
-      }
-      refuseClosed();
       const value = pre.attr("token");
       if (value === undefined || value === "") {
         throw new StanzaError("bad-request", "the token attribute is missing");
       }
-      const r =
-        value.length > TOKEN_MAX
-          ? { ok: false as const, reason: "malformed" as const }
-          : await invites.check(value);
-      if (!r.ok) {
-        const reason = INVITE_REFUSALS[r.reason];
-        void api.fire("registration-refused", { address: peer.address, reason });
-        tokenFailures(peer.address);
-        throw new StanzaError("item-not-found", reason, "cancel");
+      try {
+        refuseClosed();
+        // Before the lookup: past the limit, valid and invalid tokens get the same answer.
+        tokenFailures.check(peer.address);
+        const r =
+          value.length > TOKEN_MAX
+            ? { ok: false as const, reason: "malformed" as const }
+            : await invites.check(value);
+        if (!r.ok) {
+          tokenFailures.take(peer.address);
+          throw new StanzaError("item-not-found", INVITE_REFUSALS[r.reason], "cancel");
+        }
+        checked.set(peer.stream, { key: r.key, id: r.id });
+        return undefined;
+      } catch (err) {
+        if (err instanceof StanzaError) {
+          const reason = err.text ?? err.condition;
+          void api.fire("registration-refused", { address: peer.address, reason });
+        }
+        throw err;
       }
-      checked.set(peer.stream, { key: r.key, id: r.id });
-      return undefined;
     }
 
     async function preauth(
@@ -164,7 +169,7 @@ export const register: HatoModule = {
         passwordMinLength,
         passwordMaxLength,
       );
-      registrations(peer.address);
+      registrations.take(peer.address);
       const create = async () => {
         try {
           await accounts.add(username, password);
