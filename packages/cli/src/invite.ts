@@ -112,7 +112,7 @@ async function offline(config: Config, sub: string, req: AdminRequest): Promise<
 
 /** One invite per line: id, state, expiry, who made it, who used it, the note. */
 function line(inv: Invite): string {
-  const parts = [inv.id, inv.state.padEnd(7), `expires ${inv.expiresAt}`, `by ${inv.createdBy}`];
+  const parts = [inv.id, inv.state.padEnd(7), `expires ${inv.expiresAt}`, `by ${inv.by}`];
   if (inv.usedBy) parts.push(`used by ${inv.usedBy} at ${inv.usedAt}`);
   if (inv.revokedAt) parts.push(`revoked at ${inv.revokedAt}`);
   if (inv.note) parts.push(`"${inv.note}"`);

@@ -23,7 +23,8 @@ export const INVITE_HOURS_MAX = 8760;
 /** What a listing shows of an invite: never the token, never its hash. */
 export interface Invite {
   id: string;
-  createdBy: string;
+  /** Who made it (an admin's username, or "cli"); the admin API's `by`. */
+  by: string;
   createdAt: string;
   expiresAt: string;
   note?: string;
@@ -126,7 +127,7 @@ export class Invites {
     const now = Date.now();
     const stored: Stored = {
       id: randomBytes(6).toString("hex"),
-      createdBy: opts.by,
+      by: opts.by,
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + hours * 3_600_000).toISOString(),
       ...(note ? { note } : {}),

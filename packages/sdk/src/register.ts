@@ -53,7 +53,10 @@ export function inviteToken(link: string): string | undefined {
   return m?.[1];
 }
 
-/** Registers username@domain; resolves with the bare JID, rejects with RegistrationError or Error. */
+/**
+ * Registers username@domain; resolves with the new bare JID (the name lower-cased, as the
+ * server stores it), rejects with RegistrationError or Error.
+ */
 export async function registerAccount(opts: RegisterOptions): Promise<string> {
   const Ctor = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
   if (Ctor === undefined) throw new Error("no WebSocket: pass RegisterOptions.WebSocket");
@@ -135,7 +138,8 @@ export async function registerAccount(opts: RegisterOptions): Promise<string> {
         xml("password", null, opts.password),
       ),
     );
-    return `${opts.username}@${opts.domain}`;
+    // The server case-maps the name (PRECIS UsernameCaseMapped) as it stores it.
+    return `${opts.username.normalize("NFC").toLowerCase()}@${opts.domain}`;
   } finally {
     await t.close().catch(() => undefined);
   }
