@@ -228,6 +228,20 @@ describe("invites: registration: invite (register.enabled stays off)", () => {
     c.close();
   });
 
+  it("oversize input with a valid token: a huge username or password is refused, the invite stays open", async () => {
+    const inv = await t.server.invites.create({ by: "alice" });
+    const { c } = await stream(t);
+    assert.equal((await preauth(c, "o1", inv.token)).attr("type"), "result");
+    const name = await registration(c, "o2", "n".repeat(20_000));
+    assert.equal(condition(name), "not-acceptable");
+    assert.ok(errorText(name).length < 200, "the refusal does not echo the whole name");
+    const pw = await registration(c, "o3", "longpass", "p".repeat(5000));
+    assert.equal(condition(pw), "not-acceptable");
+    assert.match(errorText(pw), /at most 1024 characters/);
+    assert.equal((await t.server.invites.list()).find((i) => i.id === inv.id)?.state, "open");
+    c.close();
+  });
+
   it("create refuses an expiry or a note out of range", async () => {
     await assert.rejects(
       t.server.invites.create({ by: "x", expiresInHours: 0 }),
