@@ -61,19 +61,8 @@ export async function start(config: Config): Promise<number> {
   });
   const ports = await server.start();
   const admin = await serveAdminSocket(server, p.socket);
-  process.stdout.write(
-    `hato: ready domain=${config.domain} c2s-port=${ports.c2s} tls-port=${ports.tls} data=${config.data}\n`,
-  );
-  if (ports.tls !== 0) {
-    const url = `https://${config.domain}${ports.tls === 443 ? "" : `:${ports.tls}`}/`;
-    process.stdout.write(
-      server.webRoot === undefined
-        ? `hato: one port ${url} (XMPP direct TLS, HTTPS, WebSocket); the web client is not built (npm run build -w @hato/web) and web.root is not set\n`
-        : `hato: web client at ${url} (the same port carries XMPP direct TLS and WebSocket)\n`,
-    );
-  }
-  log.info("started", { domain: config.domain, c2s: ports.c2s, tls: ports.tls });
-
+  // Handlers first: a SIGTERM sent as soon as "ready" is read must find them installed, or
+  // the default action kills the process without closing the audit log.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -89,5 +78,18 @@ export async function start(config: Config): Promise<number> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.stdout.write(
+    `hato: ready domain=${config.domain} c2s-port=${ports.c2s} tls-port=${ports.tls} data=${config.data}\n`,
+  );
+  if (ports.tls !== 0) {
+    const url = `https://${config.domain}${ports.tls === 443 ? "" : `:${ports.tls}`}/`;
+    process.stdout.write(
+      server.webRoot === undefined
+        ? `hato: one port ${url} (XMPP direct TLS, HTTPS, WebSocket); the web client is not built (npm run build -w @hato/web) and web.root is not set\n`
+        : `hato: web client at ${url} (the same port carries XMPP direct TLS and WebSocket)\n`,
+    );
+  }
+  log.info("started", { domain: config.domain, c2s: ports.c2s, tls: ports.tls });
+
   return -1;
 }

@@ -23,9 +23,17 @@ export interface AdminRequest {
     | "user.list"
     | "sessions.list"
     | "policy.reload"
-    | "policy.explain";
+    | "policy.explain"
+    | "invite.create"
+    | "invite.list"
+    | "invite.revoke";
   address?: string;
   password?: string;
+  /** invite.create */
+  expiresInHours?: number;
+  note?: string;
+  /** invite.revoke */
+  id?: string;
 }
 export type AdminResponse =
   | { ok: true; result?: unknown }
@@ -72,6 +80,16 @@ export async function serveAdminSocket(server: Server, path: string): Promise<Ne
         if (!r.ok) throw new HatoError(HatoErrors.CONFIG_INVALID, r.errors.join("\n"));
         return { reloaded: true };
       }
+      case "invite.create":
+        return server.invites.create({
+          by: "cli",
+          ...(req.expiresInHours === undefined ? {} : { expiresInHours: req.expiresInHours }),
+          ...(req.note === undefined ? {} : { note: String(req.note) }),
+        });
+      case "invite.list":
+        return server.invites.list();
+      case "invite.revoke":
+        return server.invites.revoke(String(req.id ?? ""), "cli");
       case "policy.explain":
         return explain(server.policy.current, (req.address ?? "").split("@")[0]!.toLowerCase());
       default:

@@ -2,7 +2,7 @@
 export * from "./accounts.js";
 export * from "./admin-socket.js";
 export * from "./audit/index.js";
-export type { PreauthIqHandler, StreamExtensions } from "./c2s/context.js";
+export type { PreauthIqHandler, StreamExtensions, StreamFeature } from "./c2s/context.js";
 export { type ClientSession, intakeStanza } from "./c2s/intake.js";
 export * from "./component/registry.js";
 export { handshakeDigest } from "./component/stream.js";
@@ -11,6 +11,7 @@ export * from "./errors.js";
 export * from "./events.js";
 export { SECURITY_HEADERS, secureHeaders, sendError, sendJson } from "./http/headers.js";
 export type { HttpHandler, HttpRouteOptions } from "./http/router.js";
+export * from "./invites.js";
 export * from "./limits.js";
 export * from "./logger.js";
 export * from "./metrics/index.js";

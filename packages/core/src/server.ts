@@ -25,6 +25,7 @@ import { HttpRouter } from "./http/router.js";
 import { HttpService } from "./http/service.js";
 import { resolveWebRoot, staticFiles } from "./http/static.js";
 import { XmppWebSockets } from "./http/websocket.js";
+import { Invites } from "./invites.js";
 import { AuthThrottle, Gauge, Sweeper } from "./limits.js";
 import type { Logger } from "./logger.js";
 import { Metrics } from "./metrics/metrics.js";
@@ -95,6 +96,8 @@ export class Server {
   readonly audit: AuditLog;
   /** Prometheus metrics (`text()`, mounted at `/metrics`) and their sampled `history()`. */
   readonly metrics: Metrics;
+  /** Invite links (docs/invites.md): create, list, revoke; redeemed by in-band registration. */
+  readonly invites: Invites;
 
   constructor(private readonly opts: ServerOptions) {
     this.config = opts.config;
@@ -125,6 +128,7 @@ export class Server {
       bus: this.bus,
       sessions: this.sessions,
     });
+    this.invites = new Invites(this.storage, this.config, this.bus);
     const context = createSecureContext({
       cert: opts.tls.cert,
       key: opts.tls.key,
@@ -246,7 +250,11 @@ export class Server {
     this.http.add("core", "/health", (_req, res) => sendJson(res, 200, { status: "ok" }));
     const root = await resolveWebRoot(this.config.web.root);
     this.webRoot = root;
-    this.http.add("core", "/", staticFiles(root));
+    const files = staticFiles(root);
+    this.http.add("core", "/", files);
+    // The invite landing page (XEP-0401) is the web client's own page; the token stays in the
+    // URL's fragment, which browsers never send, so it reaches no request log.
+    this.http.add("core", "/invite", (req, res) => files(req, res, "/"));
   }
 
   /**

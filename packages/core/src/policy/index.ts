@@ -9,3 +9,4 @@ export {
   PolicyStore,
   type ReloadResult,
 } from "./store.js";
+export { type SummaryLine, summary } from "./summary.js";
