@@ -17,7 +17,7 @@ import { ComponentRegistry } from "./component/registry.js";
 import { type ComponentContext, ComponentStream } from "./component/stream.js";
 import type { Config } from "./config.js";
 import { HatoError, HatoErrors, StreamError } from "./errors.js";
-import { EventBus } from "./events.js";
+import { EventBus, Priority } from "./events.js";
 import { ALPN_PROTOCOLS, classify } from "./http/demux.js";
 import { sendJson } from "./http/headers.js";
 import { hostMetaHandlers } from "./http/host-meta.js";
@@ -31,6 +31,7 @@ import { createModuleApi, type HatoModule, type Identity, type ModuleHost } from
 import type { Policy } from "./policy/compile.js";
 import { policyModule } from "./policy/enforce.js";
 import { PolicyStore, type ReloadResult } from "./policy/store.js";
+import { DenialCoalescer, LoginLimiter, UserRates } from "./rates.js";
 import { Router } from "./router.js";
 import { SessionRegistry } from "./session.js";
 
@@ -92,6 +93,13 @@ export class Server {
   private httpService: HttpService | undefined;
   /** The tamper-evident audit log (logins, sessions, verdicts, admin actions). */
   readonly audit: AuditLog;
+  /**
+   * Logins per minute per client address, as the policy's base rule
+   * `rate-limits.logins-per-minute-per-address` says; XMPP's SASL and the admin console's
+   * login both take from it.
+   */
+  readonly logins: LoginLimiter;
+  private readonly denials: DenialCoalescer;
 
   constructor(private readonly opts: ServerOptions) {
     this.config = opts.config;
@@ -125,6 +133,22 @@ export class Server {
       this.config.limits.authFailuresPerAccount,
     );
     this.sweeper.every(() => throttle.expire());
+    const policy = this.policy;
+    this.logins = new LoginLimiter(() => policy.current.base.rateLimits.loginsPerMinutePerAddress);
+    this.denials = new DenialCoalescer((d) => void this.bus.fire("policy-denied", d));
+    const rates = new UserRates((u) => policy.current.forUser(u).rules.rateLimits);
+    this.sweeper.every(() => this.logins.expire());
+    this.sweeper.every(() => this.denials.flush());
+    // A user's buckets live while the user has a session: memory follows who is online.
+    this.bus.on(
+      "session-closed",
+      ({ session }) => {
+        if (this.sessions.countOfUser(session.username) === 0) rates.forget(session.username);
+        return false;
+      },
+      Priority.OBSERVE,
+      "core",
+    );
     const { limits } = this.config;
     this.ctx = {
       domain: this.config.domain,
@@ -149,6 +173,9 @@ export class Server {
       },
       extensions: { features: { auth: [], bind: [] }, preauthIq: new Map() },
       resumptions: new Resumptions(),
+      rates,
+      logins: this.logins,
+      denials: this.denials,
     };
   }
 
@@ -329,6 +356,7 @@ export class Server {
     for (const sock of this.sockets) sock.destroy();
     for (const unload of this.unloaders.reverse()) await unload();
     this.sweeper.stop();
+    this.denials.flush(true); // counts of the last minute's denials still get their entry
     await this.audit.close(); // after the sessions' close entries: the last head covers them
     this.policy.close();
   }

@@ -17,6 +17,7 @@ import {
 } from "@hato/xml";
 import { errorReply, StanzaError, StreamError } from "../errors.js";
 import { chooseBinding } from "./bind.js";
+import { ClientIdentity } from "./client-identity.js";
 import { ClientSession, type Transport } from "./client-session.js";
 import type { C2sContext, PreauthIqHandler } from "./context.js";
 import type { Framing } from "./framing.js";
@@ -29,6 +30,9 @@ type Phase = "tls" | "auth" | "bind" | "bound" | "closed";
 // Elements parsed while an asynchronous step (SASL) runs wait here; the socket is paused
 // meanwhile, so this holds at most what one read brought in.
 const MAX_BACKLOG = 64;
+// While a session is throttled (the policy's rate limits) the rest of the read already parsed
+// waits here too: one read of small stanzas can hold more than 64 of them.
+const MAX_THROTTLED_BACKLOG = 10_000;
 
 /**
  * One client connection, from the first byte until it closes; it carries at most one session.
@@ -48,6 +52,10 @@ export class C2sStream implements Transport {
   private headerSent = false;
   private sasl: SaslNegotiation | undefined;
   private busy = false;
+  /** Reading stopped until the user's rate allows more (the policy's rate limits). */
+  private throttle: NodeJS.Timeout | undefined;
+  /** The client closed its stream while elements still waited in the backlog. */
+  private endPending = false;
   private readonly backlog: Element[] = [];
   private counted = true; // still counted as unauthenticated for its address
   private readonly tlsDeadline = {};
@@ -61,8 +69,13 @@ export class C2sStream implements Transport {
     this.address = wire.address;
     wire.start({
       streamStart: (root) => this.streamStart(root),
+      bytes: (n) => this.bytes(n),
       element: (el) => this.element(el),
-      streamEnd: () => this.end(),
+      streamEnd: () => {
+        // What waits in the backlog was sent before the close: it goes first.
+        if (this.busy || this.throttle !== undefined) this.endPending = true;
+        else this.end();
+      },
       error: (err) => this.fail(err),
       closed: (reason) => this.closed(reason),
     });
@@ -180,6 +193,8 @@ export class C2sStream implements Transport {
     this.phase = "closed";
     this.ctx.sweeper.clear(this);
     this.ctx.sweeper.clear(this.tlsDeadline);
+    clearTimeout(this.throttle);
+    this.throttle = undefined;
     if (this.counted) {
       this.counted = false;
       this.ctx.unauthenticated.dec(this.address);
@@ -193,6 +208,11 @@ export class C2sStream implements Transport {
   // ---- elements, in order
 
   private element(el: Element): void {
+    if (this.throttle !== undefined) {
+      if (this.backlog.push(el) > MAX_THROTTLED_BACKLOG)
+        this.fail(new StreamError("policy-violation", "too many stanzas sent while slowed down"));
+      return;
+    }
     if (this.busy) {
       if (this.backlog.push(el) > MAX_BACKLOG) {
         this.fail(
@@ -225,9 +245,36 @@ export class C2sStream implements Transport {
 
   private resume(): void {
     this.busy = false;
-    while (this.backlog.length > 0 && !this.busy && this.phase !== "closed")
-      this.element(this.backlog.shift()!);
-    if (!this.busy && this.phase !== "closed") this.wire.resume();
+    const go = () => !this.busy && this.throttle === undefined && this.phase !== "closed";
+    while (this.backlog.length > 0 && go()) this.element(this.backlog.shift()!);
+    if (go()) {
+      if (this.endPending) this.end();
+      else this.wire.resume();
+    }
+  }
+
+  /** Stops reading for `ms` (bytes or answers over the user's rate); nothing is lost. */
+  private slowDown(ms: number): void {
+    if (this.throttle !== undefined || this.phase === "closed") return;
+    this.wire.pause();
+    this.throttle = setTimeout(() => {
+      this.throttle = undefined;
+      if (!this.busy) this.resume();
+    }, ms);
+  }
+
+  /** Bytes from the client count against the user's byte rate once a session is bound. */
+  private bytes(n: number): void {
+    if (this.phase !== "bound" || this.session === undefined) return;
+    const user = this.session.username;
+    const { waitMs, limit } = this.ctx.rates.bytes(user, n);
+    if (waitMs === 0) return;
+    this.ctx.denials.deny(`${user}\0bytes`, {
+      user,
+      rule: "rate-limits",
+      text: `reading slowed down: your organisation allows ${limit} bytes per second`,
+    });
+    this.slowDown(waitMs);
   }
 
   private dispatch(el: Element): Promise<void> | undefined {
@@ -389,6 +436,8 @@ export class C2sStream implements Transport {
     );
     if (this.csiInactive) session.setInactive(true);
     this.ctx.bus.fire("session-bound", { session });
+    session.identity = new ClientIdentity(this.ctx, session, (el) => this.intake(el));
+    session.identity.start();
     return undefined;
   }
 
@@ -430,9 +479,50 @@ export class C2sStream implements Transport {
 
   private stanza(el: Element): undefined {
     const session = this.session!;
+    if (session.identity?.answer(el)) {
+      session.handledInbound();
+      return;
+    }
+    const rate = this.ctx.rates.stanza(session.username);
+    if (!rate.ok) return this.overRate(el, rate.limit, rate.waitMs);
+    if (session.identity?.hold(el)) return;
+    return this.intake(el);
+  }
+
+  /** Routes or answers a stanza (RFC 6120 §8.1 checks first). */
+  private intake(el: Element): undefined {
+    const session = this.session;
+    if (session === undefined || this.phase !== "bound") return;
     const err = intakeStanza(el, session, this.ctx);
     if (err) this.fail(err);
     else session.handledInbound();
+    return undefined;
+  }
+
+  /**
+   * A stanza over the user's stanza rate. One that may be answered gets `policy-violation`
+   * (wait) naming the limit. Errors and IQ results must not be answered with an error (RFC
+   * 6120 §8.3.1) and are answers someone waits for: they are not dropped but wait, with
+   * reading stopped, until the rate allows them.
+   */
+  private overRate(el: Element, limit: number, waitMs: number): undefined {
+    const session = this.session!;
+    const user = session.username;
+    const type = el.attr("type");
+    if (type === "error" || (el.name === "iq" && type === "result")) {
+      this.backlog.unshift(el);
+      this.slowDown(waitMs);
+      return;
+    }
+    const text = `your organisation allows ${limit} stanzas per second; slow down`;
+    const reply = errorReply(el, new StanzaError("policy-violation", text, "wait"));
+    if (reply) {
+      reply.attrs.to = session.jid.toString();
+      if (reply.attrs.from === undefined) delete reply.attrs.from;
+      session.send(reply);
+    }
+    session.handledInbound();
+    this.ctx.denials.deny(`${user}\0stanzas`, { user, rule: "rate-limits", text });
     return undefined;
   }
 }
