@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { type Element, NS_SASL } from "@hato/xml";
 import { RawClient, startServer, type TestServer } from "../support/inproc.js";
-import { ask, condition, errorText, pause } from "../support/stanzas.js";
+import { condition, errorText, pause } from "../support/stanzas.js";
 import { WsClient } from "../support/ws-client.js";
 
 const NS_PING = "urn:xmpp:ping";

@@ -25,7 +25,6 @@ export interface IdentityHost extends Session {
 /** Printable text, trimmed and cut to MAX_FIELD; undefined when nothing is left. */
 function clean(s: string | undefined): string | undefined {
   if (s === undefined) return undefined;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
   const t = s.replace(/[\u0000-\u001f\u007f]/g, " ").trim();
   return t === "" ? undefined : t.slice(0, MAX_FIELD);
 }
