@@ -136,7 +136,9 @@ export class Server {
     const policy = this.policy;
     this.logins = new LoginLimiter(() => policy.current.base.rateLimits.loginsPerMinutePerAddress);
     this.denials = new DenialCoalescer((d) => void this.bus.fire("policy-denied", d));
-    const rates = new UserRates((u) => policy.current.forUser(u).rules.rateLimits);
+    const rates = new UserRates((u) =>
+      ratesInUse(policy.current) ? policy.current.forUser(u).rules.rateLimits : NO_RATES,
+    );
     this.sweeper.every(() => this.logins.expire());
     this.sweeper.every(() => this.denials.flush());
     // A user's buckets live while the user has a session: memory follows who is online.
@@ -391,6 +393,27 @@ export class Server {
     for (const s of list) s.close(new StreamError("not-authorized", reason));
     return list.length;
   }
+}
+
+const NO_RATES = { stanzasPerSecond: undefined, bytesPerSecond: undefined };
+const withRates = new WeakMap<Policy, boolean>();
+
+/**
+ * Whether any rule of the policy sets a stanza or byte rate: when none does (the usual case),
+ * a stanza costs no per-user policy lookup at all.
+ */
+function ratesInUse(policy: Policy): boolean {
+  let known = withRates.get(policy);
+  if (known === undefined) {
+    const docs = [policy.doc, ...Object.values(policy.doc.overrides ?? {})];
+    known = docs.some(
+      (d) =>
+        d["rate-limits"]?.["stanzas-per-second"] !== undefined ||
+        d["rate-limits"]?.["bytes-per-second"] !== undefined,
+    );
+    withRates.set(policy, known);
+  }
+  return known;
 }
 
 /** The policy of the config file; an invalid one stops the start with every error listed. */

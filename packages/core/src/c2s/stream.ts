@@ -33,6 +33,10 @@ const MAX_BACKLOG = 64;
 // While a session is throttled (the policy's rate limits) the rest of the read already parsed
 // waits here too: one read of small stanzas can hold more than 64 of them.
 const MAX_THROTTLED_BACKLOG = 10_000;
+// One pause lasts at most this long; a user still in debt is paused again after the next read.
+// Short pauses keep stream-management acks and WebSocket pongs flowing, so a slowed session
+// does not look dead.
+const MAX_PAUSE_MS = 5_000;
 
 /**
  * One client connection, from the first byte until it closes; it carries at most one session.
@@ -257,10 +261,13 @@ export class C2sStream implements Transport {
   private slowDown(ms: number): void {
     if (this.throttle !== undefined || this.phase === "closed") return;
     this.wire.pause();
-    this.throttle = setTimeout(() => {
-      this.throttle = undefined;
-      if (!this.busy) this.resume();
-    }, ms);
+    this.throttle = setTimeout(
+      () => {
+        this.throttle = undefined;
+        if (!this.busy) this.resume();
+      },
+      Math.min(ms, MAX_PAUSE_MS),
+    );
   }
 
   /** Bytes from the client count against the user's byte rate once a session is bound. */
