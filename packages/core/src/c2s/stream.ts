@@ -22,6 +22,7 @@ import { ClientSession, type Transport } from "./client-session.js";
 import type { C2sContext, PreauthIqHandler } from "./context.js";
 import type { Framing } from "./framing.js";
 import { intakeStanza } from "./intake.js";
+import { recordSlowedDown, refuseOverRate, waitsInsteadOfRefusal } from "./rate-limit.js";
 import { SaslNegotiation } from "./sasl.js";
 import { failed, parseH } from "./sm.js";
 
@@ -276,11 +277,7 @@ export class C2sStream implements Transport {
     const user = this.session.username;
     const { waitMs, limit } = this.ctx.rates.bytes(user, n);
     if (waitMs === 0) return;
-    this.ctx.denials.deny(`${user}\0bytes`, {
-      user,
-      rule: "rate-limits",
-      text: `reading slowed down: your organisation allows ${limit} bytes per second`,
-    });
+    recordSlowedDown(this.ctx, user, limit);
     this.slowDown(waitMs);
   }
 
@@ -484,6 +481,11 @@ export class C2sStream implements Transport {
 
   // ---- stanzas
 
+  /**
+   * A stanza from the bound client: its answer to the server's version question is taken
+   * first (neither counted nor refused); then the user's stanza rate; then, while
+   * `clients.allowed` waits for the client's identity, the stanza is held; else it is routed.
+   */
   private stanza(el: Element): undefined {
     const session = this.session!;
     if (session.identity?.answer(el)) {
@@ -491,7 +493,16 @@ export class C2sStream implements Transport {
       return;
     }
     const rate = this.ctx.rates.stanza(session.username);
-    if (!rate.ok) return this.overRate(el, rate.limit, rate.waitMs);
+    if (!rate.ok) {
+      if (waitsInsteadOfRefusal(el)) {
+        this.backlog.unshift(el); // nothing lost: it is taken again once the rate allows
+        this.slowDown(rate.waitMs);
+      } else {
+        refuseOverRate(this.ctx, session, el, rate.limit);
+        session.handledInbound();
+      }
+      return;
+    }
     if (session.identity?.hold(el)) return;
     return this.intake(el);
   }
@@ -503,33 +514,6 @@ export class C2sStream implements Transport {
     const err = intakeStanza(el, session, this.ctx);
     if (err) this.fail(err);
     else session.handledInbound();
-    return undefined;
-  }
-
-  /**
-   * A stanza over the user's stanza rate. One that may be answered gets `policy-violation`
-   * (wait) naming the limit. Errors and IQ results must not be answered with an error (RFC
-   * 6120 §8.3.1) and are answers someone waits for: they are not dropped but wait, with
-   * reading stopped, until the rate allows them.
-   */
-  private overRate(el: Element, limit: number, waitMs: number): undefined {
-    const session = this.session!;
-    const user = session.username;
-    const type = el.attr("type");
-    if (type === "error" || (el.name === "iq" && type === "result")) {
-      this.backlog.unshift(el);
-      this.slowDown(waitMs);
-      return;
-    }
-    const text = `your organisation allows ${limit} stanzas per second; slow down`;
-    const reply = errorReply(el, new StanzaError("policy-violation", text, "wait"));
-    if (reply) {
-      reply.attrs.to = session.jid.toString();
-      if (reply.attrs.from === undefined) delete reply.attrs.from;
-      session.send(reply);
-    }
-    session.handledInbound();
-    this.ctx.denials.deny(`${user}\0stanzas`, { user, rule: "rate-limits", text });
     return undefined;
   }
 }
