@@ -31,6 +31,8 @@ function clean(s: string | undefined): string | undefined {
 
 /** One session's client identity, from bind until it is known (or given up on). */
 export class ClientIdentity {
+  /** The question is still to be sent (at the client's first stanza). */
+  private toAsk = false;
   private queryId: string | undefined;
   private answered = false;
   private presenceSeen = false;
@@ -47,22 +49,40 @@ export class ClientIdentity {
     private readonly release: (el: Element) => void,
   ) {}
 
-  /** Right after bind: asks the client, and holds its stanzas when the user's rule lists clients. */
+  /**
+   * Right after bind: decides whether to ask, and holds the session's stanzas when the user's
+   * rule lists clients (the deadline to say then runs from now).
+   */
   start(): void {
     const allowed = this.ctx.policy.current.forUser(this.host.username).rules.allowedClients;
     if (allowed.length > 0) this.allowed = allowed;
-    if (this.ctx.config.sessions.askClientVersion || this.allowed !== undefined) {
-      this.queryId = `hato-version-${randomUUID()}`;
-      // Straight to the session, not through the router: the server asks, so the
-      // `version-queries` rule (about other users asking) does not apply.
-      this.host.send(
-        xml(
-          "iq",
-          { type: "get", id: this.queryId, from: this.ctx.domain, to: this.host.jid.toString() },
-          xml("query", { xmlns: NS_VERSION }),
-        ),
-      );
-    }
+    this.toAsk = this.ctx.config.sessions.askClientVersion || this.allowed !== undefined;
+    if (this.allowed !== undefined) this.deadline();
+  }
+
+  /**
+   * Asks, when the client sends its first stanza rather than at bind. A client that asks for
+   * stream management right after binding (pipelined, before any stanza) has it on by then on
+   * both sides; a question sent in between would be counted by the client (which counts from
+   * sending <enable/>) and not by the server (which counts from <enabled/>), and the client
+   * would then acknowledge one stanza more than the server sent (aioxmpp does).
+   */
+  private ask(): void {
+    this.toAsk = false;
+    this.queryId = `hato-version-${randomUUID()}`;
+    // Straight to the session, not through the router: the server asks, so the
+    // `version-queries` rule (about other users asking) does not apply.
+    this.host.send(
+      xml(
+        "iq",
+        { type: "get", id: this.queryId, from: this.ctx.domain, to: this.host.jid.toString() },
+        xml("query", { xmlns: NS_VERSION }),
+      ),
+    );
+    if (this.allowed === undefined) this.deadline();
+  }
+
+  private deadline(): void {
     const seconds = this.ctx.config.sessions.clientIdentitySeconds;
     this.ctx.sweeper.set(this, seconds * 1000, () => this.timeout(seconds));
   }
@@ -97,6 +117,7 @@ export class ClientIdentity {
    * node, and holds the stanza while the identity is not known. True when held.
    */
   hold(el: Element): boolean {
+    if (this.toAsk && !this.ended) this.ask();
     if (!this.presenceSeen && el.name === "presence" && el.attr("to") === undefined) {
       this.presenceSeen = true;
       const node = clean(el.getChild("c", NS_CAPS)?.attr("node"));
@@ -151,9 +172,8 @@ export class ClientIdentity {
         return;
       }
     }
-    if (this.answered || this.queryId === undefined) {
-      if (this.presenceSeen) this.settle();
-    }
+    if (this.presenceSeen && (this.answered || (this.queryId === undefined && !this.toAsk)))
+      this.settle();
   }
 
   private timeout(seconds: number): void {
