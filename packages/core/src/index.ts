@@ -15,6 +15,7 @@ export * from "./limits.js";
 export * from "./logger.js";
 export * from "./module-api.js";
 export * from "./policy/index.js";
+export * from "./rates.js";
 export * from "./router.js";
 export * from "./server.js";
 export * from "./session.js";
