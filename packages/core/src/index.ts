@@ -17,6 +17,7 @@ export * from "./logger.js";
 export * from "./metrics/index.js";
 export * from "./module-api.js";
 export * from "./policy/index.js";
+export * from "./rates.js";
 export * from "./router.js";
 export * from "./server.js";
 export * from "./session.js";

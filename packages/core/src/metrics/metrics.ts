@@ -28,9 +28,9 @@ const MAX_LABEL_VALUES = 64;
 /** Counts by a label key, bounded. */
 class Tally {
   readonly counts = new Map<string, number>();
-  add(key: string): void {
+  add(key: string, n = 1): void {
     const k = this.counts.has(key) || this.counts.size < MAX_LABEL_VALUES ? key : "other";
-    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+    this.counts.set(k, (this.counts.get(k) ?? 0) + n);
   }
   get total(): number {
     let n = 0;
@@ -125,7 +125,8 @@ export class Metrics {
       event: E,
       f: Parameters<typeof bus.on<E>>[1],
     ) => this.unhook.push(bus.on(event, f, Priority.OBSERVE, "metrics"));
-    on("policy-denied", (e) => void this.denials.add(e.rule));
+    // A coalesced rate-limit entry stands for `count` refusals.
+    on("policy-denied", (e) => void this.denials.add(e.rule, e.count ?? 1));
     on("upload-verdict", (e) => void this.verdicts.add(`${e.verdict}\0${e.engine}`));
     on("auth-failed", (e) => void this.authFailures.add(e.condition));
   }

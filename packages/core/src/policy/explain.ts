@@ -4,7 +4,6 @@ import type { Policy } from "./compile.js";
 
 const LATER_FED = " (enforced once federation exists)";
 const LATER_CALLS = " (enforced once calls exist)";
-const LATER = " (enforced in a later version)";
 
 const bytes = (n: number) =>
   n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1).replace(/\.0$/, "")} MiB` : `${n} bytes`;
@@ -65,9 +64,9 @@ export function explain(policy: Policy, username: string): string[] {
       ? `${rl.loginsPerMinutePerAddress} logins per minute per address`
       : "",
   ].filter((s) => s !== "");
-  if (rates.length > 0) out.push(`rate limits: at most ${rates.join(", ")}${LATER}`);
+  if (rates.length > 0) out.push(`rate limits: at most ${rates.join(", ")}`);
   out.push(
-    `clients: ${r.allowedClients.length === 0 ? "any client software" : `only ${r.allowedClients.join(", ")}${LATER}`}`,
+    `clients: ${r.allowedClients.length === 0 ? "any client software" : `only ${r.allowedClients.join(", ")} (by what the client says it is)`}`,
   );
   out.push(
     `sessions: ${r.maxSessions === undefined ? "as many as the server allows" : `at most ${r.maxSessions} at once`}`,
