@@ -10,8 +10,16 @@ export { handshakeDigest } from "./component/stream.js";
 export * from "./config.js";
 export * from "./errors.js";
 export * from "./events.js";
-export { SECURITY_HEADERS, secureHeaders, sendError, sendJson } from "./http/headers.js";
+export {
+  adminContentSecurityPolicy,
+  chatContentSecurityPolicy,
+  SECURITY_HEADERS,
+  secureHeaders,
+  sendError,
+  sendJson,
+} from "./http/headers.js";
 export type { HttpHandler, HttpRouteOptions } from "./http/router.js";
+export { staticFiles } from "./http/static.js";
 export * from "./limits.js";
 export * from "./logger.js";
 export * from "./module-api.js";
