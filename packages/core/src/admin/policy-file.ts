@@ -5,7 +5,7 @@
 
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { type Document, isMap, isSeq, parseDocument, YAMLMap, type YAMLSeq } from "yaml";
+import { type Document, isMap, isSeq, parseDocument, type YAMLSeq } from "yaml";
 import { dataPolicyFile } from "../policy/store.js";
 
 export interface PolicySource {
