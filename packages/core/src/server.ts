@@ -20,7 +20,7 @@ import type { Config } from "./config.js";
 import { HatoError, HatoErrors, StreamError } from "./errors.js";
 import { EventBus } from "./events.js";
 import { ALPN_PROTOCOLS, classify } from "./http/demux.js";
-import { chatContentSecurityPolicy, sendJson } from "./http/headers.js";
+import { sendJson } from "./http/headers.js";
 import { hostMetaHandlers } from "./http/host-meta.js";
 import { HttpRouter } from "./http/router.js";
 import { HttpService } from "./http/service.js";
@@ -241,8 +241,7 @@ export class Server {
     this.http.add("core", "/health", (_req, res) => sendJson(res, 200, { status: "ok" }));
     const root = await resolveWebRoot(this.config.web.root);
     this.webRoot = root;
-    // The chat page may connect to its WebSocket and uploads only (not to /admin/api/).
-    this.http.add("core", "/", staticFiles(root, { csp: chatContentSecurityPolicy }));
+    this.http.add("core", "/", staticFiles(root));
     this.admin = new AdminApi(this);
     const unmount = this.admin.mount();
     this.unloaders.push(async () => unmount());

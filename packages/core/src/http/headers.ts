@@ -23,29 +23,6 @@ export const CONTENT_SECURITY_POLICY = [
   "trusted-types 'none'",
 ].join("; ");
 
-/** The CSP with another `connect-src`: the same strict policy otherwise. */
-function withConnectSrc(sources: string): string {
-  return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", `connect-src ${sources}`);
-}
-
-/**
- * The chat page's CSP: it may connect only to the XMPP WebSocket and the upload service, so
- * script running in it (a flaw in message rendering) cannot call the admin API with fetch.
- * `'self'` cannot carry a path, so the page's own origin is named from its Host header (which
- * the server checked); CSP Level 3 matches a source's path exactly, or as a prefix when it ends
- * in `/`. The WebSocket's `wss:` source needs no `'self'` rule for it to match.
- */
-export function chatContentSecurityPolicy(host: string): string {
-  const h = host.toLowerCase().replace(/:443$/, "");
-  return withConnectSrc(`wss://${h}/xmpp-websocket https://${h}/upload/`);
-}
-
-/** The admin console's CSP: it connects only to the admin API. */
-export function adminContentSecurityPolicy(host: string): string {
-  const h = host.toLowerCase().replace(/:443$/, "");
-  return withConnectSrc(`https://${h}/admin/api/`);
-}
-
 /** Headers on every HTTP response, errors and 404s included. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   "Strict-Transport-Security": "max-age=63072000; includeSubDomains",

@@ -8,7 +8,6 @@ import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HatoError, HatoErrors } from "../errors.js";
 import { secureHeaders, sendError } from "./headers.js";
-import { checkedHost } from "./host-meta.js";
 import type { HttpHandler } from "./router.js";
 
 const TYPES: Readonly<Record<string, string>> = {
@@ -70,10 +69,7 @@ function webPackageDirs(): string[] {
 }
 
 /** Serves files under `root`; undefined root answers that the web client is not built. */
-export function staticFiles(
-  root: string | undefined,
-  opts: { csp?: (host: string) => string } = {},
-): HttpHandler {
+export function staticFiles(root: string | undefined): HttpHandler {
   let realRoot: Promise<string> | undefined;
   return async (req, res, path) => {
     if (root === undefined) {
@@ -105,9 +101,6 @@ export function staticFiles(
     const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
     const immutable = path.startsWith("/assets/");
     secureHeaders(res);
-    const host = checkedHost(req);
-    if (opts.csp !== undefined && host !== undefined)
-      res.setHeader("Content-Security-Policy", opts.csp(host));
     res.setHeader("ETag", etag);
     res.setHeader("Last-Modified", info.mtime.toUTCString());
     res.setHeader("Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
