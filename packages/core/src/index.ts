@@ -10,14 +10,8 @@ export { handshakeDigest } from "./component/stream.js";
 export * from "./config.js";
 export * from "./errors.js";
 export * from "./events.js";
-export {
-  adminContentSecurityPolicy,
-  chatContentSecurityPolicy,
-  SECURITY_HEADERS,
-  secureHeaders,
-  sendError,
-  sendJson,
-} from "./http/headers.js";
+export { SECURITY_HEADERS, secureHeaders, sendError, sendJson } from "./http/headers.js";
+export { ADMIN_PREFIX, chatPageCsp } from "./http/pages.js";
 export type { HttpHandler, HttpRouteOptions } from "./http/router.js";
 export { staticFiles } from "./http/static.js";
 export * from "./limits.js";
