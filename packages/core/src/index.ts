@@ -13,7 +13,6 @@ export * from "./events.js";
 export { SECURITY_HEADERS, secureHeaders, sendError, sendJson } from "./http/headers.js";
 export { ADMIN_PREFIX, chatPageCsp } from "./http/pages.js";
 export type { HttpHandler, HttpRouteOptions } from "./http/router.js";
-export { staticFiles } from "./http/static.js";
 export * from "./limits.js";
 export * from "./logger.js";
 export * from "./module-api.js";
