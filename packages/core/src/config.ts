@@ -78,6 +78,7 @@ export interface Config {
   presence: { maxPendingRequests: number; subscribePerMinute: number; maxDirected: number };
   sm: { resumeSeconds: number; maxQueue: number; ackSeconds: number };
   csi: { maxHeld: number };
+  sessions: { askClientVersion: boolean; clientIdentitySeconds: number; maxHeld: number };
   scram: { iterations: number };
   mam: {
     maxPage: number;

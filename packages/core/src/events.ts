@@ -115,7 +115,24 @@ export interface ServerEvents {
    * The organisation's policy refused something (docs/policy.md): who, which rule, and the
    * text the user was given. For the audit log; observers only.
    */
-  "policy-denied": { user: string; rule: string; text: string };
+  "policy-denied": {
+    user: string;
+    rule: string;
+    text: string;
+    /** The client's address, when the rule is about addresses (logins per minute). */
+    address?: string;
+    /**
+     * How many denials of this kind this event stands for: rate-limit denials are coalesced
+     * (the first at once, then one event per user and limit per minute); 1 when absent.
+     */
+    count?: number;
+  };
+  /**
+   * A session's client software is as known as it will be (`session.software`, from its
+   * XEP-0092 answer and caps node; undefined fields where the client said nothing). Once per
+   * session, within `sessions.client-identity-seconds` of binding.
+   */
+  "session-client": { session: Session };
   /**
    * A policy reload was tried (`how`: the admin command, a file change, or an edit in the
    * admin console/API/CLI by `actor`): applied, with the validated documents before and after
@@ -165,6 +182,7 @@ const SERVER_EVENTS = new Set<string>([
   "session-available",
   "presence-broadcast",
   "session-closed",
+  "session-client",
   "session-hibernated",
   "session-resumed",
   "disco-account-info",

@@ -401,6 +401,24 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Stanzas held back for one inactive client (XEP-0352) before they are all sent anyway.",
   },
   {
+    path: "sessions.ask-client-version",
+    type: { kind: "bool" },
+    default: true,
+    doc: "Ask every new session which client software it runs (XEP-0092), for the audit log and the admin console; the server asks anyway where the policy's `clients.allowed` applies.",
+  },
+  {
+    path: "sessions.client-identity-seconds",
+    type: { kind: "int", min: 1, max: 600 },
+    default: 15,
+    doc: "How long a new session has to say which client it is; where `clients.allowed` applies, a client that has not said by then is disconnected with `policy-violation`.",
+  },
+  {
+    path: "sessions.max-held",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 100,
+    doc: "Stanzas held for a session whose client identity is not known yet (`clients.allowed`); more ends the stream with `policy-violation`.",
+  },
+  {
     path: "scram.iterations",
     type: { kind: "int", min: 4096, max: 1000000 },
     default: 10000,

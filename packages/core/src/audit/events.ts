@@ -48,6 +48,18 @@ export function auditServerEvents(bus: EventBus, audit: AuditLog): () => void {
       "audit",
     ),
     bus.on(
+      "session-client",
+      ({ session }) => {
+        audit.note("session-client", {
+          actor: session.username,
+          address: session.address,
+          details: { resource: session.resource, session: session.id, ...session.software },
+        });
+      },
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
       "upload-verdict",
       (v) => {
         const details: Record<string, unknown> = {
@@ -65,8 +77,12 @@ export function auditServerEvents(bus: EventBus, audit: AuditLog): () => void {
     ),
     bus.on(
       "policy-denied",
-      ({ user, rule, text }) =>
-        audit.note("policy-denied", { actor: user, details: { rule, text } }),
+      ({ user, rule, text, address, count }) => {
+        const details: Record<string, unknown> = { rule, text };
+        if (count !== undefined) details.count = count;
+        const fields = { details, ...(address === undefined ? {} : { address }) };
+        audit.note("policy-denied", user === "" ? fields : { ...fields, actor: user });
+      },
       Priority.OBSERVE,
       "audit",
     ),

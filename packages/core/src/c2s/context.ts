@@ -9,6 +9,7 @@ import type { EventBus } from "../events.js";
 import type { AuthThrottle, Gauge, Sweeper } from "../limits.js";
 import type { Logger } from "../logger.js";
 import type { PolicyStore } from "../policy/store.js";
+import type { DenialCoalescer, LoginLimiter, UserRates } from "../rates.js";
 import type { Router } from "../router.js";
 import type { SessionRegistry } from "../session.js";
 import type { ClientSession } from "./client-session.js";
@@ -44,6 +45,12 @@ export interface C2sContext {
   fakeSalt: (username: string, hash: "sha1" | "sha256") => Buffer;
   parserLimits: Partial<ParserLimits>;
   extensions: StreamExtensions;
+  /** The policy's stanza and byte rates per user (all of a user's sessions share them). */
+  rates: UserRates;
+  /** The policy's logins per minute per address (the first `<auth/>` of each stream). */
+  logins: LoginLimiter;
+  /** Rate-limit denials, coalesced before they reach `policy-denied` (the audit log). */
+  denials: DenialCoalescer;
   /** Sessions that may be resumed, by XEP-0198 SM-ID. */
   resumptions: Resumptions<ClientSession>;
 }

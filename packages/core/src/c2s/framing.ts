@@ -9,6 +9,8 @@ import type { StreamError } from "../errors.js";
 export interface FramingEvents {
   /** The client opened a stream (`<stream:stream>` or `<open/>`, already of the right kind). */
   streamStart(root: Element): void;
+  /** `n` bytes arrived from the client (before they are parsed): for the byte rate. */
+  bytes(n: number): void;
   /** One top-level element: stanza or nonza. */
   element(el: Element): void;
   /** The client closed its stream (`</stream:stream>` or `<close/>`). */

@@ -23,7 +23,10 @@ export class TcpFraming implements Framing {
 
   constructor(socket: Socket, maxQueued: number, limits: Partial<ParserLimits>) {
     this.conn = new Connection(socket, maxQueued, {
-      data: (chunk) => this.parser.write(chunk),
+      data: (chunk) => {
+        this.events?.bytes(chunk.length);
+        this.parser.write(chunk);
+      },
       closed: (reason) => this.events?.closed(reason),
     });
     this.address = this.conn.address;

@@ -92,6 +92,7 @@ export class WsFraming implements Framing {
   private message(data: Buffer, isBinary: boolean): void {
     if (this.halted || this.done) return;
     this.alive = true;
+    this.events?.bytes(data.length);
     const fail = (condition: StreamCondition, text: string) => {
       this.halted = true;
       this.events?.error(new StreamError(condition, text));
