@@ -631,16 +631,45 @@ describe("admin API", () => {
       assert.ok((await entries("quarantine-deleted")).some((e) => e.subject === rec.id));
     });
 
-    it("invites and metrics answer 503 with a reason while the server has no such service", async () => {
-      const services = t.server as unknown as { invites?: unknown; metrics?: unknown };
-      if (services.invites === undefined) {
-        const r = await root.call("GET", "/admin/api/invites");
-        assert.equal(r.status, 503);
-        assert.equal(r.json!.error, "unavailable");
-        assert.match(String(r.json!.reason), /invites/);
-      }
-      if (services.metrics === undefined)
-        assert.equal((await root.call("GET", "/admin/api/metrics/history")).status, 503);
+    it("invites: create (the link shown once), list without tokens, revoke, each recorded", async () => {
+      const made = await root.call("POST", "/admin/api/invites", {
+        body: { expiresInHours: 24, note: "for erin" },
+      });
+      assert.equal(made.status, 201, made.text);
+      assert.deepEqual(Object.keys(made.json!).sort(), ["expiresAt", "id", "uri", "url"]);
+      const token = /#(.+)$/.exec(String(made.json!.url))![1]!;
+      assert.match(
+        String(made.json!.uri),
+        new RegExp(`^xmpp:localhost\\?register;preauth=${token}$`),
+      );
+      const list = await root.call("GET", "/admin/api/invites");
+      const mine = (list.json!.invites as Record<string, unknown>[]).find(
+        (x) => x.id === made.json!.id,
+      )!;
+      assert.equal(mine.by, "root");
+      assert.equal(mine.note, "for erin");
+      assert.equal(mine.state, "open");
+      assert.ok(!list.text.includes(token), "the list never holds a token");
+      assert.equal(
+        (await root.call("POST", "/admin/api/invites", { body: { expiresInHours: 0.5 } })).status,
+        422,
+      );
+      assert.equal((await root.call("DELETE", `/admin/api/invites/${made.json!.id}`)).status, 204);
+      assert.equal((await root.call("DELETE", `/admin/api/invites/${made.json!.id}`)).status, 404);
+      assert.ok(
+        (await entries("invite-created")).some(
+          (e) => e.actor === "root" && e.subject === made.json!.id,
+        ),
+      );
+      assert.ok((await entries("invite-revoked")).some((e) => e.actor === "root"));
+    });
+
+    it("metrics answer 503 with a reason while the server has none", async () => {
+      if ((t.server as unknown as { metrics?: unknown }).metrics !== undefined) return;
+      const r = await root.call("GET", "/admin/api/metrics/history");
+      assert.equal(r.status, 503);
+      assert.equal(r.json!.error, "unavailable");
+      assert.match(String(r.json!.reason), /metrics/);
     });
   });
 });

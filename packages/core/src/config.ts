@@ -73,6 +73,7 @@ export interface Config {
     perAddressPerHour: number;
     passwordMinLength: number;
     passwordMaxLength: number;
+    inviteHours: number;
   };
   roster: { maxItems: number; maxNameLength: number; maxGroupLength: number; maxGroups: number };
   presence: { maxPendingRequests: number; subscribePerMinute: number; maxDirected: number };

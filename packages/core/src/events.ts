@@ -146,6 +146,15 @@ export interface ServerEvents {
     after: unknown;
     errors: string[];
   };
+  /** An invite link was made (docs/invites.md); `by` is who asked (an admin, or "cli"). */
+  "invite-created": { by: string; id: string; expiresAt: string; note?: string };
+  "invite-revoked": { by: string; id: string };
+  /** Someone registered `username` with an invite (XEP-0445), from `address`. */
+  "invite-redeemed": { id: string; username: string; address: string };
+  /** Someone registered in-band without an invite (`registration: open`). */
+  "user-registered": { username: string; address: string };
+  /** An in-band registration or an invite token was refused; `reason` is the text they got. */
+  "registration-refused": { address: string; reason: string; username?: string; invite?: string };
   "upload-verdict": {
     user: string;
     slot: string;
@@ -197,6 +206,11 @@ const SERVER_EVENTS = new Set<string>([
   "upload-verdict",
   "policy-denied",
   "policy-reloaded",
+  "invite-created",
+  "invite-revoked",
+  "invite-redeemed",
+  "user-registered",
+  "registration-refused",
 ]);
 const STANZA_EVENT =
   /^(?:(?:message|presence|iq)\/(?:host|bare|full)|iq-(?:get|set)\/(?:host|bare|full)\/.+:[^:]+)$/;

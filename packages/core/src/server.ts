@@ -27,6 +27,7 @@ import { HttpRouter } from "./http/router.js";
 import { HttpService } from "./http/service.js";
 import { resolveWebRoot, staticFiles } from "./http/static.js";
 import { XmppWebSockets } from "./http/websocket.js";
+import { Invites } from "./invites.js";
 import { AuthThrottle, Gauge, Sweeper } from "./limits.js";
 import type { Logger } from "./logger.js";
 import { createModuleApi, type HatoModule, type Identity, type ModuleHost } from "./module-api.js";
@@ -106,6 +107,8 @@ export class Server {
    */
   readonly logins: LoginLimiter;
   private readonly denials: DenialCoalescer;
+  /** Invite links (docs/invites.md): create, list, revoke; redeemed by in-band registration. */
+  readonly invites: Invites;
 
   constructor(private readonly opts: ServerOptions) {
     this.config = opts.config;
@@ -129,6 +132,7 @@ export class Server {
       opts.auditKey === undefined ? auditOpts : { ...auditOpts, key: opts.auditKey },
     );
     auditServerEvents(this.bus, this.audit);
+    this.invites = new Invites(this.storage, this.config, this.bus);
     const context = createSecureContext({
       cert: opts.tls.cert,
       key: opts.tls.key,
@@ -273,7 +277,11 @@ export class Server {
     this.http.add("core", "/health", (_req, res) => sendJson(res, 200, { status: "ok" }));
     const root = await resolveWebRoot(this.config.web.root);
     this.webRoot = root;
-    this.http.add("core", "/", staticFiles(root, CHAT_PAGES));
+    const files = staticFiles(root, CHAT_PAGES);
+    this.http.add("core", "/", files);
+    // The invite landing page (XEP-0401) is the web client's own page; the token stays in the
+    // URL's fragment, which browsers never send, so it reaches no request log.
+    this.http.add("core", "/invite", (req, res) => files(req, res, "/"));
     // The admin console at /admin/ (its API, /admin/api/, is a longer prefix and wins).
     this.adminRoot = await resolveWebRoot(this.config.web.adminRoot, "admin", "web.admin-root");
     const admin = staticFiles(this.adminRoot, ADMIN_PAGES);

@@ -320,7 +320,7 @@ export const SETTINGS: readonly Setting[] = [
     path: "register.per-address-per-hour",
     type: { kind: "int", min: 1, max: 1000000 },
     default: 5,
-    doc: "Registration attempts (well-formed requests, whether the name was free or not) from one IP address per hour.",
+    doc: "Registration attempts (well-formed requests, whether the name was free or not) from one IP address per hour; as many invalid invite tokens again.",
   },
   {
     path: "register.password-min-length",
@@ -333,6 +333,12 @@ export const SETTINGS: readonly Setting[] = [
     type: { kind: "int", min: 8, max: 4096 },
     default: 1024,
     doc: "Longest password in-band registration and password change accept, in characters.",
+  },
+  {
+    path: "register.invite-hours",
+    type: { kind: "int", min: 1, max: 8760 },
+    default: 168,
+    doc: "How long an invite link (`hato invite create`, XEP-0401/XEP-0445) stays valid unless `--expires-hours` says otherwise.",
   },
   {
     path: "roster.max-items",

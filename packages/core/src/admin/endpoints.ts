@@ -283,53 +283,42 @@ export const endpoints: Record<string, Endpoint> = {
     json(r.res, 200, { deleted: true, purged });
   },
 
-  // ---- invites (server.invites, when the server has the invites service)
+  // ---- invites (server.invites: single-use links, stored hashed; it records its own entries)
   async "GET /admin/api/invites"(api, r) {
-    const svc = api.services.invites;
-    if (svc === undefined) throw unavailable("invites");
-    const list = await svc.list();
+    const list = await api.server.invites.list();
     json(r.res, 200, {
       invites: list.map((i) => ({
         id: i.id,
-        by: i.by,
+        by: i.createdBy,
         createdAt: i.createdAt,
         expiresAt: i.expiresAt,
-        note: i.note,
+        ...(i.note === undefined ? {} : { note: i.note }),
+        state: i.state,
       })),
     });
   },
   async "POST /admin/api/invites"(api, r) {
-    const svc = api.services.invites;
-    if (svc === undefined) throw unavailable("invites");
     const body = await r.body();
     const note = field(body, "note", { max: 200, optional: true });
     const hours = body.expiresInHours;
-    if (
-      hours !== undefined &&
-      (typeof hours !== "number" || !Number.isFinite(hours) || hours <= 0 || hours > 24 * 365)
-    )
-      throw new ApiError(422, "invalid", '"expiresInHours" must be a number of hours up to a year');
-    const opts: { by: string; expiresInHours?: number; note?: string } = { by: r.caller.user };
-    if (hours !== undefined) opts.expiresInHours = hours as number;
-    if (note !== undefined) opts.note = note;
-    const made = await svc.create(opts);
-    await api.server.audit.record("invite-created", {
-      actor: r.caller.user,
-      subject: made.id,
-      address: r.address,
-    });
+    if (hours !== undefined && typeof hours !== "number")
+      throw new ApiError(422, "invalid", '"expiresInHours" must be a whole number of hours');
+    let made: Awaited<ReturnType<typeof api.server.invites.create>>;
+    try {
+      made = await api.server.invites.create({
+        by: r.caller.user,
+        ...(hours === undefined ? {} : { expiresInHours: hours as number }),
+        ...(note === undefined ? {} : { note }),
+      });
+    } catch (err) {
+      if (err instanceof HatoError) throw new ApiError(422, "invalid", err.message);
+      throw err;
+    }
     json(r.res, 201, { id: made.id, url: made.url, uri: made.uri, expiresAt: made.expiresAt });
   },
   async "DELETE /admin/api/invites/:id"(api, r) {
-    const svc = api.services.invites;
-    if (svc === undefined) throw unavailable("invites");
-    if (!(await svc.revoke(r.params.id!)))
-      throw new ApiError(404, "not-found", "there is no such invite");
-    await api.server.audit.record("invite-revoked", {
-      actor: r.caller.user,
-      subject: r.params.id!,
-      address: r.address,
-    });
+    if (!(await api.server.invites.revoke(r.params.id!, r.caller.user)))
+      throw new ApiError(404, "not-found", "there is no open invite with this id");
     noContent(r.res);
   },
 

@@ -98,6 +98,49 @@ export function auditServerEvents(bus: EventBus, audit: AuditLog): () => void {
       "audit",
     ),
     bus.on(
+      "invite-created",
+      ({ by, id, expiresAt, note }) =>
+        audit.note("invite-created", {
+          actor: by,
+          subject: id,
+          details: note === undefined ? { expiresAt } : { expiresAt, note },
+        }),
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "invite-revoked",
+      ({ by, id }) => audit.note("invite-revoked", { actor: by, subject: id }),
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "invite-redeemed",
+      ({ id, username, address }) =>
+        audit.note("invite-redeemed", { actor: username, subject: id, address }),
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "user-registered",
+      ({ username, address }) => audit.note("user-registered", { actor: username, address }),
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "registration-refused",
+      ({ address, reason, username, invite }) => {
+        const details: Record<string, unknown> = { reason };
+        if (username !== undefined) details.username = username;
+        audit.note(
+          "registration-refused",
+          invite === undefined ? { address, details } : { address, subject: invite, details },
+        );
+      },
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
       "user-created",
       ({ username }) => audit.note("user-created", { subject: username }),
       Priority.OBSERVE,

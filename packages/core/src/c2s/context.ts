@@ -15,13 +15,23 @@ import type { SessionRegistry } from "../session.js";
 import type { ClientSession } from "./client-session.js";
 import type { Resumptions } from "./sm.js";
 
-/** Answers an IQ that arrives before authentication (XEP-0077 registration): the whole reply. */
-export type PreauthIqHandler = (iq: Element, peer: { address: string }) => Promise<Element>;
+/**
+ * Answers an IQ that arrives before authentication (XEP-0077 registration): the whole reply.
+ * `stream` is the same object for every IQ of one stream (a WeakMap key for per-stream state,
+ * such as a XEP-0445 token checked earlier in that stream).
+ */
+export type PreauthIqHandler = (
+  iq: Element,
+  peer: { address: string; stream: object },
+) => Promise<Element>;
+
+/** A stream feature, or a function that says at each <stream:features/> whether to offer one. */
+export type StreamFeature = Element | (() => Element | undefined);
 
 /** What modules add to client streams: stream features per phase, pre-auth IQ handlers. */
 export interface StreamExtensions {
   /** Extra <stream:features> children offered before authentication and after it (bind phase). */
-  features: { auth: Element[]; bind: Element[] };
+  features: { auth: StreamFeature[]; bind: StreamFeature[] };
   /** By the namespace of the IQ's payload. */
   preauthIq: Map<string, PreauthIqHandler>;
 }

@@ -19,7 +19,7 @@ import { errorReply, StanzaError, StreamError } from "../errors.js";
 import { chooseBinding } from "./bind.js";
 import { ClientIdentity } from "./client-identity.js";
 import { ClientSession, type Transport } from "./client-session.js";
-import type { C2sContext, PreauthIqHandler } from "./context.js";
+import type { C2sContext, PreauthIqHandler, StreamFeature } from "./context.js";
 import type { Framing } from "./framing.js";
 import { intakeStanza } from "./intake.js";
 import { recordSlowedDown, refuseOverRate, waitsInsteadOfRefusal } from "./rate-limit.js";
@@ -159,14 +159,14 @@ export class C2sStream implements Transport {
       case "tls":
         return [xml("starttls", { xmlns: NS_TLS }, xml("required"))];
       case "auth":
-        return [...this.sasl!.features(), ...this.ctx.extensions.features.auth];
+        return [...this.sasl!.features(), ...offered(this.ctx.extensions.features.auth)];
       case "bind":
         return [
           xml("bind", { xmlns: NS_BIND }),
           xml("session", { xmlns: NS_SESSION }, xml("optional")),
           xml("sm", { xmlns: NS_SM }),
           xml("csi", { xmlns: NS_CSI }),
-          ...this.ctx.extensions.features.bind,
+          ...offered(this.ctx.extensions.features.bind),
         ];
       default:
         return [];
@@ -397,7 +397,7 @@ export class C2sStream implements Transport {
 
   /** An IQ a module answers before authentication; the stream stays in the auth phase. */
   private async preauthIq(iq: Element, handler: PreauthIqHandler): Promise<void> {
-    const reply = await handler(iq, { address: this.address });
+    const reply = await handler(iq, { address: this.address, stream: this });
     if (this.phase === "auth") this.write(reply);
   }
 
@@ -520,4 +520,12 @@ export class C2sStream implements Transport {
     else session.handledInbound();
     return undefined;
   }
+}
+
+/** The module stream features to offer now (a function feature decides each time). */
+function offered(features: readonly StreamFeature[]): Element[] {
+  return features.flatMap((f) => {
+    const el = typeof f === "function" ? f() : f;
+    return el === undefined ? [] : [el];
+  });
 }
