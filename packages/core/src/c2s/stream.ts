@@ -121,7 +121,7 @@ export class C2sStream implements Transport {
   }
 
   get link(): { transport: "tcp" | "websocket"; tls: string | null } {
-    return { transport: this.wire.kind, tls: this.wire.tlsSocket?.getProtocol() ?? null };
+    return { transport: this.wire.transport, tls: this.wire.tlsSocket?.getProtocol() ?? null };
   }
 
   // ---- stream level

@@ -17,6 +17,7 @@ import type { Framing, FramingEvents, StreamOpening } from "./framing.js";
 /** An XML stream over one socket. */
 export class TcpFraming implements Framing {
   readonly address: string;
+  readonly transport = "tcp";
   private readonly conn: Connection;
   private readonly parser: StreamParser;
   private events: FramingEvents | undefined;
@@ -49,8 +50,6 @@ export class TcpFraming implements Framing {
       limits,
     );
   }
-
-  readonly kind = "tcp";
 
   get encrypted(): boolean {
     return this.conn.encrypted;
