@@ -420,6 +420,20 @@ describe("admin API", () => {
       assert.equal((await script.call("GET", "/admin/api/users")).status, 200);
     });
 
+    it("an admin cannot lock, demote or delete their own account (409)", async () => {
+      for (const [method, path, body] of [
+        ["POST", "/admin/api/users/root/lock", undefined],
+        ["PUT", "/admin/api/users/root/role", { role: "user" }],
+        ["DELETE", "/admin/api/users/root", undefined],
+      ] as const) {
+        const r = await root.call(method, path, body === undefined ? {} : { body });
+        assert.equal(r.status, 409, `${method} ${path}`);
+        assert.equal(r.json!.error, "self");
+      }
+      assert.equal(t.server.policy.current.forUser("root").role, "admin");
+      assert.equal((await t.storage.accounts.get("root"))?.disabled, false);
+    });
+
     it("resets a password", async () => {
       const r = await root.call("POST", "/admin/api/users/dave/password", {
         body: { password: "new-dave" },

@@ -33,6 +33,19 @@ async function existing(api: AdminApi, name: string) {
   return account;
 }
 
+/**
+ * An admin may not lock, demote or delete their own account here: one slip would leave the
+ * server without anyone who can undo it (another admin, or the CLI, can).
+ */
+function notSelf(r: AdminRequest, username: string, what: string): void {
+  if (r.caller.user === username)
+    throw new ApiError(
+      409,
+      "self",
+      `you cannot ${what} your own account here; ask another admin or use the CLI`,
+    );
+}
+
 function localPart(api: AdminApi, name: string): string {
   try {
     return accountName(name, api.server.config.domain);
@@ -183,6 +196,7 @@ export const endpoints: Record<string, Endpoint> = {
   },
   async "POST /admin/api/users/:name/lock"(api, r) {
     const { username } = await existing(api, r.params.name!);
+    notSelf(r, username, "lock");
     const closedSessions = await api.lock(username, { actor: r.caller.user, address: r.address });
     json(r.res, 200, { locked: true, closedSessions });
   },
@@ -208,6 +222,7 @@ export const endpoints: Record<string, Endpoint> = {
     const role = field(await r.body(), "role", { max: 16 })!;
     if (!ROLES.includes(role))
       throw new ApiError(422, "invalid", `the role must be one of ${ROLES.join(", ")}`);
+    if (role !== "admin") notSelf(r, username, "demote");
     const change = await api.policyEditor.setRole(r.caller.user, username, role);
     const now = api.server.policy.current.forUser(username).role;
     if (change.ok && now !== role) {
@@ -257,6 +272,7 @@ export const endpoints: Record<string, Endpoint> = {
   },
   async "DELETE /admin/api/users/:name"(api, r) {
     const { username } = await existing(api, r.params.name!);
+    notSelf(r, username, "delete");
     const { storage } = api.server;
     // Counted before: the account's data goes with it (docs/admin-api.md).
     const purged = {
