@@ -4,7 +4,8 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parseJid } from "@hato/jid";
-import { Accounts, accountName } from "../accounts.js";
+import type { Storage } from "@hato/storage";
+import { type AccountEvents, Accounts, accountName } from "../accounts.js";
 import { verifyAuditLog } from "../audit/chain.js";
 import { HatoError, HatoErrors, StreamError } from "../errors.js";
 import { secureHeaders } from "../http/headers.js";
@@ -19,9 +20,18 @@ export const ENDED_TEXT = "an administrator ended this session";
 const ROLES = ["admin", "user", "limited"];
 const AUDIT_SCAN_MAX = 50_000;
 
+// The data folder is the fifth argument of h6/retention's Accounts (where uploaded files'
+// bytes are, for deletion); an Accounts without that parameter ignores it.
+const AccountsWithData = Accounts as unknown as new (
+  storage: Storage,
+  domain: string,
+  iterations: number,
+  events: AccountEvents,
+  data: string,
+) => Accounts;
 const accounts = (api: AdminApi) => {
   const { storage, config, bus } = api.server;
-  return new Accounts(storage, config.domain, config.scram.iterations, bus);
+  return new AccountsWithData(storage, config.domain, config.scram.iterations, bus, config.data);
 };
 
 /** The local part named in the path, checked; 404 when there is no such account. */
@@ -177,7 +187,11 @@ export const endpoints: Record<string, Endpoint> = {
     try {
       username = await accounts(api).add(address, password);
     } catch (err) {
-      if (err instanceof HatoError && err.code === HatoErrors.USER_EXISTS)
+      // A deleted account's name stays reserved where h6/retention keeps it so.
+      if (
+        err instanceof HatoError &&
+        (err.code === HatoErrors.USER_EXISTS || err.code.endsWith("_RESERVED"))
+      )
         throw new ApiError(409, "exists", err.message);
       if (err instanceof HatoError) throw new ApiError(422, "invalid", err.message);
       throw err;
@@ -274,17 +288,22 @@ export const endpoints: Record<string, Endpoint> = {
     const { username } = await existing(api, r.params.name!);
     notSelf(r, username, "delete");
     const { storage } = api.server;
-    // Counted before: the account's data goes with it (docs/admin-api.md).
-    const purged = {
+    // Counted before: the account's data goes with it (docs/admin-api.md). Where Accounts.del
+    // reports what it purged itself (h6/retention), its counts are the ones given.
+    const counted = {
       archive: (await storage.archive.query(username, { limit: 0 }))?.count ?? 0,
       offline: await storage.offline.count(username),
       roster: await storage.roster.count(username),
-      pepNodes: (await storage.pubsub.nodes(username)).length,
+      pep: (await storage.pubsub.nodes(username)).length,
       files: (await storage.files.list(username)).length,
-      tokens: 0,
-      sessions: 0,
+      inOtherRosters: 0,
     };
-    await accounts(api).del(username);
+    const deleted: unknown = await accounts(api).del(username);
+    const reported =
+      typeof deleted === "object" && deleted !== null && "purged" in deleted
+        ? (deleted as { purged: Record<string, number> }).purged
+        : {};
+    const purged = { ...counted, ...reported, tokens: 0, sessions: 0 };
     purged.sessions = closeAll(api, username, "not-authorized", "this account was deleted");
     api.sessions.revokeUser(username);
     purged.tokens = await api.tokens.revokeOwner(username);
