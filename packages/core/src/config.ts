@@ -31,7 +31,7 @@ export interface Config {
   componentHost: string;
   components: ComponentConfig[];
   tls: { cert: string; key: string };
-  web: { root: string };
+  web: { root: string; adminRoot: string };
   http: {
     publicHost: string;
     allowedOrigins: string[];

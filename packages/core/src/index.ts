@@ -10,6 +10,7 @@ export * from "./config.js";
 export * from "./errors.js";
 export * from "./events.js";
 export { SECURITY_HEADERS, secureHeaders, sendError, sendJson } from "./http/headers.js";
+export { ADMIN_PREFIX, chatPageCsp } from "./http/pages.js";
 export type { HttpHandler, HttpRouteOptions } from "./http/router.js";
 export * from "./limits.js";
 export * from "./logger.js";

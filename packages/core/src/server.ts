@@ -19,8 +19,9 @@ import type { Config } from "./config.js";
 import { HatoError, HatoErrors, StreamError } from "./errors.js";
 import { EventBus } from "./events.js";
 import { ALPN_PROTOCOLS, classify } from "./http/demux.js";
-import { sendJson } from "./http/headers.js";
+import { secureHeaders, sendJson } from "./http/headers.js";
 import { hostMetaHandlers } from "./http/host-meta.js";
+import { ADMIN_PAGES, ADMIN_PREFIX, CHAT_PAGES } from "./http/pages.js";
 import { HttpRouter } from "./http/router.js";
 import { HttpService } from "./http/service.js";
 import { resolveWebRoot, staticFiles } from "./http/static.js";
@@ -89,6 +90,8 @@ export class Server {
   readonly http = new HttpRouter();
   /** The folder the web client is served from (known after start); undefined when there is none. */
   webRoot: string | undefined;
+  /** The folder the admin console is served from (known after start); undefined when none. */
+  adminRoot: string | undefined;
   private httpService: HttpService | undefined;
   /** The tamper-evident audit log (logins, sessions, verdicts, admin actions). */
   readonly audit: AuditLog;
@@ -234,7 +237,17 @@ export class Server {
     this.http.add("core", "/health", (_req, res) => sendJson(res, 200, { status: "ok" }));
     const root = await resolveWebRoot(this.config.web.root);
     this.webRoot = root;
-    this.http.add("core", "/", staticFiles(root));
+    this.http.add("core", "/", staticFiles(root, CHAT_PAGES));
+    // The admin console at /admin/ (its API, /admin/api/, is a longer prefix and wins).
+    this.adminRoot = await resolveWebRoot(this.config.web.adminRoot, "admin", "web.admin-root");
+    const admin = staticFiles(this.adminRoot, ADMIN_PAGES);
+    const base = ADMIN_PREFIX.length - 1;
+    this.http.add("core", ADMIN_PREFIX, (req, res, path) => admin(req, res, path.slice(base)));
+    this.http.add("core", ADMIN_PREFIX.slice(0, -1), (_req, res) => {
+      secureHeaders(res);
+      res.writeHead(308, { Location: ADMIN_PREFIX, "Content-Length": "0" });
+      res.end();
+    });
   }
 
   /**

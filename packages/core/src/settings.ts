@@ -85,6 +85,12 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Folder of the web client served at `/` on the TLS port; empty means the built Hato web client (`@hato/web`'s `dist`) when it is installed.",
   },
   {
+    path: "web.admin-root",
+    type: { kind: "path" },
+    default: "",
+    doc: "Folder of the admin console served at `/admin/` on the TLS port; empty means the built Hato admin console (`@hato/admin`'s `dist`) when it is installed.",
+  },
+  {
     path: "http.public-host",
     type: {
       kind: "string",
