@@ -15,7 +15,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[] = []
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState("");
   const [tick, setTick] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what load reads
   useEffect(() => {
     let live = true;
     load().then(

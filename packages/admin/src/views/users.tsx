@@ -284,7 +284,6 @@ function UserPanel(props: { name: string; onChanged: () => void; onDeleted: (a: 
           <summary>What the policy lets {u.username} do</summary>
           <ul>
             {u.explain.map((line, i) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: the lines are fixed text
               <li key={i}>{line}</li>
             ))}
           </ul>
