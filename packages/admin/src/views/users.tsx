@@ -45,7 +45,7 @@ export function UsersView() {
       <section aria-labelledby="users-title">
         <h2 id="users-title">Accounts</h2>
         <ErrorText>{list.error}</ErrorText>
-        <TableBox label="Accounts">
+        <TableBox label="Account list">
           <table>
             <thead>
               <tr>
