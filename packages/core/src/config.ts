@@ -121,6 +121,8 @@ export interface Config {
     whenDown: "refuse" | "accept";
   };
   audit: { signEveryEntries: number; signEverySeconds: number };
+  /** The admin console's sessions (docs/admin.md). */
+  admin: { idleMinutes: number; sessionHours: number; maxSessions: number };
   /** The config file's path, when there was one. */
   file: string | undefined;
 }

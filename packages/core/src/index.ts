@@ -1,5 +1,6 @@
 // @hato/core: router, typed events, module API, sessions, client streams, configuration, errors.
 export * from "./accounts.js";
+export * from "./admin/index.js";
 export * from "./admin-socket.js";
 export * from "./audit/index.js";
 export type { PreauthIqHandler, StreamExtensions } from "./c2s/context.js";

@@ -7,6 +7,7 @@ import { jid as makeJid } from "@hato/jid";
 import { makeFakeSalt } from "@hato/sasl";
 import type { Storage } from "@hato/storage";
 import type { Element } from "@hato/xml";
+import { AdminApi } from "./admin/api.js";
 import { auditServerEvents } from "./audit/events.js";
 import { AuditLog } from "./audit/log.js";
 import type { C2sContext } from "./c2s/context.js";
@@ -95,6 +96,8 @@ export class Server {
   private httpService: HttpService | undefined;
   /** The tamper-evident audit log (logins, sessions, verdicts, admin actions). */
   readonly audit: AuditLog;
+  /** The admin API under /admin/api/ and /metrics (docs/admin-api.md); set at start. */
+  admin: AdminApi | undefined;
 
   constructor(private readonly opts: ServerOptions) {
     this.config = opts.config;
@@ -224,7 +227,11 @@ export class Server {
       });
       ports.component = await this.listen(s, componentHost, componentPort, "component");
     }
-    this.policy.watch((r, before) => this.policyReloaded("file", r, before));
+    this.policy.watch((r, before) => {
+      // The admin console's own writes come back as file changes: nothing new to announce.
+      if (r.ok && JSON.stringify(r.policy.doc) === JSON.stringify(before.doc)) return;
+      this.policyReloaded("file", r, before);
+    });
     this.bus.fire("server-started", {});
     return ports;
   }
@@ -248,6 +255,9 @@ export class Server {
       res.writeHead(308, { Location: ADMIN_PREFIX, "Content-Length": "0" });
       res.end();
     });
+    this.admin = new AdminApi(this);
+    const unmount = this.admin.mount();
+    this.unloaders.push(async () => unmount());
   }
 
   /**
@@ -346,6 +356,16 @@ export class Server {
     this.policy.close();
   }
 
+  /** Deterministic fake salts (unknown users look like known ones): SASL and the console sign-in. */
+  get fakeSalt(): C2sContext["fakeSalt"] {
+    return this.ctx.fakeSalt;
+  }
+
+  /** The audit log's signing key (verifying heads), when the server has one. */
+  get auditKey(): KeyObject | undefined {
+    return this.opts.auditKey;
+  }
+
   /** Reloads the policy from the config file (`hato policy reload`); the old one stays on error. */
   reloadPolicy(): ReloadResult {
     const before = this.policy.current;
@@ -381,7 +401,7 @@ export class Server {
 /** The policy of the config file; an invalid one stops the start with every error listed. */
 function openPolicy(config: Config): PolicyStore {
   try {
-    return PolicyStore.open(config.file, config.domain);
+    return PolicyStore.open(config.file, config.domain, config.data);
   } catch (err) {
     throw new HatoError(HatoErrors.CONFIG_INVALID, `invalid policy:\n${(err as Error).message}`);
   }

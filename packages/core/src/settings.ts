@@ -643,4 +643,22 @@ export const SETTINGS: readonly Setting[] = [
     default: 60,
     doc: "Longest time a new audit entry stays without a signed head.",
   },
+  {
+    path: "admin.idle-minutes",
+    type: { kind: "int", min: 1, max: 1440 },
+    default: 15,
+    doc: "An admin console session ends after this many minutes without a request (sign in again).",
+  },
+  {
+    path: "admin.session-hours",
+    type: { kind: "int", min: 1, max: 168 },
+    default: 8,
+    doc: "An admin console session ends this many hours after its sign-in, however active.",
+  },
+  {
+    path: "admin.max-sessions",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 100,
+    doc: "Most admin console sessions at once (all admins together); a sign-in beyond it ends the oldest.",
+  },
 ];

@@ -19,6 +19,8 @@ export interface Transport {
   close(err?: StreamError, extra?: Element): void;
   /** Drops the connection as dead (the session may hibernate). */
   drop(reason: string): void;
+  /** How the connection travels: framing and negotiated TLS version (null before TLS). */
+  readonly link?: { transport: "tcp" | "websocket"; tls: string | null };
 }
 
 // Ask for an acknowledgement once this many stanzas are unacknowledged, or else after a
@@ -39,6 +41,8 @@ export class ClientSession implements IntakeSession {
   priority = 0;
   presence: Element | undefined = undefined;
   hibernated = false;
+  /** When the resource was bound (the admin console's session list). */
+  readonly since = new Date();
 
   private transport: Transport | undefined;
   private sm: SmState | undefined;
@@ -62,6 +66,11 @@ export class ClientSession implements IntakeSession {
     this.address = transport.address;
     this.username = jid.local;
     this.resource = jid.resource;
+  }
+
+  /** The current connection's framing and TLS version; undefined while hibernated. */
+  get link(): { transport: "tcp" | "websocket"; tls: string | null } | undefined {
+    return this.transport?.link;
   }
 
   // ---- Session

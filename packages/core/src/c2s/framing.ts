@@ -30,6 +30,8 @@ export interface Framing {
   readonly address: string;
   /** False only on a plain TCP connection before STARTTLS. */
   readonly encrypted: boolean;
+  /** Which framing this is (the admin console's session list shows it). */
+  readonly kind: "tcp" | "websocket";
   /** The TLS socket under the stream, for SASL channel binding (RFC 9266, RFC 5929). */
   readonly tlsSocket: TLSSocket | undefined;
   /** Starts delivering events. */

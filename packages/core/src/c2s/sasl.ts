@@ -110,6 +110,9 @@ export class SaslNegotiation {
     return this.outcome(step);
   }
 
+  /** Accounts found locked during this exchange (refused after a correct password). */
+  private readonly lockedSeen = new Set<string>();
+
   private outcome(step: SaslStep): SaslOutcome {
     switch (step.kind) {
       case "challenge":
@@ -125,6 +128,15 @@ export class SaslNegotiation {
           return this.fail(
             "temporary-auth-failure",
             "too many failed logins for this account; try again later",
+          );
+        }
+        // A locked account is told so only after the right password: a guesser learns nothing.
+        if (this.lockedSeen.has(step.username)) {
+          this.failed(step.username, this.mechanism, "account-disabled");
+          return this.fail(
+            "account-disabled",
+            "this account is locked by an administrator; ask them to unlock it",
+            true,
           );
         }
         this.ctx.bus.fire("auth-succeeded", {
@@ -185,7 +197,9 @@ export class SaslNegotiation {
     const { storage, fakeSalt, config, domain } = this.ctx;
     const lookup = async (username: string, hash: "sha1" | "sha256") => {
       const account = await storage.accounts.get(username);
-      if (account === undefined || account.disabled) return undefined;
+      if (account === undefined) return undefined;
+      // Checked like any other so the answer to a wrong password is the same; refused after.
+      if (account.disabled === true) this.lockedSeen.add(username);
       return hash === "sha1" ? account.scram.sha1 : account.scram.sha256;
     };
     const iterations = config.scram.iterations;

@@ -47,6 +47,8 @@ export class TcpFraming implements Framing {
     );
   }
 
+  readonly kind = "tcp";
+
   get encrypted(): boolean {
     return this.conn.encrypted;
   }

@@ -45,6 +45,7 @@ function standalone(el: Element): string {
 export class WsFraming implements Framing {
   readonly address: string;
   readonly encrypted = true;
+  readonly kind = "websocket";
   readonly tlsSocket: TLSSocket;
   private events: FramingEvents | undefined;
   private expectingOpen = true;
