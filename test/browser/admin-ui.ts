@@ -1,6 +1,8 @@
 // The admin console as an admin sees it: roles and accessible names, one place for the tests to
 // say "sign in", "open the users view", "manage bob".
 
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
 
 /** The console's address on a server's TLS port. */
@@ -50,6 +52,25 @@ export const statusText = (page: Page, text: string | RegExp): Locator =>
 
 /** Opens the panel of one account from the users table. */
 export async function manageUser(page: Page, address: string): Promise<void> {
-  await page.getByRole("button", { name: `Manage ${address}` }).click();
+  const button = page.getByRole("button", { name: `Manage ${address}` });
+  // The button toggles the panel: open it only when it is closed.
+  if ((await button.getAttribute("aria-expanded")) !== "true") await button.click();
   await page.getByRole("heading", { level: 2, name: address, exact: true }).waitFor();
+}
+
+/**
+ * Waits until `expression` (evaluated in the page) is true. The page's CSP forbids eval, which
+ * `page.waitForFunction` needs; `page.evaluate` goes through the DevTools protocol instead.
+ */
+export async function until(page: Page, expression: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`still false after ${timeoutMs} ms: ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The policy file of a data folder, as `hato start` reads it when there is no hato.yaml. */
+export async function writePolicy(data: string, text: string): Promise<void> {
+  await writeFile(join(data, "policy.yaml"), text);
 }
