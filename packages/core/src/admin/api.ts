@@ -8,7 +8,7 @@ import { accountName } from "../accounts.js";
 import { Priority } from "../events.js";
 import type { Server } from "../server.js";
 import type { Session } from "../session.js";
-import { endpoints } from "./endpoints.js";
+import { closeAll, endpoints } from "./endpoints.js";
 import {
   ApiError,
   CLEAR_COOKIE,
@@ -31,6 +31,13 @@ import { type ConsoleSession, ConsoleSessions, sameSecret } from "./sessions.js"
 import { ApiTokens } from "./tokens.js";
 
 const NS_OMEMO = ["eu.siacs.conversations.axolotl", "urn:xmpp:omemo:2"];
+/** The stream error text a locked user's clients get. */
+export const LOCKED_TEXT = "your account was locked by an administrator";
+
+const who = (by: { actor?: string; address?: string }) => ({
+  ...(by.actor === undefined ? {} : { actor: by.actor }),
+  ...(by.address === undefined ? {} : { address: by.address }),
+});
 
 /** Who a request acts as, once authenticated and authorised. */
 export interface Caller {
@@ -219,6 +226,44 @@ export class AdminApi {
       throw new ApiError(403, "forbidden", refusal);
     }
     return caller;
+  }
+
+  /**
+   * Locks an account: the stored `disabled` flag (SASL refuses it), its live XMPP sessions
+   * closed at once with a stream error, its console sessions and tokens refused from now on.
+   * Returns how many XMPP sessions were closed.
+   */
+  async lock(
+    username: string,
+    by: { actor?: string; address?: string; via?: string },
+  ): Promise<number> {
+    if (!(await this.server.storage.accounts.update(username, { disabled: true })))
+      throw new ApiError(404, "not-found", `${username} does not exist`);
+    const closedSessions = closeAll(this, username, "policy-violation", LOCKED_TEXT);
+    const consoleSessions = this.sessions.revokeUser(username);
+    await this.server.audit.record("user-locked", {
+      ...who(by),
+      subject: username,
+      details: {
+        closedSessions,
+        consoleSessions,
+        ...(by.via === undefined ? {} : { via: by.via }),
+      },
+    });
+    return closedSessions;
+  }
+
+  async unlock(
+    username: string,
+    by: { actor?: string; address?: string; via?: string },
+  ): Promise<void> {
+    if (!(await this.server.storage.accounts.update(username, { disabled: false })))
+      throw new ApiError(404, "not-found", `${username} does not exist`);
+    await this.server.audit.record("user-unlocked", {
+      ...who(by),
+      subject: username,
+      ...(by.via === undefined ? {} : { details: { via: by.via } }),
+    });
   }
 
   /** Why an account may not administer the server now, or undefined when it may. */

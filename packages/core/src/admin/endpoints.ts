@@ -15,7 +15,6 @@ import { checkPolicyText, type PolicyChange } from "./policy-change.js";
 
 type Endpoint = (api: AdminApi, r: AdminRequest) => Promise<void>;
 
-export const LOCKED_TEXT = "your account was locked by an administrator";
 export const ENDED_TEXT = "an administrator ended this session";
 const ROLES = ["admin", "user", "limited"];
 const AUDIT_SCAN_MAX = 50_000;
@@ -59,7 +58,7 @@ async function userView(api: AdminApi, username: string) {
 }
 
 /** Closes every live XMPP session of an account with a stream error; returns how many. */
-function closeAll(
+export function closeAll(
   api: AdminApi,
   username: string,
   condition: "policy-violation" | "not-authorized",
@@ -184,26 +183,12 @@ export const endpoints: Record<string, Endpoint> = {
   },
   async "POST /admin/api/users/:name/lock"(api, r) {
     const { username } = await existing(api, r.params.name!);
-    await api.server.storage.accounts.update(username, { disabled: true });
-    // At once: the XMPP sessions get a stream error, console sessions and tokens stop working.
-    const closedSessions = closeAll(api, username, "policy-violation", LOCKED_TEXT);
-    const consoleSessions = api.sessions.revokeUser(username);
-    await api.server.audit.record("user-locked", {
-      actor: r.caller.user,
-      subject: username,
-      address: r.address,
-      details: { closedSessions, consoleSessions },
-    });
+    const closedSessions = await api.lock(username, { actor: r.caller.user, address: r.address });
     json(r.res, 200, { locked: true, closedSessions });
   },
   async "POST /admin/api/users/:name/unlock"(api, r) {
     const { username } = await existing(api, r.params.name!);
-    await api.server.storage.accounts.update(username, { disabled: false });
-    await api.server.audit.record("user-unlocked", {
-      actor: r.caller.user,
-      subject: username,
-      address: r.address,
-    });
+    await api.unlock(username, { actor: r.caller.user, address: r.address });
     json(r.res, 200, { locked: false });
   },
   async "POST /admin/api/users/:name/password"(api, r) {

@@ -40,21 +40,21 @@ export class PolicyEditor {
   }
 
   /** Validates, writes and applies a whole new policy text. */
-  replace(text: string, actor: string): Promise<PolicyChange> {
+  replace(text: string, actor: string | undefined): Promise<PolicyChange> {
     return this.serial(() => this.apply(text, actor));
   }
 
   /** Applies an edit of the current text (`edit` may refuse by throwing). */
-  edit(actor: string, edit: (text: string) => string): Promise<PolicyChange> {
+  edit(actor: string | undefined, edit: (text: string) => string): Promise<PolicyChange> {
     return this.serial(() => this.apply(edit(this.text()), actor));
   }
 
-  setRole(actor: string, username: string, role: string): Promise<PolicyChange> {
+  setRole(actor: string | undefined, username: string, role: string): Promise<PolicyChange> {
     return this.edit(actor, (t) => withRole(t, username, this.server.config.domain, role));
   }
 
   /** Sets the account's groups; unknown group names throw a RangeError naming them. */
-  setGroups(actor: string, username: string, groups: string[]): Promise<PolicyChange> {
+  setGroups(actor: string | undefined, username: string, groups: string[]): Promise<PolicyChange> {
     return this.edit(actor, (t) => {
       const r = withGroups(t, username, this.server.config.domain, groups);
       if (r.unknown.length > 0)
@@ -66,7 +66,7 @@ export class PolicyEditor {
   }
 
   /** Takes a deleted account's name out of every role and group (if it is named anywhere). */
-  async forget(actor: string, username: string): Promise<void> {
+  async forget(actor: string | undefined, username: string): Promise<void> {
     const p = this.server.policy.current;
     const named = p.forUser(username);
     if (named.role === "user" && named.groups.length === 0) return;
@@ -79,7 +79,7 @@ export class PolicyEditor {
     return run;
   }
 
-  private apply(text: string, actor: string): PolicyChange {
+  private apply(text: string, actor: string | undefined): PolicyChange {
     const checked = checkPolicyText(this.server, text);
     if (!checked.ok) return checked;
     const before = this.server.policy.current;
@@ -88,7 +88,7 @@ export class PolicyEditor {
     if (!r.ok) return { ok: false, errors: r.errors };
     void this.server.bus.fire("policy-reloaded", {
       how: "admin",
-      actor,
+      ...(actor === undefined ? {} : { actor }),
       ok: true,
       before: before.doc,
       after: r.policy.doc,

@@ -5,7 +5,7 @@
 
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { type Document, isMap, isSeq, parseDocument, YAMLMap, type YAMLSeq } from "yaml";
+import { type Document, isMap, isSeq, parseDocument, type YAMLSeq } from "yaml";
 import { dataPolicyFile } from "../policy/store.js";
 
 export interface PolicySource {
@@ -43,7 +43,7 @@ export function writePolicyText(src: PolicySource, text: string): void {
   if (src.kind === "inline") {
     const doc = parseDocument(readFileSync(src.path, "utf8"));
     const policy = parseDocument(text);
-    doc.set("policy", policy.contents ?? new YAMLMap());
+    doc.set("policy", policy.contents ?? doc.createNode({}));
     out = doc.toString();
   }
   const tmp = `${src.path}.${process.pid}.tmp`;
@@ -73,7 +73,7 @@ function addTo(doc: Document, path: string[], username: string): void {
 /** The policy text with the account named under `roles.<role>` only ("user": under none). */
 export function withRole(text: string, username: string, domain: string, role: string): string {
   const doc = parseDocument(text);
-  if (!isMap(doc.contents)) doc.contents = new YAMLMap() as unknown as typeof doc.contents;
+  if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
   for (const r of ROLES) removeFrom(doc.getIn(["roles", r], true), username, domain);
   if (role !== "user") addTo(doc, ["roles", role], username);
   return doc.toString();

@@ -134,10 +134,15 @@ export class PolicyStore {
    * of quiet; `onResult` hears each outcome (the server logs it).
    */
   watch(onResult: (r: ReloadResult, before: Policy) => void, debounceMs = 500): void {
-    if (this.configFile === undefined || this.watcher) return;
-    const files = new Set([resolve(this.configFile)]);
-    const r = loadPolicyFileName(this.configFile);
-    if (r) files.add(r);
+    if (this.watcher) return;
+    let files: Set<string>;
+    if (this.configFile !== undefined) {
+      files = new Set([resolve(this.configFile)]);
+      const r = loadPolicyFileName(this.configFile);
+      if (r) files.add(r);
+    } else if (this.data !== undefined && existsSync(this.data)) {
+      files = new Set([resolve(dataPolicyFile(this.data))]);
+    } else return;
     const dirs = new Set([...files].map((f) => dirname(f)));
     // Watch the folders, not the files: editors replace a file by renaming a new one over it.
     const watchers = [...dirs].map((d) =>
