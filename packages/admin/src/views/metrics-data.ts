@@ -32,21 +32,45 @@ function point(p: unknown): [number, number] | undefined {
   return undefined;
 }
 
+/** Names, units and scales of the metrics module's history fields (docs/metrics.md). */
+const KNOWN: Record<string, [name: string, unit: string, scale?: number]> = {
+  connections: ["Open connections", ""],
+  sessions: ["Sessions", ""],
+  "stanzasPerSecond.message": ["Messages", "per second"],
+  "stanzasPerSecond.presence": ["Presence stanzas", "per second"],
+  "stanzasPerSecond.iq": ["IQ stanzas", "per second"],
+  denialsPerSecond: ["Policy denials", "per second"],
+  rssBytes: ["Memory (resident)", "MiB", 1 / 1048576],
+  heapBytes: ["JavaScript heap", "MiB", 1 / 1048576],
+};
+
+/** A sample's numbers by name, one level of nesting flattened (`stanzasPerSecond.iq`). */
+function numbers(o: Record<string, unknown>, prefix = ""): [string, number][] {
+  return Object.entries(o).flatMap(([k, v]): [string, number][] => {
+    if (prefix === "" && TIME_KEYS.includes(k)) return [];
+    const n = num(v);
+    if (n !== undefined) return [[prefix + k, n]];
+    if (prefix === "" && v && typeof v === "object" && !Array.isArray(v))
+      return numbers(v as Record<string, unknown>, `${k}.`);
+    return [];
+  });
+}
+
 function fromSamples(samples: unknown[]): Series[] {
-  const byName = new Map<string, Series>();
+  const byKey = new Map<string, Series>();
   for (const s of samples) {
     if (!s || typeof s !== "object") continue;
     const o = s as Record<string, unknown>;
     const t = time(TIME_KEYS.map((k) => o[k]).find((x) => x !== undefined));
     if (t === undefined) continue;
-    for (const [k, v] of Object.entries(o)) {
-      if (TIME_KEYS.includes(k) || num(v) === undefined) continue;
-      const series = byName.get(k) ?? { name: k, unit: "", points: [] };
-      byName.set(k, series);
-      series.points.push([t, v as number]);
+    for (const [k, v] of numbers(o)) {
+      const [name, unit, scale] = KNOWN[k] ?? [k, ""];
+      const series = byKey.get(k) ?? { name, unit, points: [] };
+      byKey.set(k, series);
+      series.points.push([t, v * (scale ?? 1)]);
     }
   }
-  return [...byName.values()];
+  return [...byKey.values()];
 }
 
 /** The series in a history answer, each with its points in time order. */
