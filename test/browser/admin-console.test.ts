@@ -11,6 +11,8 @@ import type { Page } from "playwright-core";
 import {
   ADMIN_FLAGS,
   launchBrowser,
+  SCREENSHOTS,
+  screenshot,
   type TestBrowser,
   type WatchedPage,
 } from "../support/browser.js";
@@ -191,6 +193,11 @@ describe("the admin console: an admin at work", () => {
     await rows.first().waitFor();
     for (const row of await rows.all()) assert.match((await row.textContent()) ?? "", /dave/);
     await page.getByLabel("Search").fill("");
+    await page.getByRole("button", { name: "Search" }).click();
+    await rows.nth(5).waitFor();
+    await screenshot(page, "admin-console-audit");
+    // The first screen only, for the README (docs/screenshots/admin-console.png is a copy).
+    await page.screenshot({ path: join(SCREENSHOTS, "admin-console-readme.png") });
     await page.getByLabel("Kind").fill("admin-login");
     await page.getByRole("button", { name: "Search" }).click();
     await until(
