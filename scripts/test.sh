@@ -11,9 +11,11 @@ bash scripts/provision.sh
 step "build and type check (tsc -b)"
 npx tsc -b
 
-step "build the web client (vite)"
-# The browser tests and the JavaScript budget test use packages/web/dist as it is now.
+step "build the web client and the admin console (vite)"
+# The browser tests and the JavaScript budget test use packages/web/dist and packages/admin/dist
+# as they are now.
 npm run build -w @hato/web >/dev/null
+npm run build -w @hato/admin >/dev/null
 
 status=0
 step "lint and format check (biome)"

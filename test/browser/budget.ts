@@ -52,8 +52,11 @@ export function staticImports(code: string): string[] {
   return out;
 }
 
-/** Finds the initial JavaScript of a built client in `dist` and gzips each file (level 9). */
-export async function initialJs(dist: string): Promise<InitialJs> {
+/**
+ * Finds the initial JavaScript of a built client in `dist` and gzips each file (level 9);
+ * `base` is the path the client is served under (`/admin/` for the admin console).
+ */
+export async function initialJs(dist: string, base = "/"): Promise<InitialJs> {
   const html = await readFile(join(dist, "index.html"), "utf8");
   const seen = new Set<string>();
   const queue: string[] = [];
@@ -67,7 +70,8 @@ export async function initialJs(dist: string): Promise<InitialJs> {
   };
   for (const src of entryScripts(html)) {
     if (/^(?:[a-z]+:)?\/\//i.test(src)) throw new Error(`a script from elsewhere: ${src}`);
-    enqueue(join(dist, normalize(src.replace(/^\//, "").split(/[?#]/)[0]!)));
+    const local = src.startsWith(base) ? src.slice(base.length) : src.replace(/^\//, "");
+    enqueue(join(dist, normalize(local.split(/[?#]/)[0]!)));
   }
   if (queue.length === 0) throw new Error("index.html loads no script");
   const files: InitialJs["files"] = [];

@@ -13,9 +13,12 @@ import { parseElement } from "@hato/xml";
 import { get, type RawResponse } from "../support/https.js";
 import { startServer, type TestServer } from "../support/inproc.js";
 
-/** Every security header, exactly as the server's single table has it. */
-function assertSecure(r: RawResponse, what: string): void {
-  for (const [name, value] of Object.entries(SECURITY_HEADERS))
+/**
+ * Every security header, exactly as the server's single table has it, but for `changed` (the
+ * chat page's narrowed CSP, the admin console's opener policy).
+ */
+function assertSecure(r: RawResponse, what: string, changed: Record<string, string> = {}): void {
+  for (const [name, value] of Object.entries({ ...SECURITY_HEADERS, ...changed }))
     assert.equal(r.headers[name.toLowerCase()], value, `${what}: ${name}`);
   assert.match(
     r.headers["content-security-policy"]!,
@@ -32,6 +35,15 @@ function assertJsonError(r: RawResponse, status: number, code: string): void {
   assert.equal(body.error, code);
   assert.equal(typeof body.reason, "string");
   assert.ok(body.reason.length > 0);
+}
+
+/** The chat page's CSP as the server should write it for Host localhost:PORT. */
+function chatCsp(port: number): string {
+  const host = `localhost:${port}`;
+  return SECURITY_HEADERS["Content-Security-Policy"]!.replace(
+    "connect-src 'self'",
+    `connect-src wss://${host}/xmpp-websocket https://${host}/upload/ https://${host}/scan/`,
+  );
 }
 
 const echoModule: HatoModule = {
@@ -70,7 +82,7 @@ describe("HTTPS on the one port", () => {
   it("GET / serves index.html with no-cache, a charset, validators and every security header", async () => {
     const r = await get(t.tlsPort, t.ca, "/");
     assert.equal(r.status, 200);
-    assertSecure(r, "200");
+    assertSecure(r, "200", { "Content-Security-Policy": chatCsp(t.tlsPort) });
     assert.equal(r.headers["content-type"], "text/html; charset=utf-8");
     assert.equal(r.headers["cache-control"], "no-cache");
     assert.match(r.body, /<title>Hato<\/title>/);
@@ -82,7 +94,7 @@ describe("HTTPS on the one port", () => {
     });
     assert.equal(again.status, 304);
     assert.equal(again.body, "");
-    assertSecure(again, "304");
+    assertSecure(again, "304", { "Content-Security-Policy": chatCsp(t.tlsPort) });
   });
 
   it("hashed /assets/ files are cached for good, with the right types", async () => {

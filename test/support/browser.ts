@@ -46,6 +46,13 @@ export const WEB_DIST = join(REPO, "packages", "web", "dist");
  * finds it through the `@hato/web` package, which tests need not rely on).
  */
 export const WEB_FLAGS: Readonly<Record<string, string>> = { "web.root": WEB_DIST };
+/** The built admin console (issue 6). */
+export const ADMIN_DIST = join(REPO, "packages", "admin", "dist");
+/** Server settings for admin console tests: both built pages named explicitly. */
+export const ADMIN_FLAGS: Readonly<Record<string, string>> = {
+  ...WEB_FLAGS,
+  "web.admin-root": ADMIN_DIST,
+};
 
 /** Desktop and phone widths: every view is checked at both. */
 export const DESKTOP = { width: 1280, height: 800 } as const;

@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { flagOf, HatoError, loadConfig, SETTINGS } from "@hato/core";
+import { adminCommand, userAdminCommand } from "./admin.js";
 import { auditCommand } from "./audit.js";
 import { backupCommand } from "./backup.js";
 import { checkConfig } from "./check-config.js";
@@ -20,6 +21,12 @@ const USAGE = `Usage:
   hato user release ADDRESS            free the reserved address of a deleted account
   hato user list                       list accounts
   hato user reserved                   list reserved addresses of deleted accounts
+  hato user lock|unlock NAME           lock an account (its sessions end at once) or unlock it
+  hato user role NAME ROLE             set the role (admin, user, limited) in the policy
+  hato user groups NAME G1,G2          set the groups (defined in the policy) of an account
+  hato admin token create NAME --owner USER
+                                       an API token acting as the admin USER (printed once)
+  hato admin token list|revoke [ID]    list the API tokens, or revoke one
   hato policy check [FILE]             validate the policy (of hato.yaml, or FILE) with line numbers
   hato policy explain USER             what USER may and may not do, in plain words
   hato policy reload                   reload the running server's policy (kept if invalid)
@@ -44,6 +51,7 @@ function parse(argv: string[]) {
     config: { type: "string" },
     password: { type: "string" },
     out: { type: "string" },
+    owner: { type: "string" },
     "expires-hours": { type: "string" },
     note: { type: "string" },
     help: { type: "boolean" },
@@ -96,6 +104,8 @@ async function main(argv: string[]): Promise<number> {
     case "start":
       return start(config);
     case "user":
+      if (["lock", "unlock", "role", "groups"].includes(rest[0] ?? ""))
+        return userAdminCommand(config, rest);
       return userCommand(
         config,
         rest,
@@ -121,6 +131,12 @@ async function main(argv: string[]): Promise<number> {
         command,
         rest,
         typeof values.out === "string" ? values.out : undefined,
+      );
+    case "admin":
+      return adminCommand(
+        config,
+        rest,
+        typeof values.owner === "string" ? values.owner : undefined,
       );
     default:
       process.stderr.write(`hato: unknown command "${command}"\n\n${USAGE}`);

@@ -1,9 +1,11 @@
 // `hato policy ...`: check a policy, explain it for one user, reload it in the running server.
 
+import { existsSync } from "node:fs";
 import {
   adminRequest,
   type Config,
   checkPolicyFile,
+  dataPolicyFile,
   explain,
   formatPolicyError,
   loadPolicy,
@@ -20,7 +22,7 @@ export async function policyCommand(config: Config, args: string[]): Promise<num
       const r =
         arg !== undefined
           ? checkPolicyFile(arg, config.domain)
-          : loadPolicy(config.file, config.domain);
+          : loadPolicy(config.file, config.domain, config.data);
       if (!r.ok) {
         for (const e of r.errors) process.stderr.write(`${formatPolicyError(e)}\n`);
         process.stderr.write(
@@ -28,14 +30,16 @@ export async function policyCommand(config: Config, args: string[]): Promise<num
         );
         return 1;
       }
+      const own = dataPolicyFile(config.data);
+      const source = arg ?? config.file ?? (existsSync(own) ? own : undefined);
       process.stdout.write(
-        `policy OK${(arg ?? config.file) ? ` (${arg ?? config.file})` : " (none: the defaults apply)"}\n`,
+        `policy OK${source !== undefined ? ` (${source})` : " (none: the defaults apply)"}\n`,
       );
       return 0;
     }
     case "explain": {
       if (arg === undefined) break;
-      const r = loadPolicy(config.file, config.domain);
+      const r = loadPolicy(config.file, config.domain, config.data);
       if (!r.ok) {
         for (const e of r.errors) process.stderr.write(`${formatPolicyError(e)}\n`);
         return 1;

@@ -1,12 +1,13 @@
 // `hato start`: open the data folder, make what is missing, start listening.
 
 import { randomBytes } from "node:crypto";
-import { unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, unlinkSync, writeFileSync } from "node:fs";
 import {
   Accounts,
   adminRequest,
   type Config,
   createLogger,
+  dataPolicyFile,
   HatoError,
   HatoErrors,
   Server,
@@ -22,6 +23,15 @@ async function firstAdmin(accounts: Accounts, config: Config, count: number): Pr
   const password = randomBytes(18).toString("base64url");
   const address = `admin@${config.domain}`;
   await accounts.add(address, password, ["admin"]);
+  // Roles come from the policy only: without a config file, the first admin is named in the
+  // data folder's policy (which the admin console edits); a config file is never rewritten here.
+  const own = dataPolicyFile(config.data);
+  if (config.file === undefined && !existsSync(own))
+    writeFileSync(
+      own,
+      "# Written at the first start; the admin console and `hato user role` edit it.\nroles:\n  admin: [admin]\n",
+      { mode: 0o600 },
+    );
   // Shown on the terminal when there is one; otherwise a file only the server's user can
   // read. Never through the logger, so it cannot end up in collected logs.
   if (process.stdout.isTTY) {

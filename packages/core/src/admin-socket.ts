@@ -5,7 +5,10 @@
 
 import { chmodSync, existsSync, unlinkSync } from "node:fs";
 import { createConnection, createServer, type Server as NetServer } from "node:net";
-import { Accounts } from "./accounts.js";
+import type { Storage } from "@hato/storage";
+import { Accounts, accountName } from "./accounts.js";
+import { ApiTokens } from "./admin/tokens.js";
+import type { AuditLog } from "./audit/log.js";
 import { HatoError, HatoErrors } from "./errors.js";
 import { explain } from "./policy/explain.js";
 import type { Server } from "./server.js";
@@ -24,17 +27,33 @@ export interface AdminRequest {
     | "sessions.list"
     | "policy.reload"
     | "policy.explain"
+    | "user.lock"
+    | "user.unlock"
+    | "user.role"
+    | "user.groups"
+    | "token.create"
+    | "token.list"
+    | "token.revoke"
     | "invite.create"
     | "invite.list"
     | "invite.revoke";
   address?: string;
   password?: string;
+  role?: string;
+  groups?: string[];
+  /** A token's name (token.create). */
+  name?: string;
+  /** token.revoke, invite.revoke */
+  id?: string;
+  /** The admin account a new token acts as. */
+  owner?: string;
   /** invite.create */
   expiresInHours?: number;
   note?: string;
-  /** invite.revoke */
-  id?: string;
 }
+
+/** Who the audit log names for changes made with the CLI: no account, `via: "cli"`. */
+const CLI = { via: "cli" } as const;
 export type AdminResponse =
   | { ok: true; result?: unknown }
   | { ok: false; code: string; error: string };
@@ -80,6 +99,43 @@ export async function serveAdminSocket(server: Server, path: string): Promise<Ne
         if (!r.ok) throw new HatoError(HatoErrors.CONFIG_INVALID, r.errors.join("\n"));
         return { reloaded: true };
       }
+      case "user.lock":
+      case "user.unlock": {
+        const username = accountName(req.address ?? "", server.config.domain);
+        const admin = server.admin!;
+        if (req.op === "user.unlock") {
+          await admin.unlock(username, CLI);
+          return { locked: false };
+        }
+        return { locked: true, closedSessions: await admin.lock(username, CLI) };
+      }
+      case "user.role":
+      case "user.groups": {
+        const username = accountName(req.address ?? "", server.config.domain);
+        if ((await server.storage.accounts.get(username)) === undefined)
+          throw new HatoError(
+            HatoErrors.USER_NOT_FOUND,
+            `${username}@${server.config.domain} does not exist`,
+          );
+        const editor = server.admin!.policyEditor;
+        const r =
+          req.op === "user.role"
+            ? await editor.setRole(undefined, username, checkedRole(req.role))
+            : await editor.setGroups(undefined, username, req.groups ?? []).catch((err: Error) => {
+                throw new HatoError(HatoErrors.ADMIN_BAD_REQUEST, err.message);
+              });
+        if (!r.ok) throw new HatoError(HatoErrors.CONFIG_INVALID, r.errors.join("\n"));
+        const p = server.policy.current.forUser(username);
+        await server.audit.record(req.op === "user.role" ? "role-changed" : "groups-changed", {
+          subject: username,
+          details: req.op === "user.role" ? { role: p.role, ...CLI } : { groups: p.groups, ...CLI },
+        });
+        return { role: p.role, groups: p.groups, diff: r.diff };
+      }
+      case "token.create":
+      case "token.list":
+      case "token.revoke":
+        return tokenOp(server.storage, server.audit, server.config.domain, req);
       case "invite.create":
         return server.invites.create({
           by: "cli",
@@ -152,6 +208,48 @@ export async function serveAdminSocket(server: Server, path: string): Promise<Ne
   });
   chmodSync(path, 0o600);
   return s;
+}
+
+/** The role named in a request, checked. */
+export function checkedRole(role: string | undefined): string {
+  if (role === "admin" || role === "user" || role === "limited") return role;
+  throw new HatoError(HatoErrors.ADMIN_BAD_REQUEST, "the role must be one of admin, user, limited");
+}
+
+/**
+ * `hato admin token ...` on a token store: with a running server through its socket, or on
+ * the data folder when it is stopped (the same code either way).
+ */
+export async function tokenOp(
+  storage: Storage,
+  audit: AuditLog,
+  domain: string,
+  req: AdminRequest,
+): Promise<unknown> {
+  const tokens = new ApiTokens(storage);
+  if (req.op === "token.list") return tokens.list();
+  if (req.op === "token.revoke") {
+    const gone = await tokens.revoke(req.id ?? "");
+    if (gone === undefined)
+      throw new HatoError(HatoErrors.ADMIN_BAD_REQUEST, `there is no token ${req.id}`);
+    await audit.record("token-revoked", {
+      subject: gone.id,
+      details: { name: gone.name, owner: gone.owner, ...CLI },
+    });
+    return { revoked: gone.id };
+  }
+  const name = (req.name ?? "").trim();
+  if (name === "" || name.length > 64)
+    throw new HatoError(
+      HatoErrors.ADMIN_BAD_REQUEST,
+      "a token needs a name of at most 64 characters",
+    );
+  const owner = accountName(req.owner ?? "", domain);
+  if ((await storage.accounts.get(owner)) === undefined)
+    throw new HatoError(HatoErrors.USER_NOT_FOUND, `${owner}@${domain} does not exist`);
+  const made = await tokens.create(name, owner);
+  await audit.record("token-created", { subject: made.id, details: { name, owner, ...CLI } });
+  return made;
 }
 
 /** Sends one request to a running server; undefined when no server listens there. */

@@ -31,7 +31,7 @@ export interface Config {
   componentHost: string;
   components: ComponentConfig[];
   tls: { cert: string; key: string };
-  web: { root: string };
+  web: { root: string; adminRoot: string };
   http: {
     publicHost: string;
     allowedOrigins: string[];
@@ -125,6 +125,8 @@ export interface Config {
   audit: { signEveryEntries: number; signEverySeconds: number };
   retention: { intervalMinutes: number };
   metrics: { enabled: boolean; historyIntervalSeconds: number; historyPoints: number };
+  /** The admin console's sessions (docs/admin.md). */
+  admin: { idleMinutes: number; sessionHours: number; maxSessions: number };
   /** The config file's path, when there was one. */
   file: string | undefined;
 }

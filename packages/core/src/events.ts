@@ -168,11 +168,13 @@ export interface ServerEvents {
    */
   "session-client": { session: Session };
   /**
-   * A policy reload was tried (`how`: the admin command or a file change): applied, with the
-   * validated documents before and after (for a diff), or refused with its errors.
+   * A policy reload was tried (`how`: the admin command, a file change, or an edit in the
+   * admin console/API/CLI by `actor`): applied, with the validated documents before and after
+   * (for a diff), or refused with its errors.
    */
   "policy-reloaded": {
-    how: "command" | "file";
+    how: "command" | "file" | "admin";
+    actor?: string;
     ok: boolean;
     before: unknown;
     after: unknown;

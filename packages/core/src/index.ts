@@ -1,5 +1,6 @@
 // @hato/core: router, typed events, module API, sessions, client streams, configuration, errors.
 export * from "./accounts.js";
+export * from "./admin/index.js";
 export * from "./admin-socket.js";
 export * from "./audit/index.js";
 export type { PreauthIqHandler, StreamExtensions, StreamFeature } from "./c2s/context.js";
@@ -10,6 +11,7 @@ export * from "./config.js";
 export * from "./errors.js";
 export * from "./events.js";
 export { SECURITY_HEADERS, secureHeaders, sendError, sendJson } from "./http/headers.js";
+export { ADMIN_PREFIX, chatPageCsp } from "./http/pages.js";
 export type { HttpHandler, HttpRouteOptions } from "./http/router.js";
 export * from "./invites.js";
 export * from "./limits.js";

@@ -7,6 +7,7 @@ import { jid as makeJid } from "@hato/jid";
 import { makeFakeSalt } from "@hato/sasl";
 import type { Storage } from "@hato/storage";
 import type { Element } from "@hato/xml";
+import { AdminApi } from "./admin/api.js";
 import { auditServerEvents } from "./audit/events.js";
 import { AuditLog } from "./audit/log.js";
 import type { C2sContext } from "./c2s/context.js";
@@ -19,8 +20,9 @@ import type { Config } from "./config.js";
 import { HatoError, HatoErrors, StreamError } from "./errors.js";
 import { EventBus, Priority } from "./events.js";
 import { ALPN_PROTOCOLS, classify } from "./http/demux.js";
-import { sendJson } from "./http/headers.js";
+import { secureHeaders, sendJson } from "./http/headers.js";
 import { hostMetaHandlers } from "./http/host-meta.js";
+import { ADMIN_PAGES, ADMIN_PREFIX, CHAT_PAGES } from "./http/pages.js";
 import { HttpRouter } from "./http/router.js";
 import { HttpService } from "./http/service.js";
 import { resolveWebRoot, staticFiles } from "./http/static.js";
@@ -92,6 +94,8 @@ export class Server {
   readonly http = new HttpRouter();
   /** The folder the web client is served from (known after start); undefined when there is none. */
   webRoot: string | undefined;
+  /** The folder the admin console is served from (known after start); undefined when none. */
+  adminRoot: string | undefined;
   private httpService: HttpService | undefined;
   /** The tamper-evident audit log (logins, sessions, verdicts, admin actions). */
   readonly audit: AuditLog;
@@ -99,6 +103,8 @@ export class Server {
   readonly metrics: Metrics;
   /** Invite links (docs/invites.md): create, list, revoke; redeemed by in-band registration. */
   readonly invites: Invites;
+  /** The admin API under /admin/api/ and /metrics (docs/admin-api.md); set at start. */
+  admin: AdminApi | undefined;
   /**
    * Logins per minute per client address, as the policy's base rule
    * `rate-limits.logins-per-minute-per-address` says; XMPP's SASL and the admin console's
@@ -265,7 +271,11 @@ export class Server {
       });
       ports.component = await this.listen(s, componentHost, componentPort, "component");
     }
-    this.policy.watch((r, before) => this.policyReloaded("file", r, before));
+    this.policy.watch((r, before) => {
+      // The admin console's own writes come back as file changes: nothing new to announce.
+      if (r.ok && JSON.stringify(r.policy.doc) === JSON.stringify(before.doc)) return;
+      this.policyReloaded("file", r, before);
+    });
     this.metrics.start();
     this.bus.fire("server-started", {});
     return ports;
@@ -279,11 +289,24 @@ export class Server {
     this.http.add("core", "/health", (_req, res) => sendJson(res, 200, { status: "ok" }));
     const root = await resolveWebRoot(this.config.web.root);
     this.webRoot = root;
-    const files = staticFiles(root);
+    const files = staticFiles(root, CHAT_PAGES);
     this.http.add("core", "/", files);
     // The invite landing page (XEP-0401) is the web client's own page; the token stays in the
     // URL's fragment, which browsers never send, so it reaches no request log.
     this.http.add("core", "/invite", (req, res) => files(req, res, "/"));
+    // The admin console at /admin/ (its API, /admin/api/, is a longer prefix and wins).
+    this.adminRoot = await resolveWebRoot(this.config.web.adminRoot, "admin", "web.admin-root");
+    const admin = staticFiles(this.adminRoot, ADMIN_PAGES);
+    const base = ADMIN_PREFIX.length - 1;
+    this.http.add("core", ADMIN_PREFIX, (req, res, path) => admin(req, res, path.slice(base)));
+    this.http.add("core", ADMIN_PREFIX.slice(0, -1), (_req, res) => {
+      secureHeaders(res);
+      res.writeHead(308, { Location: ADMIN_PREFIX, "Content-Length": "0" });
+      res.end();
+    });
+    this.admin = new AdminApi(this);
+    const unmount = this.admin.mount();
+    this.unloaders.push(async () => unmount());
   }
 
   /**
@@ -384,6 +407,16 @@ export class Server {
     this.policy.close();
   }
 
+  /** Deterministic fake salts (unknown users look like known ones): SASL and the console sign-in. */
+  get fakeSalt(): C2sContext["fakeSalt"] {
+    return this.ctx.fakeSalt;
+  }
+
+  /** The audit log's signing key (verifying heads), when the server has one. */
+  get auditKey(): KeyObject | undefined {
+    return this.opts.auditKey;
+  }
+
   /** Reloads the policy from the config file (`hato policy reload`); the old one stays on error. */
   reloadPolicy(): ReloadResult {
     const before = this.policy.current;
@@ -440,7 +473,7 @@ function ratesInUse(policy: Policy): boolean {
 /** The policy of the config file; an invalid one stops the start with every error listed. */
 function openPolicy(config: Config): PolicyStore {
   try {
-    return PolicyStore.open(config.file, config.domain);
+    return PolicyStore.open(config.file, config.domain, config.data);
   } catch (err) {
     throw new HatoError(HatoErrors.CONFIG_INVALID, `invalid policy:\n${(err as Error).message}`);
   }

@@ -85,6 +85,12 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Folder of the web client served at `/` on the TLS port; empty means the built Hato web client (`@hato/web`'s `dist`) when it is installed.",
   },
   {
+    path: "web.admin-root",
+    type: { kind: "path" },
+    default: "",
+    doc: "Folder of the admin console served at `/admin/` on the TLS port; empty means the built Hato admin console (`@hato/admin`'s `dist`) when it is installed.",
+  },
+  {
     path: "http.public-host",
     type: {
       kind: "string",
@@ -684,5 +690,23 @@ export const SETTINGS: readonly Setting[] = [
     type: { kind: "int", min: 1, max: 100000 },
     default: 360,
     doc: "Points the metrics history keeps (the oldest is dropped): with the default interval, one hour.",
+  },
+  {
+    path: "admin.idle-minutes",
+    type: { kind: "int", min: 1, max: 1440 },
+    default: 15,
+    doc: "An admin console session ends after this many minutes without a request (sign in again).",
+  },
+  {
+    path: "admin.session-hours",
+    type: { kind: "int", min: 1, max: 168 },
+    default: 8,
+    doc: "An admin console session ends this many hours after its sign-in, however active.",
+  },
+  {
+    path: "admin.max-sessions",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 100,
+    doc: "Most admin console sessions at once (all admins together); a sign-in beyond it ends the oldest.",
   },
 ];

@@ -88,10 +88,12 @@ export function auditServerEvents(bus: EventBus, audit: AuditLog): () => void {
     ),
     bus.on(
       "policy-reloaded",
-      ({ how, ok, before, after, errors }) =>
-        ok
-          ? audit.note("policy-changed", { details: { how, changes: diff(before, after) } })
-          : audit.note("policy-change-refused", { details: { how, errors } }),
+      ({ how, actor, ok, before, after, errors }) => {
+        const by = actor === undefined ? {} : { actor };
+        if (ok)
+          audit.note("policy-changed", { ...by, details: { how, changes: diff(before, after) } });
+        else audit.note("policy-change-refused", { ...by, details: { how, errors } });
+      },
       Priority.OBSERVE,
       "audit",
     ),

@@ -21,6 +21,8 @@ export interface Transport {
   close(err?: StreamError, extra?: Element): void;
   /** Drops the connection as dead (the session may hibernate). */
   drop(reason: string): void;
+  /** How the connection travels: framing and negotiated TLS version (null before TLS). */
+  readonly link?: { transport: "tcp" | "websocket"; tls: string | null };
 }
 
 // Ask for an acknowledgement once this many stanzas are unacknowledged, or else after a
@@ -41,6 +43,8 @@ export class ClientSession implements IntakeSession {
   priority = 0;
   presence: Element | undefined = undefined;
   hibernated = false;
+  /** When the resource was bound (the admin console's session list). */
+  readonly since = new Date();
   /** What the client said it is (XEP-0092, XEP-0115 caps node); filled by `identity`. */
   software?: ClientSoftware;
   /** Asks and, under `clients.allowed`, holds stanzas until the client says what it is. */
@@ -68,6 +72,11 @@ export class ClientSession implements IntakeSession {
     this.address = transport.address;
     this.username = jid.local;
     this.resource = jid.resource;
+  }
+
+  /** The current connection's framing and TLS version; undefined while hibernated. */
+  get link(): { transport: "tcp" | "websocket"; tls: string | null } | undefined {
+    return this.transport?.link;
   }
 
   // ---- Session

@@ -122,6 +122,10 @@ export class C2sStream implements Transport {
     this.wire.teardown(reason);
   }
 
+  get link(): { transport: "tcp" | "websocket"; tls: string | null } {
+    return { transport: this.wire.transport, tls: this.wire.tlsSocket?.getProtocol() ?? null };
+  }
+
   // ---- stream level
 
   /** Our stream opening, once per stream (before any error, too). */

@@ -1,8 +1,10 @@
-// The web client's files: only regular files inside the root (symlinks may not lead out),
-// no listings, no dotfiles; hashed /assets/ cached for good, everything else revalidated.
+// The web client's and the admin console's files: only regular files inside the root (symlinks
+// may not lead out), no listings, no dotfiles; hashed /assets/ cached for good, everything else
+// revalidated (or, for the admin console's pages, never stored).
 
 import { createReadStream } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
+import type { IncomingMessage } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,53 +35,65 @@ const TYPES: Readonly<Record<string, string>> = {
 };
 
 /**
- * The folder to serve: the setting when given, else the built `@hato/web` (its `dist`) when
- * that package is installed and built, else undefined.
+ * The folder to serve: the setting when given, else the built package (`@hato/web` or
+ * `@hato/admin`, its `dist`) when that package is installed and built, else undefined.
  */
-export async function resolveWebRoot(setting: string): Promise<string | undefined> {
+export async function resolveWebRoot(
+  setting: string,
+  pkg: "web" | "admin" = "web",
+  settingName = "web.root",
+): Promise<string | undefined> {
   if (setting !== "") {
     const root = resolve(setting);
     // A mistyped folder should stop the start, not turn into 404s for every user.
     if (!(await stat(root).catch(() => undefined))?.isDirectory())
-      throw new HatoError(HatoErrors.CONFIG_INVALID, `web.root: ${root} is not a folder`);
+      throw new HatoError(HatoErrors.CONFIG_INVALID, `${settingName}: ${root} is not a folder`);
     return root;
   }
-  for (const dir of webPackageDirs()) {
+  for (const dir of webPackageDirs(pkg)) {
     const dist = join(dir, "dist");
     if ((await stat(join(dist, "index.html")).catch(() => undefined))?.isFile()) return dist;
   }
   return undefined;
 }
 
-/** Where the installed @hato/web may be: as Node resolves it, else any node_modules above us. */
-function webPackageDirs(): string[] {
+/** Where the installed package may be: as Node resolves it, else any node_modules above us. */
+function webPackageDirs(pkg: "web" | "admin"): string[] {
   const dirs: string[] = [];
   try {
-    dirs.push(dirname(createRequire(import.meta.url).resolve("@hato/web/package.json")));
+    dirs.push(dirname(createRequire(import.meta.url).resolve(`@hato/${pkg}/package.json`)));
   } catch {
     // an `exports` map without ./package.json, or not installed: look for the folder itself
   }
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    dirs.push(join(dir, "node_modules", "@hato", "web"));
+    dirs.push(join(dir, "node_modules", "@hato", pkg));
     const up = dirname(dir);
     if (up === dir) return dirs;
     dir = up;
   }
 }
 
-/** Serves files under `root`; undefined root answers that the web client is not built. */
-export function staticFiles(root: string | undefined): HttpHandler {
+/** How a tree of files is served, beyond the shared security headers. */
+export interface StaticOptions {
+  /** The error code and reason when there is no root. */
+  notBuilt: { error: string; reason: string };
+  /** Headers set after the security headers (so they may override them). */
+  headers?: Readonly<Record<string, string>>;
+  /** Headers of HTML pages only, computed per request (a CSP naming the request's host). */
+  pageHeaders?: (req: IncomingMessage) => Readonly<Record<string, string>>;
+  /** `Cache-Control` of everything outside /assets/; default "no-cache" (revalidate). */
+  cacheControl?: string;
+}
+
+/**
+ * Serves files under `root` (paths relative to it, starting with `/`); undefined root answers
+ * that the files are not built.
+ */
+export function staticFiles(root: string | undefined, opts: StaticOptions): HttpHandler {
   let realRoot: Promise<string> | undefined;
   return async (req, res, path) => {
-    if (root === undefined) {
-      return sendError(
-        res,
-        404,
-        "web-client-not-built",
-        "the web client is not built (npm run build -w @hato/web) and web.root is not set",
-      );
-    }
+    if (root === undefined) return sendError(res, 404, opts.notBuilt.error, opts.notBuilt.reason);
     realRoot ??= realpath(root);
     const notFound = () => sendError(res, 404, "not-found", `nothing is served at ${path}`);
     const rel = path === "/" ? "index.html" : path.slice(1);
@@ -101,9 +115,16 @@ export function staticFiles(root: string | undefined): HttpHandler {
     const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
     const immutable = path.startsWith("/assets/");
     secureHeaders(res);
+    for (const [name, value] of Object.entries(opts.headers ?? {})) res.setHeader(name, value);
+    const type = TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
+    if (type.startsWith("text/html") && opts.pageHeaders)
+      for (const [name, value] of Object.entries(opts.pageHeaders(req))) res.setHeader(name, value);
     res.setHeader("ETag", etag);
     res.setHeader("Last-Modified", info.mtime.toUTCString());
-    res.setHeader("Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
+    res.setHeader(
+      "Cache-Control",
+      immutable ? "public, max-age=31536000, immutable" : (opts.cacheControl ?? "no-cache"),
+    );
     const inm = req.headers["if-none-match"];
     const ims = req.headers["if-modified-since"];
     const fresh =
@@ -116,7 +137,7 @@ export function staticFiles(root: string | undefined): HttpHandler {
       return;
     }
     res.writeHead(200, {
-      "Content-Type": TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
+      "Content-Type": type,
       "Content-Length": String(info.size),
     });
     if (req.method === "HEAD") {

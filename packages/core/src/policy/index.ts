@@ -5,6 +5,7 @@ export { POLICY_LIMITS } from "./schema.js";
 export {
   type CheckResult,
   checkPolicyFile,
+  dataPolicyFile,
   loadPolicy,
   PolicyStore,
   type ReloadResult,

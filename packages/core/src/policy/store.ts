@@ -1,8 +1,8 @@
 // The current policy, swapped whole on reload: an invalid new policy is rejected entirely
 // and the old one stays.
 
-import { type FSWatcher, readFileSync, watch } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { existsSync, type FSWatcher, readFileSync, watch } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { Policy } from "./compile.js";
 import { formatPolicyError, type PolicyError, parsePolicy } from "./parse.js";
@@ -12,10 +12,20 @@ export type CheckResult = { ok: true; policy: Policy } | { ok: false; errors: Po
 
 /**
  * Reads and validates the policy of a hato.yaml: its `policy` section, or the file that
- * `policy: { file: path }` names (relative to hato.yaml). No config file: the empty policy.
+ * `policy: { file: path }` names (relative to hato.yaml). No config file: `policy.yaml` in the
+ * data folder `data` when there is one (the admin console writes it), else the empty policy.
  */
-export function loadPolicy(configFile: string | undefined, domain: string): CheckResult {
-  if (configFile === undefined) return { ok: true, policy: new Policy({}, domain) };
+export function loadPolicy(
+  configFile: string | undefined,
+  domain: string,
+  data?: string,
+): CheckResult {
+  if (configFile === undefined) {
+    const own = data === undefined ? undefined : dataPolicyFile(data);
+    return own !== undefined && existsSync(own)
+      ? checkPolicyFile(own, domain)
+      : { ok: true, policy: new Policy({}, domain) };
+  }
   const read = (file: string): string | PolicyError => {
     try {
       return readFileSync(file, "utf8");
@@ -46,6 +56,11 @@ export function loadPolicy(configFile: string | undefined, domain: string): Chec
 }
 
 /** Validates a policy file of its own (`hato policy check FILE`). */
+/** The policy file of a server without a config file: `policy.yaml` in its data folder. */
+export function dataPolicyFile(data: string): string {
+  return join(data, "policy.yaml");
+}
+
 export function checkPolicyFile(file: string, domain: string): CheckResult {
   let text: string;
   try {
@@ -78,15 +93,17 @@ export class PolicyStore {
     private readonly configFile: string | undefined,
     private readonly domain: string,
     initial?: Policy,
+    /** The data folder, whose `policy.yaml` holds the policy when there is no config file. */
+    readonly data?: string,
   ) {
     this.policy = initial ?? new Policy({}, domain);
   }
 
   /** Loads the policy at start; throws with every error when it is invalid. */
-  static open(configFile: string | undefined, domain: string): PolicyStore {
-    const r = loadPolicy(configFile, domain);
+  static open(configFile: string | undefined, domain: string, data?: string): PolicyStore {
+    const r = loadPolicy(configFile, domain, data);
     if (!r.ok) throw new Error(r.errors.map(formatPolicyError).join("\n"));
-    return new PolicyStore(configFile, domain, r.policy);
+    return new PolicyStore(configFile, domain, r.policy, data);
   }
 
   get current(): Policy {
@@ -95,7 +112,7 @@ export class PolicyStore {
 
   /** Parses and validates the policy again; swaps it in whole, or keeps the old one. */
   reload(): ReloadResult {
-    const r = loadPolicy(this.configFile, this.domain);
+    const r = loadPolicy(this.configFile, this.domain, this.data);
     if (!r.ok) return { ok: false, errors: r.errors.map(formatPolicyError), kept: this.policy };
     this.policy = r.policy;
     return { ok: true, policy: r.policy };
@@ -117,10 +134,15 @@ export class PolicyStore {
    * of quiet; `onResult` hears each outcome (the server logs it).
    */
   watch(onResult: (r: ReloadResult, before: Policy) => void, debounceMs = 500): void {
-    if (this.configFile === undefined || this.watcher) return;
-    const files = new Set([resolve(this.configFile)]);
-    const r = loadPolicyFileName(this.configFile);
-    if (r) files.add(r);
+    if (this.watcher) return;
+    let files: Set<string>;
+    if (this.configFile !== undefined) {
+      files = new Set([resolve(this.configFile)]);
+      const r = loadPolicyFileName(this.configFile);
+      if (r) files.add(r);
+    } else if (this.data !== undefined && existsSync(this.data)) {
+      files = new Set([resolve(dataPolicyFile(this.data))]);
+    } else return;
     const dirs = new Set([...files].map((f) => dirname(f)));
     // Watch the folders, not the files: editors replace a file by renaming a new one over it.
     const watchers = [...dirs].map((d) =>
