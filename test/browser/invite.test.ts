@@ -68,7 +68,7 @@ describe("web client: invite page and policy summary", () => {
 
       const panel = policyPanel(page);
       await panel.getByText(/must be end-to-end encrypted/).waitFor();
-      await panel.getByText(/must be scanned before release/).waitFor();
+      await panel.getByText(/every file must be scanned/).waitFor();
       const v2 = await axeCheck(page);
       assert.equal(v2.length, 0, describeViolations(v2));
       await screenshot(page, `policy-summary-${label}`);

@@ -293,9 +293,14 @@ describe("policy rules end to end (slixmpp, hato start --config)", () => {
   });
 
   describe("registration: off", () => {
-    it("slixmpp's in-band registration is refused: not-allowed (cancel), audited with the name asked for", async () => {
+    it("registration is not offered, and slixmpp's attempt is refused: not-allowed (cancel), audited with the name asked for", async () => {
       const r = await registerOutcome("eve");
-      assert.deepEqual(r, { error: "not-allowed", type: "cancel", text: REGISTRATION_TEXT });
+      assert.deepEqual(r, {
+        error: "not-allowed",
+        type: "cancel",
+        text: REGISTRATION_TEXT,
+        offered: false,
+      });
       await denial("eve", "registration", REGISTRATION_TEXT);
     });
   });
@@ -317,7 +322,7 @@ describe("policy rules end to end (slixmpp, hato start --config)", () => {
         (changes(changed) as { path: string }[]).find((c) => c.path === "encryption"),
         { path: "encryption", before: "required", after: "optional" },
       );
-      assert.deepEqual(await registerOutcome("frank"), { ok: true });
+      assert.deepEqual(await registerOutcome("frank"), { ok: true, offered: true });
     });
 
     it("an invalid edit is refused whole: the old rule stays for the live session, audited as refused", async () => {
@@ -329,7 +334,7 @@ describe("policy rules end to end (slixmpp, hato start --config)", () => {
       assert.match(r.stderr, /the policy was not reloaded; the old one stays/);
       alice.send("bob@localhost", "still allowed", "plain3");
       assert.equal((await bob.message((m) => m.id === "plain3")).body, "still allowed");
-      assert.deepEqual(await registerOutcome("grace"), { ok: true });
+      assert.deepEqual(await registerOutcome("grace"), { ok: true, offered: true });
       const refused = await audited(
         "the refused change",
         (e) => e.kind === "policy-change-refused" && e.details?.how === "command",
