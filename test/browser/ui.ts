@@ -85,3 +85,15 @@ export const readMarker = (page: Page, text: string): Locator =>
     .getByRole("listitem")
     .filter({ has: page.getByText(text, { exact: true }) })
     .getByText("Read", { exact: true });
+
+/** Fills the invite page's form ("Username", "Password", "Repeat password") and submits it. */
+export async function createAccount(page: Page, username: string, password: string): Promise<void> {
+  await page.getByRole("textbox", { name: "Username" }).fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByLabel("Repeat password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+}
+
+/** The "Your organisation" panel: the policy rules that apply to the signed-in user. */
+export const policyPanel = (page: Page): Locator =>
+  page.getByRole("region", { name: "Your organisation" });

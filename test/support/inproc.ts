@@ -72,6 +72,11 @@ export async function startServer(
           "c2s-port": String(await freePort()),
           "tls-port": String(await freePort()),
           "scram.iterations": "4096",
+          // RawClient is a wire-level harness that answers nothing by itself, and many tests
+          // read exactly what arrives: the server's XEP-0092 question to every new session
+          // (on by default) would be an unexpected stanza there. Tests of client identity
+          // turn it on; `clients.allowed` asks regardless.
+          "sessions.ask-client-version": "false",
           ...flags,
         }),
       ),

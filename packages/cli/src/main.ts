@@ -6,6 +6,7 @@ import { flagOf, HatoError, loadConfig, SETTINGS } from "@hato/core";
 import { adminCommand, userAdminCommand } from "./admin.js";
 import { auditCommand } from "./audit.js";
 import { checkConfig } from "./check-config.js";
+import { inviteCommand } from "./invite.js";
 import { policyCommand } from "./policy.js";
 import { start } from "./start.js";
 import { userCommand } from "./user.js";
@@ -25,6 +26,10 @@ const USAGE = `Usage:
   hato policy check [FILE]             validate the policy (of hato.yaml, or FILE) with line numbers
   hato policy explain USER             what USER may and may not do, in plain words
   hato policy reload                   reload the running server's policy (kept if invalid)
+  hato invite create [--expires-hours N] [--note TEXT]
+                                       make a single-use invite link (prints the URL and xmpp: URI)
+  hato invite list                     list invites (never their tokens)
+  hato invite revoke ID                withdraw an open invite
   hato check-config [options]          validate hato.yaml, certificate and data folder
   hato audit verify                    check the audit log's chain and signed heads (exit 1 if tampered)
   hato audit export                    print the audit log as JSON Lines
@@ -40,6 +45,8 @@ function parse(argv: string[]) {
     config: { type: "string" },
     password: { type: "string" },
     owner: { type: "string" },
+    "expires-hours": { type: "string" },
+    note: { type: "string" },
     help: { type: "boolean" },
     version: { type: "boolean" },
   };
@@ -99,6 +106,13 @@ async function main(argv: string[]): Promise<number> {
       );
     case "policy":
       return policyCommand(config, rest);
+    case "invite":
+      return inviteCommand(config, rest, {
+        ...(typeof values["expires-hours"] === "string"
+          ? { expiresHours: values["expires-hours"] }
+          : {}),
+        ...(typeof values.note === "string" ? { note: values.note } : {}),
+      });
     case "check-config":
       return checkConfig(config);
     case "audit":

@@ -31,16 +31,23 @@ export interface AdminRequest {
     | "user.groups"
     | "token.create"
     | "token.list"
-    | "token.revoke";
+    | "token.revoke"
+    | "invite.create"
+    | "invite.list"
+    | "invite.revoke";
   address?: string;
   password?: string;
   role?: string;
   groups?: string[];
-  /** A token's name (token.create) or id (token.revoke). */
+  /** A token's name (token.create). */
   name?: string;
+  /** token.revoke, invite.revoke */
   id?: string;
   /** The admin account a new token acts as. */
   owner?: string;
+  /** invite.create */
+  expiresInHours?: number;
+  note?: string;
 }
 
 /** Who the audit log names for changes made with the CLI: no account, `via: "cli"`. */
@@ -122,6 +129,16 @@ export async function serveAdminSocket(server: Server, path: string): Promise<Ne
       case "token.list":
       case "token.revoke":
         return tokenOp(server.storage, server.audit, server.config.domain, req);
+      case "invite.create":
+        return server.invites.create({
+          by: "cli",
+          ...(req.expiresInHours === undefined ? {} : { expiresInHours: req.expiresInHours }),
+          ...(req.note === undefined ? {} : { note: String(req.note) }),
+        });
+      case "invite.list":
+        return server.invites.list();
+      case "invite.revoke":
+        return server.invites.revoke(String(req.id ?? ""), "cli");
       case "policy.explain":
         return explain(server.policy.current, (req.address ?? "").split("@")[0]!.toLowerCase());
       default:

@@ -73,11 +73,13 @@ export interface Config {
     perAddressPerHour: number;
     passwordMinLength: number;
     passwordMaxLength: number;
+    inviteHours: number;
   };
   roster: { maxItems: number; maxNameLength: number; maxGroupLength: number; maxGroups: number };
   presence: { maxPendingRequests: number; subscribePerMinute: number; maxDirected: number };
   sm: { resumeSeconds: number; maxQueue: number; ackSeconds: number };
   csi: { maxHeld: number };
+  sessions: { askClientVersion: boolean; clientIdentitySeconds: number; maxHeld: number };
   scram: { iterations: number };
   mam: {
     maxPage: number;

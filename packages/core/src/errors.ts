@@ -174,6 +174,8 @@ export const HatoErrors = {
   ADMIN_TOO_LARGE: "HATO_ERR_ADMIN_TOO_LARGE",
   ADMIN_FAILED: "HATO_ERR_ADMIN_FAILED",
   DATA_IN_USE: "HATO_ERR_DATA_IN_USE",
+  INVITE_INVALID: "HATO_ERR_INVITE_INVALID",
+  INVITE_CORRUPT: "HATO_ERR_INVITE_CORRUPT",
 } as const;
 
 /** A failure outside XMPP with a stable code, e.g. a bad configuration file. */

@@ -115,7 +115,24 @@ export interface ServerEvents {
    * The organisation's policy refused something (docs/policy.md): who, which rule, and the
    * text the user was given. For the audit log; observers only.
    */
-  "policy-denied": { user: string; rule: string; text: string };
+  "policy-denied": {
+    user: string;
+    rule: string;
+    text: string;
+    /** The client's address, when the rule is about addresses (logins per minute). */
+    address?: string;
+    /**
+     * How many denials of this kind this event stands for: rate-limit denials are coalesced
+     * (the first at once, then one event per user and limit per minute); 1 when absent.
+     */
+    count?: number;
+  };
+  /**
+   * A session's client software is as known as it will be (`session.software`, from its
+   * XEP-0092 answer and caps node; undefined fields where the client said nothing). Once per
+   * session, within `sessions.client-identity-seconds` of binding.
+   */
+  "session-client": { session: Session };
   /**
    * A policy reload was tried (`how`: the admin command, a file change, or an edit in the
    * admin console/API/CLI by `actor`): applied, with the validated documents before and after
@@ -129,6 +146,15 @@ export interface ServerEvents {
     after: unknown;
     errors: string[];
   };
+  /** An invite link was made (docs/invites.md); `by` is who asked (an admin, or "cli"). */
+  "invite-created": { by: string; id: string; expiresAt: string; note?: string };
+  "invite-revoked": { by: string; id: string };
+  /** Someone registered `username` with an invite (XEP-0445), from `address`. */
+  "invite-redeemed": { id: string; username: string; address: string };
+  /** Someone registered in-band without an invite (`registration: open`). */
+  "user-registered": { username: string; address: string };
+  /** An in-band registration or an invite token was refused; `reason` is the text they got. */
+  "registration-refused": { address: string; reason: string; username?: string; invite?: string };
   "upload-verdict": {
     user: string;
     slot: string;
@@ -165,6 +191,7 @@ const SERVER_EVENTS = new Set<string>([
   "session-available",
   "presence-broadcast",
   "session-closed",
+  "session-client",
   "session-hibernated",
   "session-resumed",
   "disco-account-info",
@@ -179,6 +206,11 @@ const SERVER_EVENTS = new Set<string>([
   "upload-verdict",
   "policy-denied",
   "policy-reloaded",
+  "invite-created",
+  "invite-revoked",
+  "invite-redeemed",
+  "user-registered",
+  "registration-refused",
 ]);
 const STANZA_EVENT =
   /^(?:(?:message|presence|iq)\/(?:host|bare|full)|iq-(?:get|set)\/(?:host|bare|full)\/.+:[^:]+)$/;

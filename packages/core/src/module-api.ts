@@ -3,7 +3,7 @@
 import type { Jid } from "@hato/jid";
 import type { Storage } from "@hato/storage";
 import { type Element, xml } from "@hato/xml";
-import type { PreauthIqHandler, StreamExtensions } from "./c2s/context.js";
+import type { PreauthIqHandler, StreamExtensions, StreamFeature } from "./c2s/context.js";
 import type { ComponentRegistry } from "./component/registry.js";
 import type { Config } from "./config.js";
 import { StanzaError } from "./errors.js";
@@ -86,7 +86,7 @@ export interface ModuleApi {
   /** Domains of the external components (XEP-0114) connected now, sorted. */
   connectedComponents(): string[];
   /** Offers a stream feature to clients before authentication or after it (bind phase). */
-  addStreamFeature(phase: "auth" | "bind", feature: Element): void;
+  addStreamFeature(phase: "auth" | "bind", feature: StreamFeature): void;
   /** Answers IQs with this payload namespace that arrive before authentication. */
   handlePreauthIq(ns: string, handler: PreauthIqHandler): void;
   /**

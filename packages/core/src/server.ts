@@ -18,7 +18,7 @@ import { ComponentRegistry } from "./component/registry.js";
 import { type ComponentContext, ComponentStream } from "./component/stream.js";
 import type { Config } from "./config.js";
 import { HatoError, HatoErrors, StreamError } from "./errors.js";
-import { EventBus } from "./events.js";
+import { EventBus, Priority } from "./events.js";
 import { ALPN_PROTOCOLS, classify } from "./http/demux.js";
 import { secureHeaders, sendJson } from "./http/headers.js";
 import { hostMetaHandlers } from "./http/host-meta.js";
@@ -27,12 +27,14 @@ import { HttpRouter } from "./http/router.js";
 import { HttpService } from "./http/service.js";
 import { resolveWebRoot, staticFiles } from "./http/static.js";
 import { XmppWebSockets } from "./http/websocket.js";
+import { Invites } from "./invites.js";
 import { AuthThrottle, Gauge, Sweeper } from "./limits.js";
 import type { Logger } from "./logger.js";
 import { createModuleApi, type HatoModule, type Identity, type ModuleHost } from "./module-api.js";
 import type { Policy } from "./policy/compile.js";
 import { policyModule } from "./policy/enforce.js";
 import { PolicyStore, type ReloadResult } from "./policy/store.js";
+import { DenialCoalescer, LoginLimiter, UserRates } from "./rates.js";
 import { Router } from "./router.js";
 import { SessionRegistry } from "./session.js";
 
@@ -98,6 +100,15 @@ export class Server {
   readonly audit: AuditLog;
   /** The admin API under /admin/api/ and /metrics (docs/admin-api.md); set at start. */
   admin: AdminApi | undefined;
+  /**
+   * Logins per minute per client address, as the policy's base rule
+   * `rate-limits.logins-per-minute-per-address` says; XMPP's SASL and the admin console's
+   * login both take from it.
+   */
+  readonly logins: LoginLimiter;
+  private readonly denials: DenialCoalescer;
+  /** Invite links (docs/invites.md): create, list, revoke; redeemed by in-band registration. */
+  readonly invites: Invites;
 
   constructor(private readonly opts: ServerOptions) {
     this.config = opts.config;
@@ -121,6 +132,7 @@ export class Server {
       opts.auditKey === undefined ? auditOpts : { ...auditOpts, key: opts.auditKey },
     );
     auditServerEvents(this.bus, this.audit);
+    this.invites = new Invites(this.storage, this.config, this.bus);
     const context = createSecureContext({
       cert: opts.tls.cert,
       key: opts.tls.key,
@@ -131,6 +143,24 @@ export class Server {
       this.config.limits.authFailuresPerAccount,
     );
     this.sweeper.every(() => throttle.expire());
+    const policy = this.policy;
+    this.logins = new LoginLimiter(() => policy.current.base.rateLimits.loginsPerMinutePerAddress);
+    this.denials = new DenialCoalescer((d) => void this.bus.fire("policy-denied", d));
+    const rates = new UserRates((u) =>
+      ratesInUse(policy.current) ? policy.current.forUser(u).rules.rateLimits : NO_RATES,
+    );
+    this.sweeper.every(() => this.logins.expire());
+    this.sweeper.every(() => this.denials.flush());
+    // A user's buckets live while the user has a session: memory follows who is online.
+    this.bus.on(
+      "session-closed",
+      ({ session }) => {
+        if (this.sessions.countOfUser(session.username) === 0) rates.forget(session.username);
+        return false;
+      },
+      Priority.OBSERVE,
+      "core",
+    );
     const { limits } = this.config;
     this.ctx = {
       domain: this.config.domain,
@@ -155,6 +185,9 @@ export class Server {
       },
       extensions: { features: { auth: [], bind: [] }, preauthIq: new Map() },
       resumptions: new Resumptions(),
+      rates,
+      logins: this.logins,
+      denials: this.denials,
     };
   }
 
@@ -244,7 +277,11 @@ export class Server {
     this.http.add("core", "/health", (_req, res) => sendJson(res, 200, { status: "ok" }));
     const root = await resolveWebRoot(this.config.web.root);
     this.webRoot = root;
-    this.http.add("core", "/", staticFiles(root, CHAT_PAGES));
+    const files = staticFiles(root, CHAT_PAGES);
+    this.http.add("core", "/", files);
+    // The invite landing page (XEP-0401) is the web client's own page; the token stays in the
+    // URL's fragment, which browsers never send, so it reaches no request log.
+    this.http.add("core", "/invite", (req, res) => files(req, res, "/"));
     // The admin console at /admin/ (its API, /admin/api/, is a longer prefix and wins).
     this.adminRoot = await resolveWebRoot(this.config.web.adminRoot, "admin", "web.admin-root");
     const admin = staticFiles(this.adminRoot, ADMIN_PAGES);
@@ -352,6 +389,7 @@ export class Server {
     for (const sock of this.sockets) sock.destroy();
     for (const unload of this.unloaders.reverse()) await unload();
     this.sweeper.stop();
+    this.denials.flush(true); // counts of the last minute's denials still get their entry
     await this.audit.close(); // after the sessions' close entries: the last head covers them
     this.policy.close();
   }
@@ -396,6 +434,27 @@ export class Server {
     for (const s of list) s.close(new StreamError("not-authorized", reason));
     return list.length;
   }
+}
+
+const NO_RATES = { stanzasPerSecond: undefined, bytesPerSecond: undefined };
+const withRates = new WeakMap<Policy, boolean>();
+
+/**
+ * Whether any rule of the policy sets a stanza or byte rate: when none does (the usual case),
+ * a stanza costs no per-user policy lookup at all.
+ */
+function ratesInUse(policy: Policy): boolean {
+  let known = withRates.get(policy);
+  if (known === undefined) {
+    const docs = [policy.doc, ...Object.values(policy.doc.overrides ?? {})];
+    known = docs.some(
+      (d) =>
+        d["rate-limits"]?.["stanzas-per-second"] !== undefined ||
+        d["rate-limits"]?.["bytes-per-second"] !== undefined,
+    );
+    withRates.set(policy, known);
+  }
+  return known;
 }
 
 /** The policy of the config file; an invalid one stops the start with every error listed. */

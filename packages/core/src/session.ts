@@ -4,6 +4,17 @@ import type { Jid } from "@hato/jid";
 import type { Element } from "@hato/xml";
 import type { StreamError } from "./errors.js";
 
+/**
+ * The client software a session says it runs: its XEP-0092 Software Version answer (`name`,
+ * `version`, `os`) and the XEP-0115 caps node of its first presence. Claimed, not proven.
+ */
+export interface ClientSoftware {
+  name?: string;
+  version?: string;
+  os?: string;
+  node?: string;
+}
+
 /** One bound client session, as modules see it. */
 export interface Session {
   readonly id: string;
@@ -27,6 +38,8 @@ export interface Session {
    * (XEP-0198); stanzas sent meanwhile are queued for it, and push (XEP-0357) may wake it.
    */
   readonly hibernated: boolean;
+  /** The client software, once the client said (c2s/client-identity.ts); may stay undefined. */
+  readonly software?: ClientSoftware;
   /**
    * Queues a stanza for this session; `written` runs once its bytes reached the socket or,
    * with stream management (XEP-0198), once the session's unacknowledged queue holds it (from

@@ -320,7 +320,7 @@ export const SETTINGS: readonly Setting[] = [
     path: "register.per-address-per-hour",
     type: { kind: "int", min: 1, max: 1000000 },
     default: 5,
-    doc: "Registration attempts (well-formed requests, whether the name was free or not) from one IP address per hour.",
+    doc: "Registration attempts (well-formed requests, whether the name was free or not) from one IP address per hour; as many invalid invite tokens again.",
   },
   {
     path: "register.password-min-length",
@@ -333,6 +333,12 @@ export const SETTINGS: readonly Setting[] = [
     type: { kind: "int", min: 8, max: 4096 },
     default: 1024,
     doc: "Longest password in-band registration and password change accept, in characters.",
+  },
+  {
+    path: "register.invite-hours",
+    type: { kind: "int", min: 1, max: 8760 },
+    default: 168,
+    doc: "How long an invite link (`hato invite create`, XEP-0401/XEP-0445) stays valid unless `--expires-hours` says otherwise.",
   },
   {
     path: "roster.max-items",
@@ -399,6 +405,24 @@ export const SETTINGS: readonly Setting[] = [
     type: { kind: "int", min: 1, max: 10000 },
     default: 100,
     doc: "Stanzas held back for one inactive client (XEP-0352) before they are all sent anyway.",
+  },
+  {
+    path: "sessions.ask-client-version",
+    type: { kind: "bool" },
+    default: true,
+    doc: "Ask every new session which client software it runs (XEP-0092), for the audit log and the admin console; the server asks anyway where the policy's `clients.allowed` applies.",
+  },
+  {
+    path: "sessions.client-identity-seconds",
+    type: { kind: "int", min: 1, max: 600 },
+    default: 15,
+    doc: "How long a new session has to say which client it is; where `clients.allowed` applies, a client that has not said by then is disconnected with `policy-violation`.",
+  },
+  {
+    path: "sessions.max-held",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 100,
+    doc: "Stanzas held for a session whose client identity is not known yet (`clients.allowed`); more ends the stream with `policy-violation`.",
   },
   {
     path: "scram.iterations",

@@ -10,6 +10,7 @@ import { offline } from "./offline/index.js";
 import { p2pGuard } from "./p2p-guard/index.js";
 import { pep } from "./pep/index.js";
 import { ping } from "./ping/index.js";
+import { NS_POLICY, policySummary } from "./policy-summary/index.js";
 import { presence } from "./presence/index.js";
 import { privateStorage } from "./private/index.js";
 import { push } from "./push/index.js";
@@ -41,11 +42,13 @@ export {
   delivery,
   disco,
   mam,
+  NS_POLICY,
   NS_SCAN,
   offline,
   p2pGuard,
   pep,
   ping,
+  policySummary,
   presence,
   privateStorage,
   push,
@@ -76,6 +79,7 @@ export const defaultModules: readonly HatoModule[] = [
   vcard,
   privateStorage,
   register,
+  policySummary,
   pep,
   upload,
   scanHandoff,

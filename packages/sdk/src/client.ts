@@ -10,7 +10,8 @@ import { Emitter } from "./emitter.js";
 import { History, type HistoryPage } from "./history.js";
 import { iqError, iqResult } from "./iq.js";
 import { bare, domainOf } from "./jid.js";
-import { NS_CARBONS, NS_DISCO_INFO, NS_PING, NS_ROSTER } from "./ns.js";
+import { NS_CARBONS, NS_DISCO_INFO, NS_HATO_POLICY, NS_PING, NS_ROSTER } from "./ns.js";
+import { type PolicyLine, policyLines } from "./policy.js";
 import { Roster, rosterSet } from "./roster.js";
 import { MessageStore } from "./store.js";
 import type {
@@ -315,6 +316,19 @@ export class HatoClient {
     else this.onMessage(el);
   }
 
+  /**
+   * The organisation's rules that apply to us (urn:hato:policy:0, a Hato extension). After
+   * asking once, the `policy` event brings the new lines when the server's policy changes.
+   */
+  async policySummary(): Promise<PolicyLine[]> {
+    const res = await this.conn.iq.request(
+      "get",
+      domainOf(this.jid),
+      xml("query", { xmlns: NS_HATO_POLICY }),
+    );
+    return policyLines(res.getChild("query", NS_HATO_POLICY));
+  }
+
   private onIq(iq: Element): void {
     const reply = this.answer(iq);
     if (reply !== undefined) this.conn.direct(reply);
@@ -331,6 +345,12 @@ export class HatoClient {
       if (from !== undefined && bare(from) !== this.jid)
         return iqError(iq, "cancel", "service-unavailable");
       this.roster.push(payload);
+      return iqResult(iq);
+    }
+    if (type === "set" && payload?.name === "query" && payload.xmlns === NS_HATO_POLICY) {
+      // Only our own server speaks for our organisation.
+      if (from !== domainOf(this.jid)) return iqError(iq, "cancel", "service-unavailable");
+      this.events.emit("policy", policyLines(payload));
       return iqResult(iq);
     }
     if (type === "get" && payload?.name === "ping" && payload.xmlns === NS_PING)

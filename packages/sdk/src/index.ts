@@ -38,6 +38,10 @@
  * });
  * ```
  *
+ * Accounts: `registerAccount({ service, domain, username, password, preauth })` registers
+ * in-band (XEP-0077), with an invite token (XEP-0445) when given; then log in as usual.
+ * `policySummary()` lists the organisation's rules that apply to us (urn:hato:policy:0).
+ *
  * Events: `message` fires for every new message, including the one `send()` returns and
  * our own messages sent from another device (carbons); `updated` fires when a message's
  * state (pending → sent → delivered → displayed) or its body (a correction) changes.
@@ -47,6 +51,13 @@ export { fromBase64, toBase64 } from "./base64.js";
 export { CAPS_NODE, capsHash, type Identity, verificationString } from "./caps.js";
 export { HatoClient, type UploadFile, type UploadOptions } from "./client.js";
 export type { HistoryPage } from "./history.js";
+export type { PolicyLine } from "./policy.js";
+export {
+  inviteToken,
+  type RegisterOptions,
+  RegistrationError,
+  registerAccount,
+} from "./register.js";
 export { type ScramClient, type ScramHash, scramClient } from "./scram.js";
 export type {
   ChatMessage,

@@ -1,5 +1,6 @@
 // The SDK's public data types: contacts, messages, options and events.
 
+import type { PolicyLine } from "./policy.js";
 /** A contact's best presence; "offline" when no resource is available. */
 export type Show = "chat" | "available" | "away" | "xa" | "dnd" | "offline";
 
@@ -109,4 +110,6 @@ export interface ClientEvents {
   /** Incoming presence type=subscribe. */
   subscriptionRequest: (from: string) => void;
   error: (text: string) => void;
+  /** The server pushed a new policy summary (after its policy was reloaded). */
+  policy: (lines: PolicyLine[]) => void;
 }

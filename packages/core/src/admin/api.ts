@@ -23,7 +23,6 @@ import {
   sessionCookie,
   setCookie,
 } from "./http.js";
-import { ConsoleLoginLimiter } from "./limiter.js";
 import { PolicyEditor } from "./policy-change.js";
 import { matchRoute } from "./routes.js";
 import type { LoginLimiterLike, OptionalServices } from "./services.js";
@@ -73,12 +72,8 @@ export class AdminApi {
     this.sessions = new ConsoleSessions(config.admin);
     this.tokens = new ApiTokens(server.storage);
     this.policyEditor = new PolicyEditor(server);
-    const shared = (server as unknown as { logins?: LoginLimiterLike }).logins;
-    this.limiter =
-      shared ??
-      new ConsoleLoginLimiter(
-        () => server.policy.current.base.rateLimits.loginsPerMinutePerAddress,
-      );
+    // The same budget as XMPP logins (rate-limits.logins-per-minute-per-address).
+    this.limiter = server.logins;
     // The password is checked against the stored SCRAM keys (never stored or logged); an
     // unknown name costs the same key derivation, so timing does not tell which names exist.
     this.verifyPassword = makePlainVerifier({

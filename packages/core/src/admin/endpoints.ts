@@ -4,7 +4,8 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parseJid } from "@hato/jid";
-import { Accounts, accountName } from "../accounts.js";
+import type { Storage } from "@hato/storage";
+import { type AccountEvents, Accounts, accountName } from "../accounts.js";
 import { verifyAuditLog } from "../audit/chain.js";
 import { HatoError, HatoErrors, StreamError } from "../errors.js";
 import { secureHeaders } from "../http/headers.js";
@@ -19,9 +20,18 @@ export const ENDED_TEXT = "an administrator ended this session";
 const ROLES = ["admin", "user", "limited"];
 const AUDIT_SCAN_MAX = 50_000;
 
+// The data folder is the fifth argument of h6/retention's Accounts (where uploaded files'
+// bytes are, for deletion); an Accounts without that parameter ignores it.
+const AccountsWithData = Accounts as unknown as new (
+  storage: Storage,
+  domain: string,
+  iterations: number,
+  events: AccountEvents,
+  data: string,
+) => Accounts;
 const accounts = (api: AdminApi) => {
   const { storage, config, bus } = api.server;
-  return new Accounts(storage, config.domain, config.scram.iterations, bus);
+  return new AccountsWithData(storage, config.domain, config.scram.iterations, bus, config.data);
 };
 
 /** The local part named in the path, checked; 404 when there is no such account. */
@@ -31,6 +41,19 @@ async function existing(api: AdminApi, name: string) {
   if (account === undefined)
     throw new ApiError(404, "not-found", `${username}@${api.server.config.domain} does not exist`);
   return account;
+}
+
+/**
+ * An admin may not lock, demote or delete their own account here: one slip would leave the
+ * server without anyone who can undo it (another admin, or the CLI, can).
+ */
+function notSelf(r: AdminRequest, username: string, what: string): void {
+  if (r.caller.user === username)
+    throw new ApiError(
+      409,
+      "self",
+      `you cannot ${what} your own account here; ask another admin or use the CLI`,
+    );
 }
 
 function localPart(api: AdminApi, name: string): string {
@@ -164,7 +187,11 @@ export const endpoints: Record<string, Endpoint> = {
     try {
       username = await accounts(api).add(address, password);
     } catch (err) {
-      if (err instanceof HatoError && err.code === HatoErrors.USER_EXISTS)
+      // A deleted account's name stays reserved where h6/retention keeps it so.
+      if (
+        err instanceof HatoError &&
+        (err.code === HatoErrors.USER_EXISTS || err.code.endsWith("_RESERVED"))
+      )
         throw new ApiError(409, "exists", err.message);
       if (err instanceof HatoError) throw new ApiError(422, "invalid", err.message);
       throw err;
@@ -183,6 +210,7 @@ export const endpoints: Record<string, Endpoint> = {
   },
   async "POST /admin/api/users/:name/lock"(api, r) {
     const { username } = await existing(api, r.params.name!);
+    notSelf(r, username, "lock");
     const closedSessions = await api.lock(username, { actor: r.caller.user, address: r.address });
     json(r.res, 200, { locked: true, closedSessions });
   },
@@ -208,6 +236,7 @@ export const endpoints: Record<string, Endpoint> = {
     const role = field(await r.body(), "role", { max: 16 })!;
     if (!ROLES.includes(role))
       throw new ApiError(422, "invalid", `the role must be one of ${ROLES.join(", ")}`);
+    if (role !== "admin") notSelf(r, username, "demote");
     const change = await api.policyEditor.setRole(r.caller.user, username, role);
     const now = api.server.policy.current.forUser(username).role;
     if (change.ok && now !== role) {
@@ -257,18 +286,24 @@ export const endpoints: Record<string, Endpoint> = {
   },
   async "DELETE /admin/api/users/:name"(api, r) {
     const { username } = await existing(api, r.params.name!);
+    notSelf(r, username, "delete");
     const { storage } = api.server;
-    // Counted before: the account's data goes with it (docs/admin-api.md).
-    const purged = {
+    // Counted before: the account's data goes with it (docs/admin-api.md). Where Accounts.del
+    // reports what it purged itself (h6/retention), its counts are the ones given.
+    const counted = {
       archive: (await storage.archive.query(username, { limit: 0 }))?.count ?? 0,
       offline: await storage.offline.count(username),
       roster: await storage.roster.count(username),
-      pepNodes: (await storage.pubsub.nodes(username)).length,
+      pep: (await storage.pubsub.nodes(username)).length,
       files: (await storage.files.list(username)).length,
-      tokens: 0,
-      sessions: 0,
+      inOtherRosters: 0,
     };
-    await accounts(api).del(username);
+    const deleted: unknown = await accounts(api).del(username);
+    const reported =
+      typeof deleted === "object" && deleted !== null && "purged" in deleted
+        ? (deleted as { purged: Record<string, number> }).purged
+        : {};
+    const purged = { ...counted, ...reported, tokens: 0, sessions: 0 };
     purged.sessions = closeAll(api, username, "not-authorized", "this account was deleted");
     api.sessions.revokeUser(username);
     purged.tokens = await api.tokens.revokeOwner(username);
@@ -283,53 +318,42 @@ export const endpoints: Record<string, Endpoint> = {
     json(r.res, 200, { deleted: true, purged });
   },
 
-  // ---- invites (server.invites, when the server has the invites service)
+  // ---- invites (server.invites: single-use links, stored hashed; it records its own entries)
   async "GET /admin/api/invites"(api, r) {
-    const svc = api.services.invites;
-    if (svc === undefined) throw unavailable("invites");
-    const list = await svc.list();
+    const list = await api.server.invites.list();
     json(r.res, 200, {
       invites: list.map((i) => ({
         id: i.id,
-        by: i.by,
+        by: i.createdBy,
         createdAt: i.createdAt,
         expiresAt: i.expiresAt,
-        note: i.note,
+        ...(i.note === undefined ? {} : { note: i.note }),
+        state: i.state,
       })),
     });
   },
   async "POST /admin/api/invites"(api, r) {
-    const svc = api.services.invites;
-    if (svc === undefined) throw unavailable("invites");
     const body = await r.body();
     const note = field(body, "note", { max: 200, optional: true });
     const hours = body.expiresInHours;
-    if (
-      hours !== undefined &&
-      (typeof hours !== "number" || !Number.isFinite(hours) || hours <= 0 || hours > 24 * 365)
-    )
-      throw new ApiError(422, "invalid", '"expiresInHours" must be a number of hours up to a year');
-    const opts: { by: string; expiresInHours?: number; note?: string } = { by: r.caller.user };
-    if (hours !== undefined) opts.expiresInHours = hours as number;
-    if (note !== undefined) opts.note = note;
-    const made = await svc.create(opts);
-    await api.server.audit.record("invite-created", {
-      actor: r.caller.user,
-      subject: made.id,
-      address: r.address,
-    });
+    if (hours !== undefined && typeof hours !== "number")
+      throw new ApiError(422, "invalid", '"expiresInHours" must be a whole number of hours');
+    let made: Awaited<ReturnType<typeof api.server.invites.create>>;
+    try {
+      made = await api.server.invites.create({
+        by: r.caller.user,
+        ...(hours === undefined ? {} : { expiresInHours: hours as number }),
+        ...(note === undefined ? {} : { note }),
+      });
+    } catch (err) {
+      if (err instanceof HatoError) throw new ApiError(422, "invalid", err.message);
+      throw err;
+    }
     json(r.res, 201, { id: made.id, url: made.url, uri: made.uri, expiresAt: made.expiresAt });
   },
   async "DELETE /admin/api/invites/:id"(api, r) {
-    const svc = api.services.invites;
-    if (svc === undefined) throw unavailable("invites");
-    if (!(await svc.revoke(r.params.id!)))
-      throw new ApiError(404, "not-found", "there is no such invite");
-    await api.server.audit.record("invite-revoked", {
-      actor: r.caller.user,
-      subject: r.params.id!,
-      address: r.address,
-    });
+    if (!(await api.server.invites.revoke(r.params.id!, r.caller.user)))
+      throw new ApiError(404, "not-found", "there is no open invite with this id");
     noContent(r.res);
   },
 

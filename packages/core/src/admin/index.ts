@@ -14,5 +14,5 @@ export {
   writePolicyText,
 } from "./policy-file.js";
 export { ADMIN_ROUTES, type AdminRouteSpec, matchRoute } from "./routes.js";
-export type { InviteService, LoginLimiterLike, MetricsService } from "./services.js";
+export type { LoginLimiterLike, MetricsService } from "./services.js";
 export { ApiTokens, type TokenInfo } from "./tokens.js";

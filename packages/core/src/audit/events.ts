@@ -48,6 +48,18 @@ export function auditServerEvents(bus: EventBus, audit: AuditLog): () => void {
       "audit",
     ),
     bus.on(
+      "session-client",
+      ({ session }) => {
+        audit.note("session-client", {
+          actor: session.username,
+          address: session.address,
+          details: { resource: session.resource, session: session.id, ...session.software },
+        });
+      },
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
       "upload-verdict",
       (v) => {
         const details: Record<string, unknown> = {
@@ -65,8 +77,12 @@ export function auditServerEvents(bus: EventBus, audit: AuditLog): () => void {
     ),
     bus.on(
       "policy-denied",
-      ({ user, rule, text }) =>
-        audit.note("policy-denied", { actor: user, details: { rule, text } }),
+      ({ user, rule, text, address, count }) => {
+        const details: Record<string, unknown> = { rule, text };
+        if (count !== undefined) details.count = count;
+        const fields = { details, ...(address === undefined ? {} : { address }) };
+        audit.note("policy-denied", user === "" ? fields : { ...fields, actor: user });
+      },
       Priority.OBSERVE,
       "audit",
     ),
@@ -77,6 +93,49 @@ export function auditServerEvents(bus: EventBus, audit: AuditLog): () => void {
         if (ok)
           audit.note("policy-changed", { ...by, details: { how, changes: diff(before, after) } });
         else audit.note("policy-change-refused", { ...by, details: { how, errors } });
+      },
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "invite-created",
+      ({ by, id, expiresAt, note }) =>
+        audit.note("invite-created", {
+          actor: by,
+          subject: id,
+          details: note === undefined ? { expiresAt } : { expiresAt, note },
+        }),
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "invite-revoked",
+      ({ by, id }) => audit.note("invite-revoked", { actor: by, subject: id }),
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "invite-redeemed",
+      ({ id, username, address }) =>
+        audit.note("invite-redeemed", { actor: username, subject: id, address }),
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "user-registered",
+      ({ username, address }) => audit.note("user-registered", { actor: username, address }),
+      Priority.OBSERVE,
+      "audit",
+    ),
+    bus.on(
+      "registration-refused",
+      ({ address, reason, username, invite }) => {
+        const details: Record<string, unknown> = { reason };
+        if (username !== undefined) details.username = username;
+        audit.note(
+          "registration-refused",
+          invite === undefined ? { address, details } : { address, subject: invite, details },
+        );
       },
       Priority.OBSERVE,
       "audit",

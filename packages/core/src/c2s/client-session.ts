@@ -5,6 +5,8 @@ import { randomUUID } from "node:crypto";
 import { type Jid, parseJid } from "@hato/jid";
 import { type Element, NS_CSI, NS_DELAY, NS_SM, xml } from "@hato/xml";
 import { StanzaError, StreamError } from "../errors.js";
+import type { ClientSoftware } from "../session.js";
+import type { ClientIdentity } from "./client-identity.js";
 import type { C2sContext } from "./context.js";
 import { HeldQueue, treatment } from "./csi.js";
 import type { ClientSession as IntakeSession } from "./intake.js";
@@ -43,6 +45,10 @@ export class ClientSession implements IntakeSession {
   hibernated = false;
   /** When the resource was bound (the admin console's session list). */
   readonly since = new Date();
+  /** What the client said it is (XEP-0092, XEP-0115 caps node); filled by `identity`. */
+  software?: ClientSoftware;
+  /** Asks and, under `clients.allowed`, holds stanzas until the client says what it is. */
+  identity: ClientIdentity | undefined = undefined;
 
   private transport: Transport | undefined;
   private sm: SmState | undefined;
@@ -338,6 +344,7 @@ export class ClientSession implements IntakeSession {
     if (this.ended) return;
     this.ended = true;
     this.hibernated = false;
+    this.identity?.stop();
     for (const key of [this.hibernation, this.ackIdle, this.ackDeadline])
       this.ctx.sweeper.clear(key);
     if (this.sm?.resumeId !== undefined) this.ctx.resumptions.delete(this.sm.resumeId);

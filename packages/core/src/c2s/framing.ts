@@ -9,6 +9,8 @@ import type { StreamError } from "../errors.js";
 export interface FramingEvents {
   /** The client opened a stream (`<stream:stream>` or `<open/>`, already of the right kind). */
   streamStart(root: Element): void;
+  /** `n` bytes arrived from the client (before they are parsed): for the byte rate. */
+  bytes(n: number): void;
   /** One top-level element: stanza or nonza. */
   element(el: Element): void;
   /** The client closed its stream (`</stream:stream>` or `<close/>`). */
@@ -28,10 +30,10 @@ export interface StreamOpening {
 /** One client connection's framing. */
 export interface Framing {
   readonly address: string;
+  /** Which transport carries the stream (for the metrics). */
+  readonly transport: "tcp" | "websocket";
   /** False only on a plain TCP connection before STARTTLS. */
   readonly encrypted: boolean;
-  /** Which framing this is (the admin console's session list shows it). */
-  readonly kind: "tcp" | "websocket";
   /** The TLS socket under the stream, for SASL channel binding (RFC 9266, RFC 5929). */
   readonly tlsSocket: TLSSocket | undefined;
   /** Starts delivering events. */

@@ -46,6 +46,8 @@ export class SaslNegotiation {
   private server: SaslServer | undefined;
   private failures = 0;
   private mechanism = "";
+  /** Whether this stream's login took from the logins-per-minute budget already. */
+  private counted = false;
   readonly offered: string[];
 
   constructor(
@@ -91,6 +93,23 @@ export class SaslNegotiation {
           true,
         );
       }
+      // The policy's logins per minute per address count streams that log in, not each
+      // <auth/>: a client working down its list of mechanisms is one login (and retries on
+      // one stream are capped at MAX_FAILURES_PER_STREAM anyway).
+      if (!this.counted) {
+        this.counted = true;
+        const login = this.ctx.logins.take(this.address);
+        if (!login.ok) {
+          const text = `too many logins from your address; try again in ${login.retryAfterSeconds} seconds`;
+          this.ctx.denials.deny(`\0login\0${this.address}`, {
+            user: "",
+            rule: "rate-limits",
+            text,
+            address: this.address,
+          });
+          return this.fail("temporary-auth-failure", text, true);
+        }
+      }
       const server = this.offered.includes(mechanism)
         ? createSaslServer(mechanism, this.saslContext())
         : undefined;
@@ -110,10 +129,11 @@ export class SaslNegotiation {
     return this.outcome(step);
   }
 
-  /** Accounts found locked during this exchange (refused after a correct password). */
-  private readonly lockedSeen = new Set<string>();
+  private async disabled(username: string): Promise<boolean> {
+    return (await this.ctx.storage.accounts.get(username))?.disabled === true;
+  }
 
-  private outcome(step: SaslStep): SaslOutcome {
+  private async outcome(step: SaslStep): Promise<SaslOutcome> {
     switch (step.kind) {
       case "challenge":
         return {
@@ -122,21 +142,20 @@ export class SaslNegotiation {
         };
       case "success": {
         this.server = undefined;
+        // Only someone who knows the password learns that the account is locked.
+        if (await this.disabled(step.username)) {
+          this.failed(step.username, this.mechanism, "account-disabled");
+          return this.fail(
+            "account-disabled",
+            "this account is locked by an administrator; ask them to unlock it",
+          );
+        }
         // During a lockout even the right password fails, so a guesser learns nothing.
         if (this.ctx.throttle.accountBlocked(step.username)) {
           this.failed(step.username, this.mechanism, "temporary-auth-failure");
           return this.fail(
             "temporary-auth-failure",
             "too many failed logins for this account; try again later",
-          );
-        }
-        // A locked account is told so only after the right password: a guesser learns nothing.
-        if (this.lockedSeen.has(step.username)) {
-          this.failed(step.username, this.mechanism, "account-disabled");
-          return this.fail(
-            "account-disabled",
-            "this account is locked by an administrator; ask them to unlock it",
-            true,
           );
         }
         this.ctx.bus.fire("auth-succeeded", {
@@ -197,9 +216,9 @@ export class SaslNegotiation {
     const { storage, fakeSalt, config, domain } = this.ctx;
     const lookup = async (username: string, hash: "sha1" | "sha256") => {
       const account = await storage.accounts.get(username);
+      // A locked account's credentials are still checked: the right password then gets
+      // <account-disabled/>, a wrong one the same <not-authorized/> as ever.
       if (account === undefined) return undefined;
-      // Checked like any other so the answer to a wrong password is the same; refused after.
-      if (account.disabled === true) this.lockedSeen.add(username);
       return hash === "sha1" ? account.scram.sha1 : account.scram.sha256;
     };
     const iterations = config.scram.iterations;

@@ -17,10 +17,12 @@ import {
 } from "@hato/xml";
 import { errorReply, StanzaError, StreamError } from "../errors.js";
 import { chooseBinding } from "./bind.js";
+import { ClientIdentity } from "./client-identity.js";
 import { ClientSession, type Transport } from "./client-session.js";
-import type { C2sContext, PreauthIqHandler } from "./context.js";
+import type { C2sContext, PreauthIqHandler, StreamFeature } from "./context.js";
 import type { Framing } from "./framing.js";
 import { intakeStanza } from "./intake.js";
+import { recordSlowedDown, refuseOverRate, waitsInsteadOfRefusal } from "./rate-limit.js";
 import { SaslNegotiation } from "./sasl.js";
 import { failed, parseH } from "./sm.js";
 
@@ -29,6 +31,13 @@ type Phase = "tls" | "auth" | "bind" | "bound" | "closed";
 // Elements parsed while an asynchronous step (SASL) runs wait here; the socket is paused
 // meanwhile, so this holds at most what one read brought in.
 const MAX_BACKLOG = 64;
+// While a session is throttled (the policy's rate limits) the rest of the read already parsed
+// waits here too: one read of small stanzas can hold more than 64 of them.
+const MAX_THROTTLED_BACKLOG = 10_000;
+// One pause lasts at most this long; a user still in debt is paused again after the next read.
+// Short pauses keep stream-management acks and WebSocket pongs flowing, so a slowed session
+// does not look dead.
+const MAX_PAUSE_MS = 5_000;
 
 /**
  * One client connection, from the first byte until it closes; it carries at most one session.
@@ -48,6 +57,10 @@ export class C2sStream implements Transport {
   private headerSent = false;
   private sasl: SaslNegotiation | undefined;
   private busy = false;
+  /** Reading stopped until the user's rate allows more (the policy's rate limits). */
+  private throttle: NodeJS.Timeout | undefined;
+  /** The client closed its stream while elements still waited in the backlog. */
+  private endPending = false;
   private readonly backlog: Element[] = [];
   private counted = true; // still counted as unauthenticated for its address
   private readonly tlsDeadline = {};
@@ -61,8 +74,13 @@ export class C2sStream implements Transport {
     this.address = wire.address;
     wire.start({
       streamStart: (root) => this.streamStart(root),
+      bytes: (n) => this.bytes(n),
       element: (el) => this.element(el),
-      streamEnd: () => this.end(),
+      streamEnd: () => {
+        // What waits in the backlog was sent before the close: it goes first.
+        if (this.busy || this.throttle !== undefined) this.endPending = true;
+        else this.end();
+      },
       error: (err) => this.fail(err),
       closed: (reason) => this.closed(reason),
     });
@@ -103,7 +121,7 @@ export class C2sStream implements Transport {
   }
 
   get link(): { transport: "tcp" | "websocket"; tls: string | null } {
-    return { transport: this.wire.kind, tls: this.wire.tlsSocket?.getProtocol() ?? null };
+    return { transport: this.wire.transport, tls: this.wire.tlsSocket?.getProtocol() ?? null };
   }
 
   // ---- stream level
@@ -141,14 +159,14 @@ export class C2sStream implements Transport {
       case "tls":
         return [xml("starttls", { xmlns: NS_TLS }, xml("required"))];
       case "auth":
-        return [...this.sasl!.features(), ...this.ctx.extensions.features.auth];
+        return [...this.sasl!.features(), ...offered(this.ctx.extensions.features.auth)];
       case "bind":
         return [
           xml("bind", { xmlns: NS_BIND }),
           xml("session", { xmlns: NS_SESSION }, xml("optional")),
           xml("sm", { xmlns: NS_SM }),
           xml("csi", { xmlns: NS_CSI }),
-          ...this.ctx.extensions.features.bind,
+          ...offered(this.ctx.extensions.features.bind),
         ];
       default:
         return [];
@@ -184,6 +202,8 @@ export class C2sStream implements Transport {
     this.phase = "closed";
     this.ctx.sweeper.clear(this);
     this.ctx.sweeper.clear(this.tlsDeadline);
+    clearTimeout(this.throttle);
+    this.throttle = undefined;
     if (this.counted) {
       this.counted = false;
       this.ctx.unauthenticated.dec(this.address);
@@ -197,6 +217,11 @@ export class C2sStream implements Transport {
   // ---- elements, in order
 
   private element(el: Element): void {
+    if (this.throttle !== undefined) {
+      if (this.backlog.push(el) > MAX_THROTTLED_BACKLOG)
+        this.fail(new StreamError("policy-violation", "too many stanzas sent while slowed down"));
+      return;
+    }
     if (this.busy) {
       if (this.backlog.push(el) > MAX_BACKLOG) {
         this.fail(
@@ -229,9 +254,35 @@ export class C2sStream implements Transport {
 
   private resume(): void {
     this.busy = false;
-    while (this.backlog.length > 0 && !this.busy && this.phase !== "closed")
-      this.element(this.backlog.shift()!);
-    if (!this.busy && this.phase !== "closed") this.wire.resume();
+    const go = () => !this.busy && this.throttle === undefined && this.phase !== "closed";
+    while (this.backlog.length > 0 && go()) this.element(this.backlog.shift()!);
+    if (go()) {
+      if (this.endPending) this.end();
+      else this.wire.resume();
+    }
+  }
+
+  /** Stops reading for `ms` (bytes or answers over the user's rate); nothing is lost. */
+  private slowDown(ms: number): void {
+    if (this.throttle !== undefined || this.phase === "closed") return;
+    this.wire.pause();
+    this.throttle = setTimeout(
+      () => {
+        this.throttle = undefined;
+        if (!this.busy) this.resume();
+      },
+      Math.min(ms, MAX_PAUSE_MS),
+    );
+  }
+
+  /** Bytes from the client count against the user's byte rate once a session is bound. */
+  private bytes(n: number): void {
+    if (this.phase !== "bound" || this.session === undefined) return;
+    const user = this.session.username;
+    const { waitMs, limit } = this.ctx.rates.bytes(user, n);
+    if (waitMs === 0) return;
+    recordSlowedDown(this.ctx, user, limit);
+    this.slowDown(waitMs);
   }
 
   private dispatch(el: Element): Promise<void> | undefined {
@@ -346,7 +397,7 @@ export class C2sStream implements Transport {
 
   /** An IQ a module answers before authentication; the stream stays in the auth phase. */
   private async preauthIq(iq: Element, handler: PreauthIqHandler): Promise<void> {
-    const reply = await handler(iq, { address: this.address });
+    const reply = await handler(iq, { address: this.address, stream: this });
     if (this.phase === "auth") this.write(reply);
   }
 
@@ -393,6 +444,8 @@ export class C2sStream implements Transport {
     );
     if (this.csiInactive) session.setInactive(true);
     this.ctx.bus.fire("session-bound", { session });
+    session.identity = new ClientIdentity(this.ctx, session, (el) => this.intake(el));
+    session.identity.start();
     return undefined;
   }
 
@@ -432,11 +485,47 @@ export class C2sStream implements Transport {
 
   // ---- stanzas
 
+  /**
+   * A stanza from the bound client: its answer to the server's version question is taken
+   * first (neither counted nor refused); then the user's stanza rate; then, while
+   * `clients.allowed` waits for the client's identity, the stanza is held; else it is routed.
+   */
   private stanza(el: Element): undefined {
     const session = this.session!;
+    if (session.identity?.answer(el)) {
+      session.handledInbound();
+      return;
+    }
+    const rate = this.ctx.rates.stanza(session.username);
+    if (!rate.ok) {
+      if (waitsInsteadOfRefusal(el)) {
+        this.backlog.unshift(el); // nothing lost: it is taken again once the rate allows
+        this.slowDown(rate.waitMs);
+      } else {
+        refuseOverRate(this.ctx, session, el, rate.limit);
+        session.handledInbound();
+      }
+      return;
+    }
+    if (session.identity?.hold(el)) return;
+    return this.intake(el);
+  }
+
+  /** Routes or answers a stanza (RFC 6120 §8.1 checks first). */
+  private intake(el: Element): undefined {
+    const session = this.session;
+    if (session === undefined || this.phase !== "bound") return;
     const err = intakeStanza(el, session, this.ctx);
     if (err) this.fail(err);
     else session.handledInbound();
     return undefined;
   }
+}
+
+/** The module stream features to offer now (a function feature decides each time). */
+function offered(features: readonly StreamFeature[]): Element[] {
+  return features.flatMap((f) => {
+    const el = typeof f === "function" ? f() : f;
+    return el === undefined ? [] : [el];
+  });
 }

@@ -17,13 +17,17 @@ import type { Framing, FramingEvents, StreamOpening } from "./framing.js";
 /** An XML stream over one socket. */
 export class TcpFraming implements Framing {
   readonly address: string;
+  readonly transport = "tcp";
   private readonly conn: Connection;
   private readonly parser: StreamParser;
   private events: FramingEvents | undefined;
 
   constructor(socket: Socket, maxQueued: number, limits: Partial<ParserLimits>) {
     this.conn = new Connection(socket, maxQueued, {
-      data: (chunk) => this.parser.write(chunk),
+      data: (chunk) => {
+        this.events?.bytes(chunk.length);
+        this.parser.write(chunk);
+      },
       closed: (reason) => this.events?.closed(reason),
     });
     this.address = this.conn.address;
@@ -46,8 +50,6 @@ export class TcpFraming implements Framing {
       limits,
     );
   }
-
-  readonly kind = "tcp";
 
   get encrypted(): boolean {
     return this.conn.encrypted;

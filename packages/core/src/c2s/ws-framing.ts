@@ -45,7 +45,7 @@ function standalone(el: Element): string {
 export class WsFraming implements Framing {
   readonly address: string;
   readonly encrypted = true;
-  readonly kind = "websocket";
+  readonly transport = "websocket";
   readonly tlsSocket: TLSSocket;
   private events: FramingEvents | undefined;
   private expectingOpen = true;
@@ -92,6 +92,7 @@ export class WsFraming implements Framing {
   private message(data: Buffer, isBinary: boolean): void {
     if (this.halted || this.done) return;
     this.alive = true;
+    this.events?.bytes(data.length);
     const fail = (condition: StreamCondition, text: string) => {
       this.halted = true;
       this.events?.error(new StreamError(condition, text));

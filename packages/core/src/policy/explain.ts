@@ -30,7 +30,7 @@ export function explain(policy: Policy, username: string): string[] {
   out.push(`federation: ${fed}`);
   const reg = policy.base.registration;
   out.push(
-    `registration: ${reg === undefined ? "as the server's register.enabled setting says" : reg === "off" ? "new accounts only by an admin" : reg === "invite" ? `new accounts by single-use invite${LATER}` : "anyone may register an account (when register.enabled is on)"}`,
+    `registration: ${reg === undefined ? "as the server's register.enabled setting says" : reg === "off" ? "new accounts only by an admin" : reg === "invite" ? "new accounts only with a single-use invite" : "anyone may register an account (when register.enabled is on)"}`,
   );
   if (!r.files.enabled) out.push("files: may not share files");
   else {
@@ -63,9 +63,9 @@ export function explain(policy: Policy, username: string): string[] {
       ? `${rl.loginsPerMinutePerAddress} logins per minute per address`
       : "",
   ].filter((s) => s !== "");
-  if (rates.length > 0) out.push(`rate limits: at most ${rates.join(", ")}${LATER}`);
+  if (rates.length > 0) out.push(`rate limits: at most ${rates.join(", ")}`);
   out.push(
-    `clients: ${r.allowedClients.length === 0 ? "any client software" : `only ${r.allowedClients.join(", ")}${LATER}`}`,
+    `clients: ${r.allowedClients.length === 0 ? "any client software" : `only ${r.allowedClients.join(", ")} (by what the client says it is)`}`,
   );
   out.push(
     `sessions: ${r.maxSessions === undefined ? "as many as the server allows" : `at most ${r.maxSessions} at once`}`,

@@ -10,3 +10,4 @@ export {
   PolicyStore,
   type ReloadResult,
 } from "./store.js";
+export { type SummaryLine, summary } from "./summary.js";

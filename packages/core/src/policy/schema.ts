@@ -17,7 +17,9 @@ export const POLICY_LIMITS = {
 const name = z.string().min(1).max(1023);
 const list = <T extends z.ZodType>(t: T) => z.array(t).max(POLICY_LIMITS.list);
 const days = z.number().int().min(0).max(36_500);
-const rate = z.number().int().min(0).max(1_000_000_000);
+// At least 1: a rate of 0 would shut a user (or every login) out for good, which is what
+// locking an account or turning a listener off is for.
+const rate = z.number().int().min(1).max(1_000_000_000);
 
 /** A string shorthand (`federation: off`) stands for `{ mode: off }`. */
 const modeShorthand = (v: unknown) => (typeof v === "string" ? { mode: v } : v);

@@ -1,10 +1,13 @@
-// XEP-0077: In-Band Registration — off unless register.enabled; accounts made as the CLI makes them.
+// XEP-0077: In-Band Registration, with XEP-0445 pre-authenticated (invite) registration and the
+// organisation's `registration` rule: off, invite (only with a token), open (register.enabled).
 import {
   Accounts,
   errorReply,
   HatoError,
   HatoErrors,
   type HatoModule,
+  INVITE_REFUSALS,
+  Invites,
   StanzaError,
   type StanzaEvent,
   StreamError,
@@ -12,12 +15,20 @@ import {
 import { prepLocal } from "@hato/jid";
 import { type Element, xml } from "@hato/xml";
 import { unsupportedIq } from "../unknown-account.js";
+import { checkPassword, checkUsername, hourlyLimit } from "./checks.js";
 
 export const NS_REGISTER = "jabber:iq:register";
 export const NS_REGISTER_FEATURE = "http://jabber.org/features/iq-register";
-const HOUR = 3_600_000;
+/** XEP-0445: the pre-auth IQ and the stream feature that says the server takes one. */
+export const NS_PARS = "urn:xmpp:pars:0";
+export const NS_IBR_TOKEN = "urn:xmpp:ibr-token:0";
+/** A token is 43 characters; anything much longer is not worth hashing. */
+const TOKEN_MAX = 256;
 const OFF =
   "in-band registration is turned off on this server; ask its administrator for an account";
+const POLICY_OFF = "your organisation does not allow creating accounts here; ask an admin";
+const POLICY_INVITE =
+  "your organisation creates accounts by invitation only; ask an admin for an invite";
 
 export const register: HatoModule = {
   name: "register",
@@ -26,33 +37,109 @@ export const register: HatoModule = {
       api.config.register;
     // Accounts fires user-created and user-deleted through the API.
     const accounts = new Accounts(api.storage, api.domain, api.config.scram.iterations, api);
-    const attempts = new Map<string, { count: number; until: number }>();
+    const invites = new Invites(api.storage, api.config, api);
+    const registrations = hourlyLimit(perAddressPerHour, "registrations");
+    const tokenFailures = hourlyLimit(perAddressPerHour, "invalid invite tokens");
+    /** The invite a stream's XEP-0445 pre-auth IQ was accepted for, until it registers. */
+    const checked = new WeakMap<object, { key: string; id: string }>();
+
+    /** How the policy (server-wide: its base rule) and register.enabled combine now. */
+    const mode = (): "off" | "invite" | "open" | "closed" => {
+      const byPolicy = api.policy.current.base.registration;
+      if (byPolicy === "off" || byPolicy === "invite") return byPolicy;
+      return enabled ? "open" : "closed";
+    };
+    const offeredWhenOpen = (el: Element) => () =>
+      mode() === "open" || mode() === "invite" ? el : undefined;
 
     // Before authentication: the auth phase is reached only on TLS (after STARTTLS, or on the
     // direct-TLS port), so usernames and passwords never cross the network in the clear.
     api.handlePreauthIq(NS_REGISTER, async (iq, peer) => {
       try {
-        return reply(iq, await preauth(iq, peer.address));
+        return reply(iq, await preauth(iq, peer));
       } catch (err) {
         if (!(err instanceof StanzaError)) api.log.error("registration failed", { err });
         return failure(iq, err);
       }
     });
-    if (enabled) {
-      api.addStreamFeature("auth", xml("register", { xmlns: NS_REGISTER_FEATURE }));
-      api.addFeature(NS_REGISTER);
-    }
+    api.handlePreauthIq(NS_PARS, async (iq, peer) => {
+      try {
+        return reply(iq, await token(iq, peer));
+      } catch (err) {
+        if (!(err instanceof StanzaError)) api.log.error("invite token check failed", { err });
+        return failure(iq, err);
+      }
+    });
+    // Offered while registration is possible at all; a policy reload changes it for new streams.
+    api.addStreamFeature("auth", offeredWhenOpen(xml("register", { xmlns: NS_IBR_TOKEN })));
+    api.addStreamFeature("auth", offeredWhenOpen(xml("register", { xmlns: NS_REGISTER_FEATURE })));
+    if (enabled) api.addFeature(NS_REGISTER);
     handleAfterLogin(enabled);
 
-    async function preauth(iq: Element, address: string): Promise<Element | undefined> {
-      if (!enabled) throw new StanzaError("service-unavailable", OFF);
+    /** Refuses what the policy or the settings forbid before any field is looked at. */
+    function refuseClosed(username?: string): void {
+      const m = mode();
+      if (m === "closed") throw new StanzaError("service-unavailable", OFF);
+      if (m === "off") {
+        if (username !== undefined)
+          void api.fire("policy-denied", {
+            user: username,
+            rule: "registration",
+            text: POLICY_OFF,
+          });
+        throw new StanzaError("not-allowed", POLICY_OFF, "cancel");
+      }
+    }
+
+    /** XEP-0445 §4: checks a token (expiry counts only here) and remembers it for the stream. */
+    async function token(
+      iq: Element,
+      peer: { address: string; stream: object },
+    ): Promise<undefined> {
+      const pre = iq.getChild("preauth", NS_PARS);
+      if (iq.attr("type") !== "set" || pre === undefined) {
+        throw new StanzaError("bad-request", "send <preauth token='...'/> in an iq of type set");
+      }
+      if (mode() === "off") {
+        void api.fire("registration-refused", { address: peer.address, reason: POLICY_OFF });
+      }
+      refuseClosed();
+      const value = pre.attr("token");
+      if (value === undefined || value === "") {
+        throw new StanzaError("bad-request", "the token attribute is missing");
+      }
+      const r =
+        value.length > TOKEN_MAX
+          ? { ok: false as const, reason: "malformed" as const }
+          : await invites.check(value);
+      if (!r.ok) {
+        const reason = INVITE_REFUSALS[r.reason];
+        void api.fire("registration-refused", { address: peer.address, reason });
+        tokenFailures(peer.address);
+        throw new StanzaError("item-not-found", reason, "cancel");
+      }
+      checked.set(peer.stream, { key: r.key, id: r.id });
+      return undefined;
+    }
+
+    async function preauth(
+      iq: Element,
+      peer: { address: string; stream: object },
+    ): Promise<Element | undefined> {
       const query = iq.getChild("query", NS_REGISTER);
       const type = iq.attr("type");
       if (type === "get") {
+        refuseClosed();
         return xml(
           "query",
           { xmlns: NS_REGISTER },
-          xml("instructions", null, "Choose a username and a password for your new account."),
+          xml(
+            "instructions",
+            null,
+            mode() === "invite"
+              ? "Choose a username and a password for your new account (with your invite)."
+              : "Choose a username and a password for your new account.",
+          ),
           xml("username"),
           xml("password"),
         );
@@ -62,78 +149,52 @@ export const register: HatoModule = {
         throw new StanzaError("not-authorized", "log in to delete your account");
       }
       const username = checkUsername(query.getChildText("username"));
-      // The organisation's policy (server-wide): off, or invite-only (invites come later),
-      // refuses what register.enabled would allow.
-      const byPolicy = api.policy.current.base.registration;
-      if (byPolicy === "off" || byPolicy === "invite") {
-        const text =
-          byPolicy === "off"
-            ? "your organisation does not allow creating accounts here; ask an admin"
-            : "your organisation creates accounts by invitation only; ask an admin for an invite";
-        void api.fire("policy-denied", { user: username, rule: "registration", text });
-        throw new StanzaError("not-allowed", text, "cancel");
+      refuseClosed(username);
+      const invite = checked.get(peer.stream);
+      if (invite === undefined && mode() === "invite") {
+        void api.fire("policy-denied", {
+          user: username,
+          rule: "registration",
+          text: POLICY_INVITE,
+        });
+        throw new StanzaError("not-allowed", POLICY_INVITE, "cancel");
       }
-      const password = checkPassword(query.getChildText("password"));
-      limit(address);
-      try {
-        await accounts.add(username, password);
-      } catch (err) {
-        if (err instanceof HatoError && err.code === HatoErrors.USER_EXISTS) {
-          throw new StanzaError("conflict", "that username is taken; choose another one");
+      const password = checkPassword(
+        query.getChildText("password"),
+        passwordMinLength,
+        passwordMaxLength,
+      );
+      registrations(peer.address);
+      const create = async () => {
+        try {
+          await accounts.add(username, password);
+        } catch (err) {
+          if (err instanceof HatoError && err.code === HatoErrors.USER_EXISTS) {
+            throw new StanzaError("conflict", "that username is taken; choose another one");
+          }
+          throw err;
         }
-        throw err;
+      };
+      if (invite === undefined) {
+        await create();
+        void api.fire("user-registered", { username, address: peer.address });
+      } else {
+        const r = await invites.redeem(invite.key, username, peer.address, create);
+        if (!r.ok) {
+          checked.delete(peer.stream);
+          const reason = INVITE_REFUSALS[r.reason];
+          void api.fire("registration-refused", {
+            address: peer.address,
+            reason,
+            username,
+            invite: invite.id,
+          });
+          throw new StanzaError("not-allowed", reason, "cancel");
+        }
+        checked.delete(peer.stream);
       }
-      api.log.info("account registered in-band", { user: username, address });
+      api.log.info("account registered in-band", { user: username, address: peer.address });
       return undefined;
-    }
-
-    /** Counts a well-formed attempt from an address; refuses past the hourly limit. */
-    function limit(address: string): void {
-      const now = Date.now();
-      if (attempts.size > 10_000) {
-        for (const [a, w] of attempts) if (w.until <= now) attempts.delete(a);
-      }
-      let w = attempts.get(address);
-      if (w === undefined || w.until <= now) {
-        w = { count: 0, until: now + HOUR };
-        attempts.set(address, w);
-      }
-      if (w.count >= perAddressPerHour) {
-        throw new StanzaError(
-          "policy-violation",
-          `too many registrations from your address; at most ${perAddressPerHour} an hour`,
-          "wait",
-        );
-      }
-      w.count++;
-    }
-
-    function checkUsername(text: string | undefined): string {
-      const username = text === undefined || text === "" ? null : prepLocal(text);
-      if (username === null) {
-        throw new StanzaError(
-          "not-acceptable",
-          text ? `"${text}" cannot be a username` : "a username is required",
-        );
-      }
-      return username;
-    }
-
-    function checkPassword(text: string | undefined): string {
-      const length = text === undefined ? 0 : [...text].length;
-      if (text === undefined || length < passwordMinLength) {
-        throw new StanzaError(
-          "not-acceptable",
-          `a password of at least ${passwordMinLength} characters is required`,
-        );
-      }
-      if (length > passwordMaxLength) {
-        throw new StanzaError(
-          "not-acceptable",
-          `a password may have at most ${passwordMaxLength} characters`,
-        );
-      }
-      return text;
     }
 
     /** After login: password change and account removal (§3.2, §3.3), to the server or oneself. */
@@ -194,7 +255,7 @@ export const register: HatoModule = {
       if (prepLocal(name) !== user) {
         throw new StanzaError("not-allowed", "you can change only your own account's password");
       }
-      await accounts.passwd(user, checkPassword(password));
+      await accounts.passwd(user, checkPassword(password, passwordMinLength, passwordMaxLength));
       api.log.info("password changed in-band", { user });
       return undefined;
     }

@@ -1,7 +1,9 @@
-// The top level: the sign-in form until a client is online, then the messenger.
-import { HatoClient } from "@hato/sdk";
+// The top level: the invite page when opened from an invite link, the sign-in form until a
+// client is online, then the messenger.
+import { HatoClient, inviteToken } from "@hato/sdk";
 import { useState } from "preact/hooks";
 import { ChatStore } from "../state/store.js";
+import { InvitePage } from "./invite.js";
 import { Messenger } from "./messenger.js";
 import { SignIn } from "./sign-in.js";
 
@@ -11,9 +13,27 @@ function serviceUrl(): string {
   return `${scheme}//${location.host}/xmpp-websocket`;
 }
 
+/**
+ * The invite of an invite link, `/invite#TOKEN` (`?domain=D` when the XMPP domain is not this
+ * host's name). The token is in the fragment, which the browser never sends to the server.
+ */
+function inviteFromUrl(): { token: string; domain: string } | undefined {
+  if (location.pathname !== "/invite") return undefined;
+  const token = inviteToken(location.hash);
+  if (token === undefined) return undefined;
+  const domain = new URLSearchParams(location.search).get("domain") ?? location.hostname;
+  return { token, domain };
+}
+
+/** Leaves the invite URL, so the token is neither in the address bar nor in the history. */
+function forgetInviteUrl(): void {
+  history.replaceState(null, "", "/");
+}
+
 /** The whole web client. */
 export function App() {
   const [store, setStore] = useState<ChatStore | undefined>(undefined);
+  const [invite, setInvite] = useState(inviteFromUrl);
 
   async function signIn(jid: string, password: string): Promise<void> {
     const client = new HatoClient({ service: serviceUrl(), jid, password, resource: "web" });
@@ -35,9 +55,31 @@ export function App() {
     await store.client.disconnect().catch(() => undefined);
   }
 
-  return store === undefined ? (
-    <SignIn onSignIn={signIn} />
-  ) : (
-    <Messenger store={store} onSignOut={signOut} />
-  );
+  function leaveInvite(): void {
+    forgetInviteUrl();
+    setInvite(undefined);
+  }
+
+  if (store !== undefined) return <Messenger store={store} onSignOut={signOut} />;
+  if (invite !== undefined) {
+    return (
+      <InvitePage
+        token={invite.token}
+        domain={invite.domain}
+        service={serviceUrl()}
+        onRegistered={async (jid, password) => {
+          // The invite is used up: whatever happens next, the link is no use any more.
+          forgetInviteUrl();
+          localStorage.setItem("hato.address", jid);
+          try {
+            await signIn(jid, password);
+          } finally {
+            setInvite(undefined);
+          }
+        }}
+        onCancel={leaveInvite}
+      />
+    );
+  }
+  return <SignIn onSignIn={signIn} />;
 }

@@ -9,6 +9,7 @@ import { ConnectionBanner } from "./connection-banner.js";
 import { ContactList } from "./contact-list.js";
 import { ErrorBar } from "./error-bar.js";
 import { NotificationsButton } from "./notifications-button.js";
+import { PolicyPanel } from "./policy-panel.js";
 import { Requests } from "./requests.js";
 
 interface Props {
@@ -58,6 +59,7 @@ export function Messenger({ store, onSignOut }: Props) {
           <Requests store={store} />
           <AddContact store={store} />
           <ContactList store={store} />
+          <PolicyPanel store={store} />
         </nav>
         <div class="chat">
           {active === undefined ? (

@@ -4,6 +4,7 @@ import {
   type ChatMessage,
   type Contact,
   type HatoClient,
+  type PolicyLine,
   type PutFunction,
   type Status,
   UploadError,
@@ -62,6 +63,8 @@ export class ChatStore {
   contacts: Contact[] = [];
   requests: string[] = [];
   errors: string[] = [];
+  /** The organisation's rules for us (urn:hato:policy:0); undefined until the server answered. */
+  policy: PolicyLine[] | undefined;
   /** The open chat's peer (bare JID), if any. */
   active: string | undefined;
   /** Our own message being corrected in the composer (XEP-0308), if any. */
@@ -84,6 +87,12 @@ export class ChatStore {
       client.on("status", (s, detail) => {
         this.status = s;
         this.statusDetail = detail ?? "";
+        // Asked again on every (re)connection: the policy may have changed while we were away.
+        if (s === "online") this.loadPolicy();
+        this.changed();
+      }),
+      client.on("policy", (lines) => {
+        this.policy = lines;
         this.changed();
       }),
       client.on("contacts", (all) => {
@@ -104,6 +113,17 @@ export class ChatStore {
         this.errors = [...this.errors.slice(-4), text];
         this.changed();
       }),
+    );
+  }
+
+  /** Asks the server for our policy summary; a server without one leaves the panel away. */
+  loadPolicy(): void {
+    this.client.policySummary().then(
+      (lines) => {
+        this.policy = lines;
+        this.changed();
+      },
+      () => undefined,
     );
   }
 
