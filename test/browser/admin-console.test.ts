@@ -265,4 +265,18 @@ describe("the admin console: an admin at work", () => {
     const missing = !("invites" in t.server) || !("metrics" in t.server);
     w.assertClean([/status of 401/, ...(missing ? [/status of 503/] : [])]);
   });
+
+  it("signing out ends the session on the server and forgets the CSRF token", async () => {
+    const w2 = await b.newPage();
+    await adminSignIn(w2.page, { port: t.tlsPort, jid: "alice@localhost", password: "alice-pw" });
+    const cookie = (await w2.page.context().cookies()).find((c) => c.name === "__Host-hato-admin")!;
+    await w2.page.getByRole("button", { name: "Sign out" }).click();
+    await statusText(w2.page, "You signed out.").waitFor();
+    assert.equal(await w2.page.evaluate("sessionStorage.length"), 0);
+    const after = await w2.page.context().cookies();
+    assert.equal(after.filter((c) => c.name === "__Host-hato-admin").length, 0, "cookie cleared");
+    const old = await adminApi(t.tlsPort, t.ca, "session", { cookie: cookie.value });
+    assert.equal(old.status, 401, old.body);
+    w2.assertClean();
+  });
 });
