@@ -213,6 +213,23 @@ describe("the admin console: an admin at work", () => {
     );
   });
 
+  it("pages through the audit log, older and newer", async () => {
+    for (let i = 0; i < 60; i++) await t.server.audit.record("test-filler", { details: { i } });
+    await openView(page, "Users");
+    await openView(page, "Audit log");
+    const ROWS = `[...document.querySelectorAll("section[aria-label='Audit entries'] tbody tr")]`;
+    const seqs = async () =>
+      (await page.evaluate(`${ROWS}.map((tr) => Number(tr.children[0].textContent))`)) as number[];
+    await until(page, `${ROWS}.length === 50`);
+    const first = await seqs();
+    await page.getByRole("button", { name: "Older entries" }).click();
+    await until(page, `Number(${ROWS}[0]?.children[0].textContent) < ${Math.min(...first)}`);
+    const second = await seqs();
+    assert.equal(second[0], Math.min(...first) - 1, "the next page starts where the first ended");
+    await page.getByRole("button", { name: "Newer entries" }).click();
+    await until(page, `Number(${ROWS}[0]?.children[0].textContent) === ${first[0]}`);
+  });
+
   it("creates an API token shown once, which works for scripts until revoked", async () => {
     await openView(page, "API tokens");
     await page.getByLabel("Token name").fill("prometheus");
