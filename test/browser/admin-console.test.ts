@@ -251,9 +251,37 @@ describe("the admin console: an admin at work", () => {
     assert.equal(refused.status, 401, refused.body);
   });
 
-  it("shows quarantine, and metrics as charts (or says the server has no metrics)", async () => {
+  it("shows a quarantined file and deletes it after a confirmation; metrics as charts", async () => {
+    // A file the scanner refused, as the upload module leaves it in storage.
+    const now = new Date();
+    const rec = {
+      id: "q1_quarantined",
+      owner: "bob",
+      name: "evil.exe",
+      size: 68,
+      type: "",
+      secretHash: "0".repeat(64),
+      state: "reserved" as const,
+      created: now,
+      slotExpires: new Date(now.getTime() + 60_000),
+    };
+    await t.storage.files.reserve(rec, { userBytes: 1e9, totalBytes: 1e9 });
+    await t.storage.files.transition(rec.id, "reserved", "uploading");
+    await t.storage.files.transition(rec.id, "uploading", "scanning");
+    await t.storage.files.transition(rec.id, "scanning", "infected", {
+      stored: now,
+      sha256: "a".repeat(64),
+      reason: "Eicar-Test-Signature",
+    });
     await openView(page, "Quarantine");
-    await statusText(page, /file\(s\) in quarantine/).waitFor();
+    const row = page.getByRole("row", { name: /evil\.exe/ });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? "", /bob.*68 bytes.*infected: Eicar-Test-Signature/);
+    await row.getByRole("button", { name: "Delete evil.exe" }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete evil.exe?" });
+    await dialog.getByRole("button", { name: "Delete file" }).click();
+    await statusText(page, "Deleted evil.exe.").waitFor();
+    assert.equal(await t.storage.files.get(rec.id), undefined);
     await openView(page, "Metrics");
     if (!("metrics" in t.server)) {
       await page
