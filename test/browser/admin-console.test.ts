@@ -213,6 +213,23 @@ describe("the admin console: an admin at work", () => {
     );
   });
 
+  it("pages through the audit log, older and newer", async () => {
+    for (let i = 0; i < 60; i++) await t.server.audit.record("test-filler", { details: { i } });
+    await openView(page, "Users");
+    await openView(page, "Audit log");
+    const ROWS = `[...document.querySelectorAll("section[aria-label='Audit entries'] tbody tr")]`;
+    const seqs = async () =>
+      (await page.evaluate(`${ROWS}.map((tr) => Number(tr.children[0].textContent))`)) as number[];
+    await until(page, `${ROWS}.length === 50`);
+    const first = await seqs();
+    await page.getByRole("button", { name: "Older entries" }).click();
+    await until(page, `Number(${ROWS}[0]?.children[0].textContent) < ${Math.min(...first)}`);
+    const second = await seqs();
+    assert.equal(second[0], Math.min(...first) - 1, "the next page starts where the first ended");
+    await page.getByRole("button", { name: "Newer entries" }).click();
+    await until(page, `Number(${ROWS}[0]?.children[0].textContent) === ${first[0]}`);
+  });
+
   it("creates an API token shown once, which works for scripts until revoked", async () => {
     await openView(page, "API tokens");
     await page.getByLabel("Token name").fill("prometheus");
@@ -234,9 +251,37 @@ describe("the admin console: an admin at work", () => {
     assert.equal(refused.status, 401, refused.body);
   });
 
-  it("shows quarantine, and metrics as charts (or says the server has no metrics)", async () => {
+  it("shows a quarantined file and deletes it after a confirmation; metrics as charts", async () => {
+    // A file the scanner refused, as the upload module leaves it in storage.
+    const now = new Date();
+    const rec = {
+      id: "q1_quarantined",
+      owner: "bob",
+      name: "evil.exe",
+      size: 68,
+      type: "",
+      secretHash: "0".repeat(64),
+      state: "reserved" as const,
+      created: now,
+      slotExpires: new Date(now.getTime() + 60_000),
+    };
+    await t.storage.files.reserve(rec, { userBytes: 1e9, totalBytes: 1e9 });
+    await t.storage.files.transition(rec.id, "reserved", "uploading");
+    await t.storage.files.transition(rec.id, "uploading", "scanning");
+    await t.storage.files.transition(rec.id, "scanning", "infected", {
+      stored: now,
+      sha256: "a".repeat(64),
+      reason: "Eicar-Test-Signature",
+    });
     await openView(page, "Quarantine");
-    await statusText(page, /file\(s\) in quarantine/).waitFor();
+    const row = page.getByRole("row", { name: /evil\.exe/ });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? "", /bob.*68 bytes.*infected: Eicar-Test-Signature/);
+    await row.getByRole("button", { name: "Delete evil.exe" }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete evil.exe?" });
+    await dialog.getByRole("button", { name: "Delete file" }).click();
+    await statusText(page, "Deleted evil.exe.").waitFor();
+    assert.equal(await t.storage.files.get(rec.id), undefined);
     await openView(page, "Metrics");
     if (!("metrics" in t.server)) {
       await page
@@ -264,5 +309,19 @@ describe("the admin console: an admin at work", () => {
     // 401: the ended session; 503: the invites or metrics services this server may not have.
     const missing = !("invites" in t.server) || !("metrics" in t.server);
     w.assertClean([/status of 401/, ...(missing ? [/status of 503/] : [])]);
+  });
+
+  it("signing out ends the session on the server and forgets the CSRF token", async () => {
+    const w2 = await b.newPage();
+    await adminSignIn(w2.page, { port: t.tlsPort, jid: "alice@localhost", password: "alice-pw" });
+    const cookie = (await w2.page.context().cookies()).find((c) => c.name === "__Host-hato-admin")!;
+    await w2.page.getByRole("button", { name: "Sign out" }).click();
+    await statusText(w2.page, "You signed out.").waitFor();
+    assert.equal(await w2.page.evaluate("sessionStorage.length"), 0);
+    const after = await w2.page.context().cookies();
+    assert.equal(after.filter((c) => c.name === "__Host-hato-admin").length, 0, "cookie cleared");
+    const old = await adminApi(t.tlsPort, t.ca, "session", { cookie: cookie.value });
+    assert.equal(old.status, 401, old.body);
+    w2.assertClean();
   });
 });
