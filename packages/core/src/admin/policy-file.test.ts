@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { parse as parseYaml } from "yaml";
 import { loadPolicy } from "../policy/store.js";
 import {
   policySource,
@@ -35,6 +36,14 @@ describe("where the admin's policy edits go", () => {
     const r = loadPolicy(file, "example.com");
     assert.ok(r.ok);
     assert.equal(r.ok && r.policy.forUser("root").role, "admin");
+  });
+
+  it("a key with no value (`roles:` alone) becomes a mapping when a role is set", () => {
+    for (const text of ["roles:\n", "roles:\n  admin:\n", "roles: null\n"]) {
+      const out = withRole(text, "bob", "example.com", "admin");
+      const doc = parseYaml(out) as { roles?: { admin?: string[] } };
+      assert.deepEqual(doc.roles?.admin, ["bob"], `${JSON.stringify(text)} gave ${out}`);
+    }
   });
 
   it("a config file without a policy gets one inline", () => {

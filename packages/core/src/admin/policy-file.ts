@@ -65,6 +65,11 @@ function removeFrom(seq: unknown, username: string, domain: string): void {
 }
 
 function addTo(doc: Document, path: string[], username: string): void {
+  // A key written with no value (`roles:` alone) holds null, not a mapping: make it one.
+  for (let i = 1; i < path.length; i++) {
+    const parent = doc.getIn(path.slice(0, i), true);
+    if (!isMap(parent)) doc.setIn(path.slice(0, i), doc.createNode({}));
+  }
   const seq = doc.getIn(path, true);
   if (isSeq(seq)) seq.add(doc.createNode(username));
   else doc.setIn(path, doc.createNode([username]));
