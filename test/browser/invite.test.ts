@@ -3,7 +3,6 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { AuditEntry } from "@hato/storage";
 import {
   axeCheck,
   DESKTOP,
@@ -14,18 +13,8 @@ import {
   type TestBrowser,
   WEB_FLAGS,
 } from "../support/browser.js";
-import { startServer, type TestServer } from "../support/inproc.js";
+import { auditEntryWhere, startServer, type TestServer } from "../support/inproc.js";
 import { contactList, createAccount, policyPanel } from "./ui.js";
-
-async function entryWhere(t: TestServer, match: (e: AuditEntry) => boolean): Promise<AuditEntry> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const found = (await t.storage.audit.list({ limit: 10_000 })).find(match);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error("no such audit entry");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("web client: invite page and policy summary", () => {
   let t: TestServer;
@@ -63,7 +52,7 @@ describe("web client: invite page and policy summary", () => {
       assert.ok(!page.url().includes(inv.token), "the token left the address bar");
       assert.equal(new URL(page.url()).pathname, "/");
       assert.ok(await t.storage.accounts.get(user));
-      const e = await entryWhere(t, (x) => x.kind === "invite-redeemed" && x.actor === user);
+      const e = await auditEntryWhere(t, (x) => x.kind === "invite-redeemed" && x.actor === user);
       assert.equal(e.subject, inv.id);
 
       const panel = policyPanel(page);

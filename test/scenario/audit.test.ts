@@ -8,25 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Accounts, AuditLog, entryHash } from "@hato/core";
-import { type AuditEntry, openSqliteStorage } from "@hato/storage";
+import { openSqliteStorage } from "@hato/storage";
 import Database from "better-sqlite3";
 import { CLI, startHato } from "../support/hato.js";
-import { RawClient, startServer, type TestServer } from "../support/inproc.js";
+import { auditEntryWhere, RawClient, startServer, type TestServer } from "../support/inproc.js";
 import { removeAtExit, run } from "../support/process.js";
 
 const PASSWORD = "correct horse battery";
 const WRONG = "incorrect donkey";
-
-/** Waits until the log holds an entry that `match` accepts (appends are asynchronous observers). */
-async function entryWhere(t: TestServer, match: (e: AuditEntry) => boolean): Promise<AuditEntry> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const found = (await t.storage.audit.list({ limit: 10_000 })).find(match);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error("no such audit entry");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("audit log: what the server records", () => {
   let t: TestServer;
@@ -41,7 +30,7 @@ describe("audit log: what the server records", () => {
     await bad.starttls(t.ca);
     assert.equal((await bad.authenticate("alice", WRONG)).name, "failure");
     bad.close();
-    const failed = await entryWhere(t, (e) => e.kind === "auth-failed");
+    const failed = await auditEntryWhere(t, (e) => e.kind === "auth-failed");
     assert.equal(failed.actor, "alice");
     assert.equal(failed.address, "127.0.0.1");
     assert.deepEqual(JSON.parse(failed.details), {
@@ -50,18 +39,18 @@ describe("audit log: what the server records", () => {
     });
 
     const { client, jid } = await RawClient.login(t, "alice", PASSWORD, "laptop");
-    const login = await entryWhere(t, (e) => e.kind === "auth-succeeded");
+    const login = await auditEntryWhere(t, (e) => e.kind === "auth-succeeded");
     assert.equal(login.actor, "alice");
     assert.equal(login.address, "127.0.0.1");
     assert.deepEqual(JSON.parse(login.details), { mechanism: "SCRAM-SHA-256" });
-    const opened = await entryWhere(t, (e) => e.kind === "session-opened");
+    const opened = await auditEntryWhere(t, (e) => e.kind === "session-opened");
     assert.equal(opened.actor, "alice");
     assert.equal(opened.address, "127.0.0.1");
     assert.equal(JSON.parse(opened.details).resource, jid.split("/")[1]);
     assert.equal(JSON.parse(opened.details).resource, "laptop");
 
     client.close();
-    const closed = await entryWhere(t, (e) => e.kind === "session-closed");
+    const closed = await auditEntryWhere(t, (e) => e.kind === "session-closed");
     assert.equal(closed.actor, "alice");
     assert.equal(closed.address, "127.0.0.1");
     assert.equal(JSON.parse(closed.details).resource, "laptop");
@@ -98,7 +87,7 @@ describe("audit log: upload verdicts and account changes", () => {
       engine: "builtin",
       reason: "a Windows program",
     });
-    const e = await entryWhere(t, (x) => x.kind === "upload-verdict");
+    const e = await auditEntryWhere(t, (x) => x.kind === "upload-verdict");
     assert.equal(e.actor, "carol");
     assert.equal(e.subject, "slot-1");
     assert.deepEqual(JSON.parse(e.details), {
@@ -115,8 +104,8 @@ describe("audit log: upload verdicts and account changes", () => {
     const accounts = new Accounts(t.storage, "localhost", 4096, t.server.bus);
     await accounts.add("dave@localhost", "dave-password");
     await accounts.del("dave@localhost");
-    await entryWhere(t, (e) => e.kind === "user-created" && e.subject === "dave");
-    await entryWhere(t, (e) => e.kind === "user-deleted" && e.subject === "dave");
+    await auditEntryWhere(t, (e) => e.kind === "user-created" && e.subject === "dave");
+    await auditEntryWhere(t, (e) => e.kind === "user-deleted" && e.subject === "dave");
     const text = JSON.stringify(await t.storage.audit.list({ limit: 10_000 }));
     assert.ok(!text.includes("dave-password"));
   });

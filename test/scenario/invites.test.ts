@@ -4,9 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { inviteKey } from "@hato/core";
-import type { AuditEntry } from "@hato/storage";
 import { type Element, NS_STANZAS_ERR } from "@hato/xml";
-import { RawClient, startServer, type TestServer } from "../support/inproc.js";
+import { auditEntryWhere, RawClient, startServer, type TestServer } from "../support/inproc.js";
 import { ask, condition, errorText, pause } from "../support/stanzas.js";
 
 const NS = "jabber:iq:register";
@@ -41,16 +40,6 @@ async function redeem(t: TestServer, token: string, user: string) {
   const reg = pre.attr("type") === "result" ? await registration(c, "r", user) : undefined;
   c.close();
   return { pre, reg };
-}
-
-async function entryWhere(t: TestServer, match: (e: AuditEntry) => boolean): Promise<AuditEntry> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const found = (await t.storage.audit.list({ limit: 10_000 })).find(match);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error("no such audit entry");
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe("invites: registration: invite (register.enabled stays off)", () => {
@@ -90,10 +79,16 @@ describe("invites: registration: invite (register.enabled stays off)", () => {
     assert.ok(!JSON.stringify(await t.server.invites.list()).includes(inv.token));
     // Only the hash is stored.
     assert.ok(await t.storage.kv.get("invites", "", inviteKey(inv.token)));
-    const entry = await entryWhere(t, (e) => e.kind === "invite-redeemed" && e.subject === inv.id);
+    const entry = await auditEntryWhere(
+      t,
+      (e) => e.kind === "invite-redeemed" && e.subject === inv.id,
+    );
     assert.equal(entry.actor, "juliet");
     assert.equal(entry.address, "127.0.0.1");
-    const created = await entryWhere(t, (e) => e.kind === "invite-created" && e.subject === inv.id);
+    const created = await auditEntryWhere(
+      t,
+      (e) => e.kind === "invite-created" && e.subject === inv.id,
+    );
     assert.equal(created.actor, "alice");
     assert.deepEqual(JSON.parse(String(created.details)), {
       expiresAt: inv.expiresAt,
@@ -112,7 +107,7 @@ describe("invites: registration: invite (register.enabled stays off)", () => {
     assert.equal(pre.getChild("error")?.attr("type"), "cancel");
     assert.match(errorText(pre), /already used/);
     assert.equal(await t.storage.accounts.get("tybalt"), undefined);
-    const e = await entryWhere(
+    const e = await auditEntryWhere(
       t,
       (x) => x.kind === "registration-refused" && /already used/.test(String(x.details)),
     );
@@ -153,7 +148,7 @@ describe("invites: registration: invite (register.enabled stays off)", () => {
     assert.match(errorText(r), /withdrawn/);
     c.close();
     assert.equal(await t.storage.accounts.get("paris"), undefined);
-    await entryWhere(t, (e) => e.kind === "invite-revoked" && e.subject === inv.id);
+    await auditEntryWhere(t, (e) => e.kind === "invite-revoked" && e.subject === inv.id);
   });
 
   it("race: two streams with one token register at once; exactly one account is made", async () => {

@@ -14,7 +14,7 @@ import {
 } from "@hato/core";
 import { defaultModules } from "@hato/modules";
 import { createScramClient } from "@hato/sasl";
-import { openMemoryStorage, type Storage } from "@hato/storage";
+import { type AuditEntry, openMemoryStorage, type Storage } from "@hato/storage";
 import { type Element, NS_BIND, NS_CLIENT, NS_SASL, NS_SM, NS_TLS, StreamParser } from "@hato/xml";
 
 let caPromise: Promise<{ ca: string; leaf: PemPair }> | undefined;
@@ -410,4 +410,21 @@ export async function mutualContacts(
   });
   await t.storage.roster.set(a, `${b}@localhost`, item(b, names.b));
   await t.storage.roster.set(b, `${a}@localhost`, item(a, names.a));
+}
+
+/**
+ * Waits until the server's audit log holds an entry that `match` accepts (the log is written by
+ * asynchronous observers, so an entry may land just after the stanza that caused it).
+ */
+export async function auditEntryWhere(
+  t: TestServer,
+  match: (e: AuditEntry) => boolean,
+): Promise<AuditEntry> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const found = (await t.storage.audit.list({ limit: 10_000 })).find(match);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error("no such audit entry");
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -4,15 +4,14 @@ import { createInterface } from "node:readline";
 import {
   Accounts,
   type AdminRequest,
-  AuditLog,
   adminRequest,
   auditServerEvents,
   type Config,
   EventBus,
   type PurgeCounts,
 } from "@hato/core";
-import { openSqliteStorage } from "@hato/storage";
-import { auditKey, ensureDataDir, paths } from "./data-dir.js";
+import { paths } from "./data-dir.js";
+import { withDataFolder } from "./offline.js";
 
 /** Reads a password: hidden prompt on a terminal, else the first line of standard input. */
 async function readPassword(): Promise<string> {
@@ -64,17 +63,9 @@ export async function userCommand(
     }
     result = live.result;
   } else {
-    ensureDataDir(config.data);
-    const storage = openSqliteStorage(paths(config.data).db);
-    try {
-      // With the server stopped, the CLI writes the audit entries the server would have.
-      const audit = new AuditLog({
-        store: storage.audit,
-        key: auditKey(config.data),
-        signEveryEntries: config.audit.signEveryEntries,
-        signEverySeconds: config.audit.signEverySeconds,
-      });
-      // The same audit entries the server would record from its events.
+    // With the server stopped, the CLI writes the audit entries the server would have,
+    // from the same events.
+    result = await withDataFolder(config, async (storage, audit) => {
       const bus = new EventBus((_owner, event, err) =>
         process.stderr.write(`hato: recording ${event} failed: ${String(err)}\n`),
       );
@@ -86,21 +77,17 @@ export async function userCommand(
         bus,
         config.data,
       );
-      try {
-        if (sub === "add") result = await accounts.add(address!, password!);
-        else if (sub === "passwd") {
-          result = await accounts.passwd(address!, password!);
-          await audit.record("password-changed", { subject: result as string });
-        } else if (sub === "del") result = await accounts.del(address!);
-        else if (sub === "release") result = await accounts.release(address!);
-        else if (sub === "reserved") result = await accounts.reserved();
-        else result = await accounts.list();
-      } finally {
-        await audit.close();
+      if (sub === "add") return accounts.add(address!, password!);
+      if (sub === "passwd") {
+        const username = await accounts.passwd(address!, password!);
+        await audit.record("password-changed", { subject: username });
+        return username;
       }
-    } finally {
-      await storage.close();
-    }
+      if (sub === "del") return accounts.del(address!);
+      if (sub === "release") return accounts.release(address!);
+      if (sub === "reserved") return accounts.reserved();
+      return accounts.list();
+    });
   }
   if (sub === "list" || sub === "reserved")
     process.stdout.write((result as string[]).map((u) => `${u}\n`).join(""));
