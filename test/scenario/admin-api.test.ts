@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ADMIN_ROUTES, LOCKED_TEXT } from "@hato/core";
+import { ADMIN_ROUTES, LOCKED_TEXT, PASSWORD_RESET_TEXT } from "@hato/core";
 import { openSqliteStorage } from "@hato/storage";
 import { AdminClient, adminFetch, type AdminClient as Client } from "../support/admin.js";
 import { RawClient, startServer, type TestServer } from "../support/inproc.js";
@@ -434,13 +434,19 @@ describe("admin API", () => {
       assert.equal((await t.storage.accounts.get("root"))?.disabled, false);
     });
 
-    it("resets a password", async () => {
+    it("resets a password, and signs out every session that had the old one", async () => {
+      const { client: old } = await RawClient.login(t, "dave", "pw-dave", "phone");
       const r = await root.call("POST", "/admin/api/users/dave/password", {
         body: { password: "new-dave" },
       });
       assert.equal(r.status, 204);
+      assert.deepEqual(await old.expectStreamError(), {
+        condition: "not-authorized",
+        text: PASSWORD_RESET_TEXT,
+      });
       (await RawClient.login(t, "dave", "new-dave", "x")).client.close();
-      assert.ok((await entries("password-reset")).some((e) => e.subject === "dave"));
+      const reset = (await entries("password-reset")).find((e) => e.subject === "dave");
+      assert.deepEqual(reset?.details, { closedSessions: 1 });
       assert.equal(
         (await root.call("POST", "/admin/api/users/dave/password", { body: { password: "" } }))
           .status,

@@ -16,6 +16,8 @@ import { checkPolicyText, type PolicyChange } from "./policy-change.js";
 type Endpoint = (api: AdminApi, r: AdminRequest) => Promise<void>;
 
 export const ENDED_TEXT = "an administrator ended this session";
+export const PASSWORD_RESET_TEXT =
+  "an administrator reset this account's password; sign in with the new one";
 const ROLES = ["admin", "user", "limited"];
 const AUDIT_SCAN_MAX = 50_000;
 
@@ -214,10 +216,15 @@ export const endpoints: Record<string, Endpoint> = {
     const password = field(await r.body(), "password", { max: 1024 })!;
     if (password === "") throw new ApiError(422, "invalid", "the password must not be empty");
     await accounts(api).passwd(username, password);
+    // A reset is what an admin does for a lost or stolen password: whoever holds the old one
+    // is signed out everywhere at once, not at their next login.
+    const closed = closeAll(api, username, "not-authorized", PASSWORD_RESET_TEXT);
+    api.sessions.revokeUser(username);
     await api.server.audit.record("password-reset", {
       actor: r.caller.user,
       subject: username,
       address: r.address,
+      details: { closedSessions: closed },
     });
     noContent(r.res);
   },

@@ -1,7 +1,7 @@
 // The admin console's server side: the JSON API under /admin/api/ and /metrics.
 
 export { AdminApi, LOCKED_TEXT } from "./api.js";
-export { ENDED_TEXT } from "./endpoints.js";
+export { ENDED_TEXT, PASSWORD_RESET_TEXT } from "./endpoints.js";
 export { ADMIN_HEADERS, COOKIE, CSRF_HEADER, MAX_BODY_BYTES } from "./http.js";
 export { checkPolicyText, PolicyEditor } from "./policy-change.js";
 export {
