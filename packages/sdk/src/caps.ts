@@ -14,6 +14,9 @@ import {
 } from "./ns.js";
 import { subtle, utf8 } from "./platform.js";
 
+/** This SDK's version (XEP-0092 answers to our own server). */
+export const SDK_VERSION = "0.1.0";
+
 /** The caps node naming this software (XEP-0115 §4). */
 export const CAPS_NODE = "https://hato.chat/sdk";
 

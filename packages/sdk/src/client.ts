@@ -3,14 +3,22 @@
 
 import { type Element, xml } from "@hato/xml";
 import { Avatars } from "./avatars.js";
-import { CAPS_NODE, capsElement, capsHash, discoInfo, FEATURES, IDENTITY } from "./caps.js";
+import {
+  CAPS_NODE,
+  capsElement,
+  capsHash,
+  discoInfo,
+  FEATURES,
+  IDENTITY,
+  SDK_VERSION,
+} from "./caps.js";
 import { Chat } from "./chat.js";
 import { Connection } from "./connection.js";
 import { Emitter } from "./emitter.js";
 import { History, type HistoryPage } from "./history.js";
 import { iqError, iqResult } from "./iq.js";
 import { bare, domainOf } from "./jid.js";
-import { NS_CARBONS, NS_DISCO_INFO, NS_HATO_POLICY, NS_PING, NS_ROSTER } from "./ns.js";
+import { NS_CARBONS, NS_DISCO_INFO, NS_HATO_POLICY, NS_PING, NS_ROSTER, NS_VERSION } from "./ns.js";
 import { type PolicyLine, policyLines } from "./policy.js";
 import { Roster, rosterSet } from "./roster.js";
 import { MessageStore } from "./store.js";
@@ -355,6 +363,24 @@ export class HatoClient {
     }
     if (type === "get" && payload?.name === "ping" && payload.xmlns === NS_PING)
       return iqResult(iq);
+    // XEP-0092, for our own server only (it shows admins which client software a session
+    // runs, and enforces an organisation's allowed clients); other askers learn nothing, so
+    // the feature is not advertised. No operating system: the server has no need for it.
+    if (
+      type === "get" &&
+      payload?.name === "query" &&
+      payload.xmlns === NS_VERSION &&
+      from === domainOf(this.jid)
+    )
+      return iqResult(
+        iq,
+        xml(
+          "query",
+          { xmlns: NS_VERSION },
+          xml("name", {}, IDENTITY.name ?? "Hato"),
+          xml("version", {}, SDK_VERSION),
+        ),
+      );
     if (type === "get" && payload?.name === "query" && payload.xmlns === NS_DISCO_INFO) {
       const node = payload.attr("node");
       if (node !== undefined && node !== `${CAPS_NODE}#${this.capsVer}`)

@@ -48,7 +48,7 @@
  * Objects handed out are copies: match messages by `peer` and `id`.
  */
 export { fromBase64, toBase64 } from "./base64.js";
-export { CAPS_NODE, capsHash, type Identity, verificationString } from "./caps.js";
+export { CAPS_NODE, capsHash, type Identity, SDK_VERSION, verificationString } from "./caps.js";
 export { HatoClient, type UploadFile, type UploadOptions } from "./client.js";
 export type { HistoryPage } from "./history.js";
 export type { PolicyLine } from "./policy.js";
@@ -70,7 +70,6 @@ export type {
   Status,
   WebSocketLike,
 } from "./types.js";
-
 export {
   fetchPut,
   type PutFunction,
@@ -80,5 +79,3 @@ export {
   type UploadErrorCode,
   type UploadService,
 } from "./upload.js";
-
-export const SDK_VERSION = "0.1.0";

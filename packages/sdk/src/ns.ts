@@ -23,6 +23,7 @@ export const NS_DATA = "jabber:x:data"; // XEP-0004
 export const NS_DISCO_INFO = "http://jabber.org/protocol/disco#info"; // XEP-0030
 export const NS_CAPS = "http://jabber.org/protocol/caps"; // XEP-0115
 export const NS_PING = "urn:xmpp:ping"; // XEP-0199
+export const NS_VERSION = "jabber:iq:version"; // XEP-0092
 export const NS_PUBSUB = "http://jabber.org/protocol/pubsub"; // XEP-0060
 export const NS_PUBSUB_EVENT = "http://jabber.org/protocol/pubsub#event";
 export const NS_AVATAR_DATA = "urn:xmpp:avatar:data"; // XEP-0084
