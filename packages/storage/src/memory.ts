@@ -1,5 +1,6 @@
 // In-memory storage adapter for tests: same behaviour as the database adapters, nothing persisted.
 
+import { memoryKeyLog } from "./memory-keylog.js";
 import { StorageError } from "./errors.js";
 import { memoryAudit } from "./memory-audit.js";
 import { memoryFiles } from "./memory-files.js";
@@ -247,6 +248,7 @@ export function openMemoryStorage(): Storage {
     pubsub: memoryPubsub(im, live),
     files: memoryFiles(live),
     audit: memoryAudit(live),
+    keylog: memoryKeyLog(live),
     async compact() {
       live();
       return true; // nothing outlives a delete in memory

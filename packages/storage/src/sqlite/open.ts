@@ -1,5 +1,6 @@
 // Opens the embedded SQLite database: private file, WAL, pragmas, migrations, then the ports.
 
+import { sqliteKeyLog } from "./keylog.js";
 import { closeSync, constants, fchmodSync, openSync } from "node:fs";
 import Database from "better-sqlite3";
 import { StorageError } from "../errors.js";
@@ -87,6 +88,7 @@ export function openSqliteStorage(file: string, opts: SqliteOptions = {}): Stora
     pubsub: sqlitePubsub(db, live),
     files: sqliteFiles(db, live),
     audit: sqliteAudit(db, live),
+    keylog: sqliteKeyLog(db, live),
     async compact() {
       live();
       if (readonly) return true;
