@@ -1,6 +1,5 @@
 // In-memory storage adapter for tests: same behaviour as the database adapters, nothing persisted.
 
-import { memoryKeyLog } from "./memory-keylog.js";
 import { StorageError } from "./errors.js";
 import { memoryAudit } from "./memory-audit.js";
 import { memoryFiles } from "./memory-files.js";
@@ -11,6 +10,7 @@ import {
   memoryPubsub,
   memoryRoster,
 } from "./memory-im.js";
+import { memoryKeyLog } from "./memory-keylog.js";
 import type {
   Account,
   AccountChanges,

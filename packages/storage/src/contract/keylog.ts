@@ -49,18 +49,22 @@ export function keylogTests(open: OpenStorage): void {
     assert.deepEqual(await s.keylog.byJid("r\u00e9sum\u00e9@example.org", 5), [leaves[3]]);
   });
 
-  test(open, "has finds an exact key only; countSince counts one JID's recent leaves", async (s) => {
-    await s.keylog.append(keyLeaf(0));
-    await s.keylog.append(keyLeaf(1));
-    const { jid, ns, device, ik } = keyLeaf(0);
-    assert.equal(await s.keylog.has({ jid, ns, device, ik }), true);
-    assert.equal(await s.keylog.has({ jid, ns, device, ik: hex(99) }), false);
-    assert.equal(await s.keylog.has({ jid, ns: "urn:xmpp:omemo:2", device, ik }), false);
-    assert.equal(await s.keylog.has({ jid: "bob@example.org", ns, device, ik }), false);
-    assert.equal(await s.keylog.countSince(jid, keyLeaf(0).at), 2);
-    assert.equal(await s.keylog.countSince(jid, keyLeaf(1).at), 1);
-    assert.equal(await s.keylog.countSince("bob@example.org", keyLeaf(0).at), 0);
-  });
+  test(
+    open,
+    "has finds an exact key only; countSince counts one JID's recent leaves",
+    async (s) => {
+      await s.keylog.append(keyLeaf(0));
+      await s.keylog.append(keyLeaf(1));
+      const { jid, ns, device, ik } = keyLeaf(0);
+      assert.equal(await s.keylog.has({ jid, ns, device, ik }), true);
+      assert.equal(await s.keylog.has({ jid, ns, device, ik: hex(99) }), false);
+      assert.equal(await s.keylog.has({ jid, ns: "urn:xmpp:omemo:2", device, ik }), false);
+      assert.equal(await s.keylog.has({ jid: "bob@example.org", ns, device, ik }), false);
+      assert.equal(await s.keylog.countSince(jid, keyLeaf(0).at), 2);
+      assert.equal(await s.keylog.countSince(jid, keyLeaf(1).at), 1);
+      assert.equal(await s.keylog.countSince("bob@example.org", keyLeaf(0).at), 0);
+    },
+  );
 
   test(open, "append refuses an index that is not the size, and malformed leaves", async (s) => {
     await rejectsWith(() => s.keylog.append(keyLeaf(1)), INVALID);
@@ -68,7 +72,10 @@ export function keylogTests(open: OpenStorage): void {
     await rejectsWith(() => s.keylog.append(keyLeaf(0)), INVALID);
     await rejectsWith(() => s.keylog.append(keyLeaf(2)), INVALID);
     await rejectsWith(() => s.keylog.append(keyLeaf(1, { ik: "ABC" })), INVALID);
-    await rejectsWith(() => s.keylog.append(keyLeaf(1, { hash: hex(0xab).toUpperCase() })), INVALID);
+    await rejectsWith(
+      () => s.keylog.append(keyLeaf(1, { hash: hex(0xab).toUpperCase() })),
+      INVALID,
+    );
     await rejectsWith(() => s.keylog.append(keyLeaf(1, { jid: "" })), INVALID);
     await rejectsWith(() => s.keylog.append(keyLeaf(1, { device: 1.5 })), INVALID);
     await rejectsWith(() => s.keylog.append(keyLeaf(-1)), INVALID);

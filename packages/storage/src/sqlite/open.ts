@@ -1,6 +1,5 @@
 // Opens the embedded SQLite database: private file, WAL, pragmas, migrations, then the ports.
 
-import { sqliteKeyLog } from "./keylog.js";
 import { closeSync, constants, fchmodSync, openSync } from "node:fs";
 import Database from "better-sqlite3";
 import { StorageError } from "../errors.js";
@@ -9,6 +8,7 @@ import { sqliteAccounts } from "./accounts.js";
 import { sqliteArchive } from "./archive.js";
 import { sqliteAudit } from "./audit.js";
 import { sqliteFiles } from "./files.js";
+import { sqliteKeyLog } from "./keylog.js";
 import { sqliteKv } from "./kv.js";
 import { checkReadonlySchema, migrate, refuseNewer } from "./migrations.js";
 import { sqliteOffline } from "./offline.js";
