@@ -5,9 +5,13 @@
 
 import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createKeyLog, type KeyLogFaults } from "@hato/modules";
 import { HatoClient, KeyLog, KeyLogError, type KeyLogProblem, type SignedHead } from "@hato/sdk";
+import { openSqliteStorage } from "@hato/storage";
 import { serialize } from "@hato/xml";
 import { RawClient, startServer, type TestServer } from "../support/inproc.js";
 import { assertError, iq, NS_PUBSUB } from "../support/pep.js";
@@ -212,6 +216,51 @@ describe("key transparency log (urn:hato:keylog:0)", () => {
       );
     } finally {
       await c.disconnect();
+    }
+  });
+});
+
+describe("key transparency log across a restart (SQLite)", () => {
+  it("the reloaded log serves the same head, extends it, and still proves old leaves", async () => {
+    const data = await mkdtemp(join(tmpdir(), "hato-keylog-"));
+    const db = join(data, "hato.db");
+    const key = generateKeyPairSync("ed25519").privateKey;
+    const ik = identityKey();
+    try {
+      let t = await startServer({ data }, openSqliteStorage(db), [createKeyLog({ key })]);
+      await t.addUser("alice", "pw-alice");
+      let a = (await RawClient.login(t, "alice", "pw-alice")).client;
+      for (const device of [11, 12, 13]) {
+        const res = await iq(
+          a,
+          publish(`${AXOLOTL}.bundles:${device}`, legacyBundle(identityKey())),
+        );
+        assert.equal(res.attr("type"), "result");
+      }
+      const before = await keylogOver(a).head();
+      assert.equal(before.size, 3);
+      a.close();
+      await t.stop();
+      await t.storage.close();
+
+      t = await startServer({ data }, openSqliteStorage(db), [createKeyLog({ key })]);
+      a = (await RawClient.login(t, "alice", "pw-alice")).client;
+      const kl = keylogOver(a);
+      const same = await kl.head({ last: before });
+      assert.deepEqual([same.size, same.root, same.key], [before.size, before.root, before.key]);
+      const res = await iq(a, publish(`${OMEMO2}:bundles`, omemo2Bundle(ik), "14"));
+      assert.equal(res.attr("type"), "result");
+      const grown = await kl.head({ last: before });
+      assert.equal(grown.size, 4);
+      assert.deepEqual(
+        (await kl.keysOf("alice@localhost", grown)).map((k) => k.device),
+        [11, 12, 13, 14],
+      );
+      a.close();
+      await t.stop();
+      await t.storage.close();
+    } finally {
+      await rm(data, { recursive: true, force: true });
     }
   });
 });
