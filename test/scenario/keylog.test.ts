@@ -60,8 +60,8 @@ describe("key transparency log (urn:hato:keylog:0)", () => {
   let head2: SignedHead;
 
   before(async () => {
-    t = await startServer({}, undefined, [
-      createKeyLog({ faults, limits: { leavesPerUserPerDay: 4 } }),
+    t = await startServer({ "keylog.new-keys-per-day": "4" }, undefined, [
+      createKeyLog({ faults }),
     ]);
     await t.addUser("alice", "pw-alice");
     await t.addUser("bob", "pw-bob");

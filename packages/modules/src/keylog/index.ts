@@ -5,7 +5,7 @@ import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { type HatoModule, Priority } from "@hato/core";
 import { registerKeyLogHandlers } from "./handlers.js";
 import { bundleKey } from "./leaf.js";
-import { DEFAULT_LIMITS, type KeyLogFaults, type KeyLogLimits, KeyLogService } from "./service.js";
+import { type KeyLogFaults, type KeyLogLimits, KeyLogService } from "./service.js";
 
 export { NS_KEYLOG } from "./handlers.js";
 export { canonicalLeaf, headMessage } from "./leaf.js";
@@ -36,7 +36,11 @@ export function createKeyLog(opts: KeyLogOptions = {}): HatoModule & {
       const log = new KeyLogService(
         api.storage.keylog,
         key,
-        { ...DEFAULT_LIMITS, ...opts.limits },
+        {
+          leavesPerUserPerDay: api.config.keylog.newKeysPerDay,
+          leavesPerAnswer: api.config.keylog.leavesPerAnswer,
+          ...opts.limits,
+        },
         opts.faults ?? {},
       );
       await log.load();

@@ -8,9 +8,9 @@ import { hashLeaf, MerkleTree } from "./tree.js";
 
 /** Limits of one log. */
 export interface KeyLogLimits {
-  /** New device keys one address may log per 24 hours. */
+  /** New device keys one address may log per 24 hours (`keylog.new-keys-per-day`). */
   leavesPerUserPerDay: number;
-  /** Leaves (with proofs) one answer carries at most: the newest of the address. */
+  /** Leaves (with proofs) one answer carries at most: the address's newest (`keylog.leaves-per-answer`). */
   leavesPerAnswer: number;
 }
 
