@@ -13,7 +13,7 @@ import { createKeyLog, type KeyLogFaults } from "@hato/modules";
 import { HatoClient, KeyLog, KeyLogError, type KeyLogProblem, type SignedHead } from "@hato/sdk";
 import { openSqliteStorage } from "@hato/storage";
 import { serialize } from "@hato/xml";
-import { RawClient, startServer, type TestServer } from "../support/inproc.js";
+import { auditEntryWhere, RawClient, startServer, type TestServer } from "../support/inproc.js";
 import { assertError, iq, NS_PUBSUB } from "../support/pep.js";
 import { wsTrusting } from "../support/sdk.js";
 
@@ -55,14 +55,13 @@ describe("key transparency log (urn:hato:keylog:0)", () => {
   let alice: RawClient;
   let bob: RawClient;
   const faults: KeyLogFaults = {};
+  const module = createKeyLog({ faults });
   const ik1 = identityKey();
   const ik2 = identityKey();
   let head2: SignedHead;
 
   before(async () => {
-    t = await startServer({ "keylog.new-keys-per-day": "4" }, undefined, [
-      createKeyLog({ faults }),
-    ]);
+    t = await startServer({ "keylog.new-keys-per-day": "5" }, undefined, [module]);
     await t.addUser("alice", "pw-alice");
     await t.addUser("bob", "pw-bob");
     alice = (await RawClient.login(t, "alice", "pw-alice", "phone")).client;
@@ -147,6 +146,33 @@ describe("key transparency log (urn:hato:keylog:0)", () => {
     await rejectsWith(kl.head({ pinnedKey: otherKey }), "key-changed");
   });
 
+  it("alice, watching her own address, sees a device the server added behind her back", async () => {
+    const kl = keylogOver(alice);
+    const mine = [
+      { ns: AXOLOTL, device: 1001, ik: sha256(ik1) },
+      { ns: OMEMO2, device: 2002, ik: sha256(ik2) },
+    ];
+    assert.deepEqual(
+      await kl.unknownDevices("alice@localhost", await kl.head({ last: head2 }), mine),
+      [],
+    );
+    // The server appends a key for alice that none of her clients published.
+    const planted = identityKey();
+    assert.equal(
+      await module
+        .service()!
+        .append("alice@localhost", { ns: AXOLOTL, device: 666, ik: sha256(planted) }),
+      true,
+    );
+    const head = await kl.head({ last: head2 });
+    const unknown = await kl.unknownDevices("alice@localhost", head, mine);
+    assert.deepEqual(
+      unknown.map((k) => [k.device, k.ik]),
+      [[666, sha256(planted)]],
+    );
+    head2 = head;
+  });
+
   it("bad requests get bad-request with a text", async () => {
     const ask = (payload: string) => iq(bob, `<iq type='get' to='localhost'>${payload}</iq>`);
     const cases: [string, RegExp][] = [
@@ -179,22 +205,27 @@ describe("key transparency log (urn:hato:keylog:0)", () => {
     assert.match(assertError(res, "bad-request"), /device id/);
     res = await iq(alice, publish(`${OMEMO2}:bundles`, omemo2Bundle(identityKey()), "nope"));
     assert.match(assertError(res, "bad-request"), /device id/);
-    // The limit here is 4 new keys a day: alice has logged 2.
+    // The limit here is 5 new keys a day: alice has 3 (one planted by the server).
     for (const device of [1004, 1005]) {
       res = await iq(alice, publish(`${AXOLOTL}.bundles:${device}`, legacyBundle(identityKey())));
       assert.equal(res.attr("type"), "result");
     }
     res = await iq(alice, publish(`${AXOLOTL}.bundles:1006`, legacyBundle(identityKey())));
-    assert.match(assertError(res, "policy-violation"), /at most 4 new device keys a day/);
+    assert.match(assertError(res, "policy-violation"), /at most 5 new device keys a day/);
+    const denied = await auditEntryWhere(
+      t,
+      (e) => e.kind === "policy-denied" && e.actor === "alice" && e.details.includes('"keylog"'),
+    );
+    assert.match(denied.details, /new device keys a day/);
     // An already logged key may still be published again.
     res = await iq(alice, publish(`${AXOLOTL}.bundles:1001`, legacyBundle(ik1), "current"));
     assert.equal(res.attr("type"), "result");
     const kl = keylogOver(bob);
     const head = await kl.head({ last: head2 });
-    assert.equal(head.size, 4);
+    assert.equal(head.size, 5);
     assert.deepEqual(
       (await kl.keysOf("alice@localhost", head)).map((k) => k.device),
-      [1001, 2002, 1004, 1005],
+      [1001, 2002, 666, 1004, 1005],
     );
   });
 

@@ -146,6 +146,20 @@ export class KeyLog {
   }
 
   /**
+   * Watching our own address: the keys logged for `self` under `head` that are not among
+   * `mine` (the devices and identity keys we created). Anything returned is a device we did not
+   * create, or a key swapped behind our back: alert the user.
+   */
+  async unknownDevices(
+    self: string,
+    head: SignedHead,
+    mine: readonly { ns: string; device: number; ik: string }[],
+  ): Promise<LoggedKey[]> {
+    const known = new Set(mine.map((k) => `${k.ns} ${k.device} ${k.ik}`));
+    return (await this.keysOf(self, head)).filter((k) => !known.has(`${k.ns} ${k.device} ${k.ik}`));
+  }
+
+  /**
    * The device keys of `jid` (a bare JID) in the log under `head` (already verified), each
    * with its inclusion proof checked against the head's root: throws `not-included` otherwise.
    */
