@@ -70,7 +70,7 @@ describe("XEP-0163 PEP", () => {
     );
     // The bundle node does not exist yet: publish-options create it with access_model=open.
     const bundle =
-      "<bundle xmlns='eu.siacs.conversations.axolotl'><signedPreKeyPublic signedPreKeyId='1'>AAAA</signedPreKeyPublic></bundle>";
+      "<bundle xmlns='eu.siacs.conversations.axolotl'><signedPreKeyPublic signedPreKeyId='1'>AAAA</signedPreKeyPublic><identityKey>BQAA</identityKey></bundle>";
     res = await iq(a.client, publish(BUNDLE, bundle, "current", open));
     assert.equal(res.attr("type"), "result");
 

@@ -1,13 +1,15 @@
 // The SDK in a real browser (Debian's Chromium): bundled by Vite with no Node shims, served
 // by Hato from the one TLS port, it logs in over WebSocket (WebCrypto SCRAM) and chats with
-// a Node SDK client.
+// a Node SDK client; its key log checks (WebCrypto SHA-256 and Ed25519) run there too.
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { keylog } from "@hato/modules";
 import type { HatoClient } from "@hato/sdk";
 import { type Browser, chromium } from "playwright-core";
 import { build } from "vite";
@@ -22,7 +24,10 @@ describe("SDK in Chromium", () => {
   before(async () => {
     www = await mkdtemp(join(tmpdir(), "hato-sdk-"));
     const sdk = fileURLToPath(import.meta.resolve("@hato/sdk"));
-    await writeFile(join(www, "entry.js"), `export { HatoClient } from ${JSON.stringify(sdk)};\n`);
+    await writeFile(
+      join(www, "entry.js"),
+      `export { HatoClient, merkle } from ${JSON.stringify(sdk)};\n`,
+    );
     await build({
       configFile: false,
       logLevel: "silent",
@@ -78,6 +83,51 @@ describe("SDK in Chromium", () => {
     const [m] = await got;
     bob.send(m.peer, "hello from node");
     assert.deepEqual(await result, { status: "disconnected", body: "hello from node" });
+    await context.close();
+  });
+
+  it("verifies the key log in the browser: a signed head, bob's key's inclusion, a CT vector", async () => {
+    // The one server of this file loaded the default key log module: plant bob's device key.
+    const ik = createHash("sha256").update("bob's identity key").digest("hex");
+    const service = keylog.service();
+    assert.ok(service);
+    await service.append("bob@localhost", { ns: "urn:xmpp:omemo:2", device: 7, ik });
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`https://localhost:${w.server.tlsPort}/`);
+    const result = await page.evaluate(async () => {
+      const { location } = globalThis as unknown as { location: { origin: string; host: string } };
+      const { HatoClient, merkle } = await import(`${location.origin}/sdk.js`);
+      const c = new HatoClient({
+        service: `wss://${location.host}/xmpp-websocket`,
+        jid: "alice@localhost",
+        password: "pw",
+      });
+      await c.connect();
+      const log = c.keylog();
+      const head = await log.head();
+      const keys = await log.keysOf("bob@localhost", head);
+      // Certificate Transparency's reference vector: leaf 5 ("\x40\x41\x42\x43") of 8.
+      const unhex = (h: string) =>
+        new Uint8Array(h.match(/../g)!.map((b) => Number.parseInt(b, 16)));
+      const leaf = await merkle.hashLeaf(new Uint8Array([0x40, 0x41, 0x42, 0x43]));
+      const proof = [
+        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+      ].map(unhex);
+      const root = unhex("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328");
+      const vector = await merkle.verifyInclusion(5, 8, leaf, proof, root);
+      const tampered = await merkle.verifyInclusion(4, 8, leaf, proof, root);
+      await c.disconnect();
+      return {
+        size: head.size,
+        keys: keys.map((k: { device: number; ik: string }) => [k.device, k.ik]),
+        vector,
+        tampered,
+      };
+    });
+    assert.deepEqual(result, { size: 1, keys: [[7, ik]], vector: true, tampered: false });
     await context.close();
   });
 });

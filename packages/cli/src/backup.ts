@@ -36,7 +36,7 @@ export interface Manifest {
 
 /** Folders and files of the data folder that a backup holds (relative to it). */
 const DATA_FOLDERS = ["uploads/files", "uploads/quarantine", "tls"];
-const DATA_FILES = ["audit-key.pem", "secret", "policy.yaml"];
+const DATA_FILES = ["audit-key.pem", "keylog-key.pem", "secret", "policy.yaml"];
 
 const fail = (message: string): never => {
   throw new HatoError(HatoErrors.BACKUP_FAILED, message);

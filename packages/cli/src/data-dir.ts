@@ -13,6 +13,7 @@ export const paths = (data: string) => ({
   adminPassword: join(data, "admin-password"),
   tlsDir: join(data, "tls"),
   auditKey: join(data, "audit-key.pem"),
+  keylogKey: join(data, "keylog-key.pem"),
 });
 
 /** Creates the folder (0700) if missing; nobody but the server's user may look inside. */
@@ -34,6 +35,20 @@ export function serverSecret(data: string): Buffer {
  */
 export function auditKey(data: string): KeyObject {
   const file = paths(data).auditKey;
+  if (!existsSync(file)) {
+    const { privateKey } = generateKeyPairSync("ed25519");
+    const pem = privateKey.export({ type: "pkcs8", format: "pem" }) as string;
+    writeFileSync(file, pem, { mode: 0o600, flag: "wx" });
+  }
+  return createPrivateKey(readFileSync(file, "utf8"));
+}
+
+/**
+ * The Ed25519 key that signs the key transparency log's heads (docs/key-transparency.md),
+ * created once (0600). Clients pin its public key: losing it makes every client warn.
+ */
+export function keylogKey(data: string): KeyObject {
+  const file = paths(data).keylogKey;
   if (!existsSync(file)) {
     const { privateKey } = generateKeyPairSync("ed25519");
     const pem = privateKey.export({ type: "pkcs8", format: "pem" }) as string;

@@ -13,9 +13,16 @@ import {
   Server,
   serveAdminSocket,
 } from "@hato/core";
-import { defaultModules } from "@hato/modules";
+import { createKeyLog, defaultModules } from "@hato/modules";
 import { openSqliteStorage } from "@hato/storage";
-import { auditKey, ensureDataDir, paths, serverSecret, tlsMaterial } from "./data-dir.js";
+import {
+  auditKey,
+  ensureDataDir,
+  keylogKey,
+  paths,
+  serverSecret,
+  tlsMaterial,
+} from "./data-dir.js";
 
 /** Creates admin@domain with a random password on first start and shows that password once. */
 async function firstAdmin(accounts: Accounts, config: Config, count: number): Promise<void> {
@@ -64,7 +71,10 @@ export async function start(config: Config): Promise<number> {
     config,
     storage,
     log,
-    modules: [...defaultModules],
+    // The key log signs with the data folder's key, which clients pin.
+    modules: defaultModules.map((m) =>
+      m.name === "keylog" ? createKeyLog({ key: keylogKey(config.data) }) : m,
+    ),
     secret: serverSecret(config.data),
     tls,
     auditKey: auditKey(config.data),

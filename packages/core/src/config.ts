@@ -97,6 +97,7 @@ export interface Config {
     watchedPerSession: number;
   };
   caps: { cacheSize: number; queriesPerSession: number };
+  keylog: { newKeysPerDay: number; leavesPerAnswer: number };
   upload: {
     enabled: boolean;
     maxFileBytes: number;

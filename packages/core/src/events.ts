@@ -104,6 +104,11 @@ export interface ServerEvents {
     node: string | undefined;
     items: Element[];
   };
+  /**
+   * An item was stored in an account's PEP node (XEP-0163), before the publisher gets its
+   * answer: the key transparency log appends device keys here. Observers only.
+   */
+  "pep-published": { owner: string; node: string; id: string; payload: Element };
   /** An account's vcard-temp (XEP-0054) was stored; `vcard` is the stored `<vCard/>`. */
   "vcard-updated": { username: string; vcard: Element };
   "user-created": { username: string };
@@ -231,6 +236,7 @@ const SERVER_EVENTS = new Set<string>([
   "disco-account-info",
   "disco-account-items",
   "vcard-updated",
+  "pep-published",
   "user-created",
   "user-deleted",
   "user-released",

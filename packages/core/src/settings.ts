@@ -497,6 +497,18 @@ export const SETTINGS: readonly Setting[] = [
     doc: "Accounts whose PEP events one session can follow through presence it sent them; the oldest are forgotten beyond this.",
   },
   {
+    path: "keylog.new-keys-per-day",
+    type: { kind: "int", min: 1, max: 10000 },
+    default: 20,
+    doc: "New OMEMO device keys one account may publish (and so add to the key transparency log, docs/key-transparency.md) per 24 hours; beyond it a bundle publication is refused with `policy-violation`.",
+  },
+  {
+    path: "keylog.leaves-per-answer",
+    type: { kind: "int", min: 1, max: 1000 },
+    default: 64,
+    doc: "Most leaves (an address's newest device keys, each with its inclusion proof) one `urn:hato:keylog:0` answer carries.",
+  },
+  {
     path: "caps.cache-size",
     type: { kind: "int", min: 16, max: 1000000 },
     default: 4096,

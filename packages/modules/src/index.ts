@@ -5,6 +5,7 @@ import { wrapperGuard } from "./carbons/guard.js";
 import { carbons } from "./carbons/index.js";
 import { delivery } from "./delivery/index.js";
 import { disco } from "./disco/index.js";
+import { createKeyLog, keylog, NS_KEYLOG } from "./keylog/index.js";
 import { mam } from "./mam/index.js";
 import { offline } from "./offline/index.js";
 import { p2pGuard } from "./p2p-guard/index.js";
@@ -23,6 +24,14 @@ import { vcard } from "./vcard/index.js";
 import { version } from "./version/index.js";
 
 export {
+  canonicalLeaf,
+  headMessage,
+  type KeyLogFaults,
+  type KeyLogLimits,
+  type KeyLogOptions,
+  MerkleTree,
+} from "./keylog/index.js";
+export {
   createBuiltinScanner,
   createClamdScanner,
   createScanner,
@@ -38,12 +47,15 @@ export {
 export {
   blocking,
   carbons,
+  createKeyLog,
   createRetention,
   createScanHandoff,
   createUpload,
   delivery,
   disco,
+  keylog,
   mam,
+  NS_KEYLOG,
   NS_POLICY,
   NS_SCAN,
   offline,
@@ -85,6 +97,7 @@ export const defaultModules: readonly HatoModule[] = [
   register,
   policySummary,
   pep,
+  keylog,
   upload,
   scanHandoff,
   retention,

@@ -18,6 +18,7 @@ import { Emitter } from "./emitter.js";
 import { History, type HistoryPage } from "./history.js";
 import { iqError, iqResult } from "./iq.js";
 import { bare, domainOf } from "./jid.js";
+import { KeyLog } from "./keylog/client.js";
 import { NS_CARBONS, NS_DISCO_INFO, NS_HATO_POLICY, NS_PING, NS_ROSTER, NS_VERSION } from "./ns.js";
 import { type PolicyLine, policyLines } from "./policy.js";
 import { Roster, rosterSet } from "./roster.js";
@@ -328,6 +329,17 @@ export class HatoClient {
    * The organisation's rules that apply to us (urn:hato:policy:0, a Hato extension). After
    * asking once, the `policy` event brings the new lines when the server's policy changes.
    */
+  /**
+   * Key transparency over our server's log (urn:hato:keylog:0, docs/key-transparency.md):
+   * verified heads, contacts' logged device keys, consistency with the last head we saw.
+   */
+  keylog(): KeyLog {
+    return new KeyLog(async (payload) => {
+      const res = await this.conn.iq.request("get", domainOf(this.jid), payload);
+      return res.elements()[0];
+    });
+  }
+
   async policySummary(): Promise<PolicyLine[]> {
     const res = await this.conn.iq.request(
       "get",

@@ -51,6 +51,23 @@ export { fromBase64, toBase64 } from "./base64.js";
 export { CAPS_NODE, capsHash, type Identity, SDK_VERSION, verificationString } from "./caps.js";
 export { HatoClient, type UploadFile, type UploadOptions } from "./client.js";
 export type { HistoryPage } from "./history.js";
+export {
+  KeyLog,
+  KeyLogError,
+  type KeyLogProblem,
+  type KeyLogRequest,
+  type LoggedKey,
+  NS_KEYLOG,
+} from "./keylog/client.js";
+export {
+  canonicalLeaf,
+  headMessage,
+  identityKeyHash,
+  type KeyLeaf,
+  leafHashOf,
+  type SignedHead,
+} from "./keylog/leaf.js";
+export * as merkle from "./keylog/merkle.js";
 export type { PolicyLine } from "./policy.js";
 export {
   inviteToken,

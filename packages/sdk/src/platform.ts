@@ -12,6 +12,12 @@ export interface Subtle {
     usages: string[],
   ): Promise<unknown>;
   sign(algorithm: string, key: unknown, data: Uint8Array): Promise<ArrayBuffer>;
+  verify(
+    algorithm: string | { name: string },
+    key: unknown,
+    signature: Uint8Array,
+    data: Uint8Array,
+  ): Promise<boolean>;
   deriveBits(
     algorithm: { name: string; hash: string; salt: Uint8Array; iterations: number },
     key: unknown,

@@ -8,6 +8,7 @@ import { auditTests } from "./contract/audit.js";
 import { facadeTests } from "./contract/facade.js";
 import { filesTests } from "./contract/files.js";
 import type { OpenStorage } from "./contract/fixtures.js";
+import { keylogTests } from "./contract/keylog.js";
 import { kvTests } from "./contract/kv.js";
 import { offlineTests } from "./contract/offline.js";
 import { pubsubTests } from "./contract/pubsub.js";
@@ -27,6 +28,7 @@ export function runStorageContract(name: string, open: OpenStorage): void {
     describe("pubsub nodes", () => pubsubTests(open));
     describe("upload files", () => filesTests(open));
     describe("audit log", () => auditTests(open));
+    describe("key transparency log", () => keylogTests(open));
     describe("whole storage", () => facadeTests(open));
   });
 }

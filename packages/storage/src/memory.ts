@@ -10,6 +10,7 @@ import {
   memoryPubsub,
   memoryRoster,
 } from "./memory-im.js";
+import { memoryKeyLog } from "./memory-keylog.js";
 import type {
   Account,
   AccountChanges,
@@ -247,6 +248,7 @@ export function openMemoryStorage(): Storage {
     pubsub: memoryPubsub(im, live),
     files: memoryFiles(live),
     audit: memoryAudit(live),
+    keylog: memoryKeyLog(live),
     async compact() {
       live();
       return true; // nothing outlives a delete in memory

@@ -222,6 +222,7 @@ export interface Storage {
   pubsub: PubsubStore;
   files: FileStore;
   audit: AuditStore;
+  keylog: KeyLogStore;
   /**
    * Makes deleted content unreadable in the storage's files (retention, account deletion):
    * SQLite checkpoints and truncates its write-ahead log, whose old frames still hold deleted
@@ -349,4 +350,53 @@ export interface AuditStore {
   addHead(head: AuditSignedHead): Promise<void>;
   /** Every signed head, by `seq` then time. */
   heads(): Promise<AuditSignedHead[]>;
+}
+
+/**
+ * One leaf of the key transparency log (docs/key-transparency.md): a device key a user
+ * published. `hash` is the RFC 9162 leaf hash (hex) over the leaf's canonical JSON; the
+ * module computes it, the store keeps it as given.
+ */
+export interface KeyLogLeaf {
+  /** 0, 1, 2... without gaps: the leaf's position in the Merkle tree. */
+  index: number;
+  /** Bare JID of the key's owner. */
+  jid: string;
+  /** "eu.siacs.conversations.axolotl" or "urn:xmpp:omemo:2". */
+  ns: string;
+  device: number;
+  /** SHA-256 (hex) of the identity public key bytes as published. */
+  ik: string;
+  /** When the server logged it (ISO 8601). */
+  at: string;
+  hash: string;
+}
+
+/** A signed tree head: Ed25519 (base64) over the head's canonical form. */
+export interface KeyLogHead {
+  size: number;
+  /** The Merkle tree hash (hex) of the first `size` leaves. */
+  root: string;
+  /** ms since the epoch. */
+  timestamp: number;
+  signature: string;
+}
+
+/** The append-only key log: no update, no delete; leaves outlive accounts. */
+export interface KeyLogStore {
+  /** Appends a leaf; rejects with HATO_ERR_STORAGE_INVALID_ARGUMENT unless `index` is the size. */
+  append(leaf: KeyLogLeaf): Promise<void>;
+  /** How many leaves there are. */
+  size(): Promise<number>;
+  /** Leaves by index from `from` (inclusive), at most `limit`. */
+  list(opts: { from: number; limit: number }): Promise<KeyLogLeaf[]>;
+  /** The newest `limit` leaves of one bare JID, in index order. */
+  byJid(jid: string, limit: number): Promise<KeyLogLeaf[]>;
+  /** Whether this exact key of this device is logged already. */
+  has(key: { jid: string; ns: string; device: number; ik: string }): Promise<boolean>;
+  /** How many leaves of `jid` were logged at `since` (ISO 8601) or later. */
+  countSince(jid: string, since: string): Promise<number>;
+  addHead(head: KeyLogHead): Promise<void>;
+  /** The newest stored head (largest size, then latest timestamp). */
+  lastHead(): Promise<KeyLogHead | undefined>;
 }

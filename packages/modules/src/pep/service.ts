@@ -160,6 +160,8 @@ export class PepService {
       flag(node.config, "persist_items") ? max : 1,
     );
     await this.notifier.broadcast(owner, node, xml("items", { node: name }, itemElement(item)));
+    // Awaited, so that what observers record (the key log) is done when the publisher hears back.
+    await this.api.fire("pep-published", { owner, node: name, id: itemId, payload });
     for (const f of this.onPublished) {
       await f({ owner, node: name, id: itemId, payload, origin: opts.origin }).catch((err) =>
         this.api.log.error("after-publish step failed", { node: name, err }),

@@ -171,6 +171,31 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: "key transparency log",
+    sql: `
+      -- Append-only Merkle log of published device keys (docs/key-transparency.md). Rows are
+      -- never updated or deleted, not even with the account: the tree's leaves cannot change.
+      CREATE TABLE keylog_leaves (
+        idx    INTEGER PRIMARY KEY NOT NULL CHECK (idx >= 0),
+        jid    TEXT NOT NULL,                   -- bare JID
+        ns     TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        ik     TEXT NOT NULL,                   -- hex SHA-256 of the identity key
+        at     TEXT NOT NULL,                   -- ISO 8601
+        hash   TEXT NOT NULL                    -- hex RFC 9162 leaf hash
+      ) STRICT;
+      CREATE INDEX keylog_by_jid ON keylog_leaves (jid, idx);
+      -- Signed tree heads (Ed25519, key outside the database).
+      CREATE TABLE keylog_heads (
+        size      INTEGER NOT NULL,
+        root      TEXT NOT NULL,                -- hex
+        timestamp INTEGER NOT NULL,             -- ms since the epoch
+        signature TEXT NOT NULL                 -- base64
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -8,6 +8,7 @@ import { sqliteAccounts } from "./accounts.js";
 import { sqliteArchive } from "./archive.js";
 import { sqliteAudit } from "./audit.js";
 import { sqliteFiles } from "./files.js";
+import { sqliteKeyLog } from "./keylog.js";
 import { sqliteKv } from "./kv.js";
 import { checkReadonlySchema, migrate, refuseNewer } from "./migrations.js";
 import { sqliteOffline } from "./offline.js";
@@ -87,6 +88,7 @@ export function openSqliteStorage(file: string, opts: SqliteOptions = {}): Stora
     pubsub: sqlitePubsub(db, live),
     files: sqliteFiles(db, live),
     audit: sqliteAudit(db, live),
+    keylog: sqliteKeyLog(db, live),
     async compact() {
       live();
       if (readonly) return true;

@@ -1,0 +1,152 @@
+// The key transparency log's logic: appends device keys, keeps the Merkle tree, signs heads,
+// answers proofs. One instance per server; appends are serialised so indexes never race.
+
+import { type KeyObject, sign } from "node:crypto";
+import type { KeyLogHead, KeyLogLeaf, KeyLogStore } from "@hato/storage";
+import { canonicalLeaf, headMessage, type LeafFields } from "./leaf.js";
+import { hashLeaf, MerkleTree } from "./tree.js";
+
+/** Limits of one log. */
+export interface KeyLogLimits {
+  /** New device keys one address may log per 24 hours (`keylog.new-keys-per-day`). */
+  leavesPerUserPerDay: number;
+  /** Leaves (with proofs) one answer carries at most: the address's newest (`keylog.leaves-per-answer`). */
+  leavesPerAnswer: number;
+}
+
+export const DEFAULT_LIMITS: KeyLogLimits = { leavesPerUserPerDay: 20, leavesPerAnswer: 64 };
+
+/** A signed head as the IQ serves it, with the public key (raw Ed25519, base64). */
+export interface ServedHead extends KeyLogHead {
+  key: string;
+}
+
+/** Test hooks: a server that lies, to prove that clients notice. Never set outside tests. */
+export interface KeyLogFaults {
+  /** Heads are signed with this key instead (while the served public key stays the real one). */
+  signWith?: KeyObject;
+  /** The tree served has this leaf's hash replaced (history rewritten and re-signed). */
+  swapLeaf?: { index: number; ik: string };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The append-only log of device keys and its signed heads. */
+export class KeyLogService {
+  private tree = new MerkleTree();
+  private leaves: KeyLogLeaf[] | undefined;
+  private head: KeyLogHead | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** The current head was made under a test fault. */
+  private lied = false;
+  readonly publicKey: string;
+
+  constructor(
+    private readonly store: KeyLogStore,
+    private readonly key: KeyObject,
+    readonly limits: KeyLogLimits = DEFAULT_LIMITS,
+    readonly faults: KeyLogFaults = {},
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    const jwk = key.export({ format: "jwk" }) as { x?: string };
+    if (jwk.x === undefined) throw new Error("the key log needs an Ed25519 private key");
+    this.publicKey = Buffer.from(jwk.x, "base64url").toString("base64");
+  }
+
+  /** Reads every stored leaf back into the tree (at start), then signs a head. */
+  async load(): Promise<void> {
+    const total = await this.store.size();
+    const all: KeyLogLeaf[] = [];
+    for (let from = 0; from < total; from += 1000) {
+      all.push(...(await this.store.list({ from, limit: 1000 })));
+    }
+    for (const l of all) this.tree.append(Buffer.from(l.hash, "hex"));
+    this.leaves = all;
+    await this.signHead();
+  }
+
+  /** Serialises a step with every other append. */
+  private serial<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(step, step);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Whether `jid` may log one more new key now. */
+  async mayAppend(jid: string, key: { ns: string; device: number; ik: string }): Promise<boolean> {
+    if (await this.store.has({ jid, ...key })) return true;
+    const since = new Date(this.now().getTime() - DAY_MS).toISOString();
+    return (await this.store.countSince(jid, since)) < this.limits.leavesPerUserPerDay;
+  }
+
+  /** Appends the key unless this exact (jid, ns, device, ik) is logged; signs a new head. */
+  append(jid: string, key: { ns: string; device: number; ik: string }): Promise<boolean> {
+    return this.serial(async () => {
+      if (await this.store.has({ jid, ...key })) return false;
+      if (!(await this.mayAppend(jid, key))) return false;
+      const fields: LeafFields = { jid, ...key, at: this.now().toISOString() };
+      const hash = hashLeaf(Buffer.from(canonicalLeaf(fields), "utf8"));
+      const leaf: KeyLogLeaf = { index: this.tree.size, ...fields, hash: hash.toString("hex") };
+      await this.store.append(leaf);
+      this.tree.append(hash);
+      this.leaves?.push(leaf);
+      await this.signHead();
+      return true;
+    });
+  }
+
+  /** The tree the server serves: the real one, or a rewritten one under a test fault. */
+  private served(): MerkleTree {
+    const swap = this.faults.swapLeaf;
+    const leaf = swap === undefined ? undefined : this.leaves?.[swap.index];
+    if (swap === undefined || leaf === undefined) return this.tree;
+    const forged = canonicalLeaf({ ...leaf, ik: swap.ik });
+    return this.tree.withLeaf(swap.index, hashLeaf(Buffer.from(forged, "utf8")));
+  }
+
+  private faulty(): boolean {
+    return this.faults.signWith !== undefined || this.faults.swapLeaf !== undefined;
+  }
+
+  private async signHead(): Promise<void> {
+    this.lied = this.faulty();
+    const tree = this.served();
+    const body = {
+      size: tree.size,
+      root: tree.root().toString("hex"),
+      timestamp: this.now().getTime(),
+    };
+    const signature = sign(null, headMessage(body), this.faults.signWith ?? this.key).toString(
+      "base64",
+    );
+    this.head = { ...body, signature };
+    await this.store.addHead(this.head);
+  }
+
+  /** The latest signed head, with the public key. */
+  async latest(): Promise<ServedHead> {
+    // Under a test fault (or just after one) the head is signed afresh on every request.
+    if (this.faulty() || this.lied) await this.serial(() => this.signHead());
+    if (this.head === undefined) throw new Error("the key log is not loaded");
+    return { ...this.head, key: this.publicKey };
+  }
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  /** The newest leaves of `jid` below `size`, each with its inclusion proof in that tree. */
+  async leavesOf(jid: string, size: number): Promise<{ leaf: KeyLogLeaf; proof: Buffer[] }[]> {
+    const tree = this.served();
+    const mine = await this.store.byJid(jid, this.limits.leavesPerAnswer + 64);
+    return mine
+      .filter((l) => l.index < size)
+      .slice(-this.limits.leavesPerAnswer)
+      .map((leaf) => ({ leaf, proof: tree.inclusion(leaf.index, size) }));
+  }
+
+  /** PROOF(from, D[to]) in the served tree. */
+  consistency(from: number, to: number): Buffer[] {
+    return this.served().consistency(from, to);
+  }
+}
