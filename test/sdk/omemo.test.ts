@@ -1,0 +1,213 @@
+// OMEMO (XEP-0384 0.3.0, eu.siacs.conversations.axolotl) between SDK clients over a real
+// Hato server: keys published in PEP, messages encrypted both ways, a second device, a
+// restart, an archive without plaintext, and visible failures for tampering, replay and a
+// swapped identity key.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { type ChatMessage, type HatoClient, MemoryOmemoStore } from "@hato/sdk";
+import { createOwnDevice } from "@hato/sdk/internal";
+import type { Element } from "@hato/xml";
+import { befriend, nextEvent, type SdkWorld, sdkWorld } from "../support/sdk.js";
+
+let world: SdkWorld;
+const stores = {
+  alice: new MemoryOmemoStore(),
+  bob: new MemoryOmemoStore(),
+  bob2: new MemoryOmemoStore(),
+};
+let alice: HatoClient;
+let bob: HatoClient;
+
+before(async () => {
+  world = await sdkWorld(["alice", "bob"]);
+  alice = world.client("alice", { omemo: stores.alice });
+  bob = world.client("bob", { omemo: stores.bob });
+  await alice.connect();
+  await bob.connect();
+  await befriend(alice, bob);
+});
+after(() => world.stop());
+
+/** The next message `c` receives (not its own sending) from `peer`. */
+const incoming = (c: HatoClient, peer: string, pred: (m: ChatMessage) => boolean = () => true) =>
+  nextEvent(c, "message", (m) => m.peer === peer && !m.outgoing && pred(m)).then(([m]) => m);
+
+/** Writes a raw stanza on `c`'s stream (for forged and replayed messages only). */
+function writeRaw(c: HatoClient, el: Element): void {
+  (c as unknown as { conn: { write(el: Element): void } }).conn.write(el);
+}
+
+/** An encrypted message stanza from `from` to `to`, as sendEncrypted would build it. */
+async function encryptedStanza(from: HatoClient, to: string, body: string, id: string) {
+  const { xml } = await import("@hato/xml");
+  const els = await from.omemo!.encrypt(to, body);
+  return xml("message", { type: "chat", to, id }, xml("body", null, "fallback"), ...els);
+}
+
+test("keys are published in PEP: device list and bundle, access model open", async () => {
+  const own = await stores.alice.loadOwn();
+  assert.ok(own !== undefined && own.deviceId > 0 && own.deviceId < 2 ** 31);
+  assert.equal((await stores.alice.preKeyIds()).length, 100);
+  const node = await world.server.storage.pubsub.node(
+    "alice",
+    "eu.siacs.conversations.axolotl.devicelist",
+  );
+  assert.equal(node?.config.access_model, "open");
+  const bundle = await world.server.storage.pubsub.node(
+    "alice",
+    `eu.siacs.conversations.axolotl.bundles:${own.deviceId}`,
+  );
+  assert.equal(bundle?.config.access_model, "open");
+});
+
+test("alice and bob exchange encrypted messages both ways; bob's used pre-key is replaced", async () => {
+  const got = incoming(bob, alice.jid);
+  const sent = await alice.sendEncrypted(bob.jid, "the eagle lands at dawn");
+  assert.equal(sent.encryption, "omemo");
+  const m = await got;
+  assert.equal(m.body, "the eagle lands at dawn");
+  assert.equal(m.encryption, "omemo");
+  const ids = await stores.bob.preKeyIds();
+  assert.equal(ids.length, 100, "the used pre-key was replaced");
+  const bobId = (await stores.bob.loadOwn())!.deviceId;
+  const items = await world.server.storage.pubsub.items(
+    "bob",
+    `eu.siacs.conversations.axolotl.bundles:${bobId}`,
+  );
+  const published = [...items[0]!.payload.matchAll(/preKeyId=["'](\d+)/g)].map((x) => Number(x[1]));
+  assert.deepEqual(
+    published.sort((a, b) => a - b),
+    ids.sort((a, b) => a - b),
+    "the bundle was republished",
+  );
+  const back = incoming(alice, bob.jid);
+  await bob.sendEncrypted(alice.jid, "the owl replies at dusk");
+  assert.equal((await back).body, "the owl replies at dusk");
+  const again = incoming(bob, alice.jid);
+  await alice.sendEncrypted(bob.jid, "a third, on the ratchet");
+  assert.equal((await again).body, "a third, on the ratchet");
+});
+
+test("a plain message in an OMEMO client is reported as unencrypted", async () => {
+  const got = incoming(bob, alice.jid);
+  alice.send(bob.jid, "plain words");
+  const m = await got;
+  assert.equal(m.body, "plain words");
+  assert.equal(m.encryption, "none");
+});
+
+test("a second device of bob gets messages too, and bob's first device sees its sent copy", async () => {
+  const bob2 = world.client("bob", { omemo: stores.bob2, resource: "second" });
+  await bob2.connect();
+  const ids = await stores.bob2.loadDevices("bob@localhost");
+  assert.equal(ids?.length, 2, "the second device kept the first one in the list");
+  const one = incoming(bob, alice.jid, (m) => m.body === "to both of you");
+  const two = incoming(bob2, alice.jid, (m) => m.body === "to both of you");
+  await alice.sendEncrypted(bob.jid, "to both of you");
+  await Promise.all([one, two]);
+  const atAlice = incoming(alice, bob.jid, (m) => m.body === "from the second device");
+  const carbon = nextEvent(
+    bob,
+    "message",
+    (m) => m.outgoing && m.body === "from the second device",
+  );
+  await bob2.sendEncrypted(alice.jid, "from the second device");
+  await atAlice;
+  assert.equal((await carbon)[0].encryption, "omemo");
+  await bob2.disconnect();
+});
+
+test("after a restart, alice's sessions come back from her store", async () => {
+  const deviceId = (await stores.alice.loadOwn())!.deviceId;
+  await alice.disconnect();
+  alice = world.client("alice", { omemo: stores.alice });
+  await alice.connect();
+  assert.equal(alice.omemo?.deviceId, deviceId);
+  const got = incoming(alice, bob.jid, (m) => m.body === "welcome back");
+  await bob.sendEncrypted(alice.jid, "welcome back");
+  assert.equal((await got).encryption, "omemo");
+  const back = incoming(bob, alice.jid, (m) => m.body === "thanks");
+  await alice.sendEncrypted(bob.jid, "thanks");
+  await back;
+});
+
+test("the server's archive holds no readable body", async () => {
+  for (const user of ["alice", "bob"]) {
+    const page = await world.server.storage.archive.query(user, { limit: 1000 });
+    const all = page!.messages.map((m) => m.stanza).join("\n");
+    assert.ok(all.includes("eu.siacs.conversations.axolotl"), "encrypted messages are archived");
+    for (const secret of [
+      "eagle",
+      "owl",
+      "ratchet",
+      "both of you",
+      "second device",
+      "welcome back",
+      "thanks",
+    ])
+      assert.ok(!all.includes(secret), `${user}'s archive shows "${secret}"`);
+  }
+});
+
+test("tampered payload and tampered key each give a visible failure, never plaintext", async () => {
+  const payload = await encryptedStanza(alice, bob.jid, "do not read me", "tp1");
+  const p = payload.getChild("encrypted")!.getChild("payload")!;
+  const text = p.text();
+  p.children.splice(
+    0,
+    p.children.length,
+    text[0] === "A" ? `B${text.slice(1)}` : `A${text.slice(1)}`,
+  );
+  const failed = nextEvent(bob, "cannotDecrypt", (_peer, _r, id) => id === "tp1");
+  const shown = incoming(bob, alice.jid, (m) => m.id === "tp1");
+  writeRaw(alice, payload);
+  assert.match((await failed)[1], /failed authentication/);
+  const m = await shown;
+  assert.equal(m.encryption, "failed");
+  assert.equal(m.body, "");
+
+  const keyed = await encryptedStanza(alice, bob.jid, "nor me", "tk1");
+  const bobId = (await stores.bob.loadOwn())!.deviceId;
+  const key = keyed
+    .getChild("encrypted")!
+    .getChild("header")!
+    .getChildren("key")
+    .find((k) => k.attr("rid") === String(bobId))!;
+  const raw = Buffer.from(key.text(), "base64");
+  raw[raw.length - 3]! ^= 1; // inside the 8-byte MAC
+  key.children.splice(0, key.children.length, raw.toString("base64"));
+  const refused = nextEvent(bob, "cannotDecrypt", (_peer, _r, id) => id === "tk1");
+  writeRaw(alice, keyed);
+  assert.match((await refused)[1], /Bad MAC|authentication/);
+});
+
+test("a replayed message is refused visibly", async () => {
+  const el = await encryptedStanza(alice, bob.jid, "only once", "rp1");
+  const first = incoming(bob, alice.jid, (m) => m.id === "rp1");
+  writeRaw(alice, el);
+  assert.equal((await first).body, "only once");
+  el.attrs.id = "rp2";
+  const replay = nextEvent(bob, "cannotDecrypt", (_peer, _r, id) => id === "rp2");
+  writeRaw(alice, el);
+  assert.match((await replay)[1], /replay|already decrypted/);
+});
+
+test("a swapped identity key for a known device is refused with the reason", async () => {
+  // The server (or a thief of alice's password) publishes a new key under alice's device id.
+  const deviceId = (await stores.alice.loadOwn())!.deviceId;
+  const forged = new MemoryOmemoStore();
+  await createOwnDevice(forged, deviceId);
+  const mallory = world.client("alice", { omemo: forged, resource: "mallory" });
+  await mallory.connect();
+  const refused = nextEvent(bob, "cannotDecrypt", (peer) => peer === alice.jid);
+  const shown = incoming(
+    bob,
+    alice.jid,
+    (m) => m.encryption === "failed" && /identity key/.test(m.problem ?? ""),
+  );
+  await mallory.sendEncrypted(bob.jid, "trust me, it is alice");
+  assert.match((await refused)[1], /identity key of alice@localhost's device \d+ changed/);
+  assert.equal((await shown).body, "");
+  await mallory.disconnect();
+});
