@@ -91,7 +91,7 @@ test("alice and bob exchange encrypted messages both ways; bob's used pre-key is
 
 test("a plain message in an OMEMO client is reported as unencrypted", async () => {
   const got = incoming(bob, alice.jid);
-  alice.send(bob.jid, "plain words");
+  assert.equal(alice.send(bob.jid, "plain words").encryption, "none");
   const m = await got;
   assert.equal(m.body, "plain words");
   assert.equal(m.encryption, "none");
@@ -148,6 +148,20 @@ test("the server's archive holds no readable body", async () => {
     ])
       assert.ok(!all.includes(secret), `${user}'s archive shows "${secret}"`);
   }
+  // Alice restarted: what she decrypted before is not on this device any more, and history says
+  // so instead of showing the fallback text; what this session decrypted or sent is readable.
+  const page = await alice.history(bob.jid, { max: 50 });
+  const eagle = page.messages.find((m) => m.outgoing && m.encryption === "failed");
+  assert.ok(eagle, "an earlier encrypted message is marked as not readable here");
+  assert.equal(eagle.body, "");
+  assert.match(eagle.problem ?? "", /not available on this device/);
+  assert.ok(page.messages.some((m) => m.body === "welcome back" && m.encryption === "omemo"));
+  assert.ok(page.messages.some((m) => m.body === "thanks" && m.encryption === "omemo"));
+  assert.ok(page.messages.some((m) => m.body === "plain words" && m.encryption === undefined));
+  assert.ok(
+    !page.messages.some((m) => m.body.includes("conversations.im/omemo")),
+    "no fallback text",
+  );
 });
 
 test("tampered payload and tampered key each give a visible failure, never plaintext", async () => {

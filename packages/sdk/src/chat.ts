@@ -210,14 +210,17 @@ export class Chat {
 
   /**
    * Sends a chat message requesting a receipt and markers; returns it as kept ("pending"). With
-   * `file`, the body is its URL and an x:oob element carries the URL too (XEP-0066).
+   * `file`, the body is its URL and an x:oob element carries the URL too (XEP-0066). With
+   * `encrypted`, the stanza carries the fallback body and the OMEMO elements; "plain" marks a
+   * message sent unencrypted by a client that has OMEMO on.
    */
   send(
     peer: string,
     body: string,
     file?: FileInfo,
-    encrypted?: { fallback: string; elements: Element[] },
+    encrypted?: { fallback: string; elements: Element[] } | "plain",
   ): ChatMessage {
+    const sealed = encrypted === "plain" ? undefined : encrypted;
     const id = randomId();
     const k: Kept = {
       id,
@@ -229,14 +232,15 @@ export class Chat {
       sender: this.host.self(),
       aliases: [],
       ...(file !== undefined ? { file: { ...file } } : {}),
-      ...(encrypted !== undefined ? { encryption: "omemo" as const } : {}),
+      ...(sealed !== undefined ? { encryption: "omemo" as const } : {}),
+      ...(encrypted === "plain" ? { encryption: "none" as const } : {}),
     };
     this.store.add(k);
     const el = xml(
       "message",
       { type: "chat", to: peer, id },
-      xml("body", null, encrypted?.fallback ?? body),
-      ...(encrypted?.elements ?? []),
+      xml("body", null, sealed?.fallback ?? body),
+      ...(sealed?.elements ?? []),
       file !== undefined && oobElement(file.url),
       xml("origin-id", { xmlns: NS_SID, id }),
       xml("request", { xmlns: NS_RECEIPTS }),

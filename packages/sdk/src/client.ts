@@ -173,9 +173,12 @@ export class HatoClient {
     if (this.conn.online) this.conn.write(this.presenceStanza());
   }
 
-  /** Sends a chat message requesting a XEP-0184 receipt and XEP-0333 markers ("pending" until acked). */
+  /**
+   * Sends a chat message requesting a XEP-0184 receipt and XEP-0333 markers ("pending" until
+   * acked), in plain text (marked encryption "none" when OMEMO is on; see sendEncrypted()).
+   */
   send(peer: string, body: string): ChatMessage {
-    return this.chat.send(bare(peer), body);
+    return this.chat.send(bare(peer), body, undefined, this.omemo ? "plain" : undefined);
   }
 
   /**
