@@ -1,6 +1,6 @@
 // The SDK in a real browser (Debian's Chromium): bundled by Vite with no Node shims, served
 // by Hato from the one TLS port, it logs in over WebSocket (WebCrypto SCRAM) and chats with
-// a Node SDK client.
+// a Node SDK client, in plain text and with OMEMO (the Signal library loaded as its own chunk).
 
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { HatoClient } from "@hato/sdk";
+import { type HatoClient, MemoryOmemoStore } from "@hato/sdk";
 import { type Browser, chromium } from "playwright-core";
 import { build } from "vite";
 import { CHROMIUM_ARGS } from "../support/browser.js";
@@ -22,7 +22,10 @@ describe("SDK in Chromium", () => {
   before(async () => {
     www = await mkdtemp(join(tmpdir(), "hato-sdk-"));
     const sdk = fileURLToPath(import.meta.resolve("@hato/sdk"));
-    await writeFile(join(www, "entry.js"), `export { HatoClient } from ${JSON.stringify(sdk)};\n`);
+    await writeFile(
+      join(www, "entry.js"),
+      `export { HatoClient, MemoryOmemoStore } from ${JSON.stringify(sdk)};\n`,
+    );
     await build({
       configFile: false,
       logLevel: "silent",
@@ -78,6 +81,42 @@ describe("SDK in Chromium", () => {
     const [m] = await got;
     bob.send(m.peer, "hello from node");
     assert.deepEqual(await result, { status: "disconnected", body: "hello from node" });
+    await context.close();
+  });
+
+  it("OMEMO in the browser: encrypts to and decrypts from a Node client", async () => {
+    const bob2 = w.client("bob", { omemo: new MemoryOmemoStore(), resource: "omemo" });
+    await bob2.connect();
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`https://localhost:${w.server.tlsPort}/`);
+    const got = nextEvent(bob2, "message", (m) => m.body === "sealed in Chromium");
+    const result = page.evaluate(async () => {
+      const { location } = globalThis as unknown as { location: { origin: string; host: string } };
+      const { HatoClient, MemoryOmemoStore } = await import(`${location.origin}/sdk.js`);
+      const c = new HatoClient({
+        service: `wss://${location.host}/xmpp-websocket`,
+        jid: "alice@localhost",
+        password: "pw",
+        omemo: new MemoryOmemoStore(),
+      });
+      const errors: string[] = [];
+      c.on("error", (e: string) => errors.push(e));
+      await c.connect();
+      const reply = new Promise<{ body: string; encryption: string }>((resolve) => {
+        c.on("message", (m: { outgoing: boolean; body: string; encryption: string }) => {
+          if (!m.outgoing && m.encryption !== "none") resolve(m);
+        });
+      });
+      await c.sendEncrypted("bob@localhost", "sealed in Chromium");
+      const m = await reply;
+      await c.disconnect();
+      return { body: m.body, encryption: m.encryption, errors };
+    });
+    const [m] = await got;
+    assert.equal(m.encryption, "omemo");
+    await bob2.sendEncrypted("alice@localhost", "sealed in Node");
+    assert.deepEqual(await result, { body: "sealed in Node", encryption: "omemo", errors: [] });
     await context.close();
   });
 });

@@ -5,7 +5,9 @@ import { type Element, xml } from "@hato/xml";
 import { fromBase64, toBase64 } from "../base64.js";
 import { NS_OMEMO } from "../ns.js";
 import { randomBytes } from "../platform.js";
-import { bytes, libsignal } from "./signal.js";
+import { bytes } from "./bytes.js";
+import { loadSignal } from "./load.js";
+import type { libsignal } from "./signal.js";
 import type { KeyPair, OmemoStore, OwnDevice } from "./store.js";
 
 export const OMEMO_LIMITS = { preKeys: 100, bundlePreKeys: 200, devices: 100 };
@@ -27,6 +29,7 @@ const pairIn = (p: libsignal.KeyPairType): KeyPair => ({
 
 /** Creates this device's identity, signed pre-key and first pre-keys in `store`. */
 export async function createOwnDevice(store: OmemoStore, deviceId: number): Promise<OwnDevice> {
+  const { libsignal } = await loadSignal();
   const identity = await libsignal.KeyHelper.generateIdentityKeyPair();
   const spkId = 1 + (newDeviceId() % 0xffffff);
   const spk = await libsignal.KeyHelper.generateSignedPreKey(identity, spkId);
@@ -43,6 +46,7 @@ export async function createOwnDevice(store: OmemoStore, deviceId: number): Prom
 
 /** Generates pre-keys until `store` holds OMEMO_LIMITS.preKeys; returns how many were made. */
 export async function topUpPreKeys(store: OmemoStore, own: OwnDevice): Promise<number> {
+  const { libsignal } = await loadSignal();
   const have = (await store.preKeyIds()).length;
   let made = 0;
   for (let n = have; n < OMEMO_LIMITS.preKeys; n++) {

@@ -16,6 +16,7 @@ import {
   NS_PUBSUB_PUBLISH_OPTIONS,
 } from "../ns.js";
 import { fromUtf8, utf8 } from "../platform.js";
+import { ab, bytes, preKeyMessageIdentity } from "./bytes.js";
 import {
   bundleElement,
   createOwnDevice,
@@ -25,8 +26,8 @@ import {
   parseDeviceList,
   topUpPreKeys,
 } from "./keys.js";
+import { loadSignal } from "./load.js";
 import { open, seal } from "./payload.js";
-import { ab, address, bytes, libsignal, preKeyMessageIdentity, signalStorage } from "./signal.js";
 import type { OmemoStore, OwnDevice, Trust } from "./store.js";
 import { judgeKey, maySendTo } from "./trust.js";
 
@@ -205,6 +206,7 @@ export class Omemo {
         const verdict = await judgeKey(this.store, sender, sid, presented);
         if (!verdict.ok) throw new Error(verdict.reason);
       }
+      const { libsignal, signalStorage, address } = await loadSignal();
       const cipher = new libsignal.SessionCipher(
         signalStorage(this.store, own, sender, sid, (id) => used.push(id)),
         address(sender, sid),
@@ -269,6 +271,7 @@ export class Omemo {
     device: number,
     keyMaterial: Uint8Array,
   ): Promise<Element | undefined> {
+    const { libsignal, signalStorage, address } = await loadSignal();
     const storage = signalStorage(this.store, own, jid, device, () => undefined);
     const addr = address(jid, device);
     if ((await this.store.loadSession(addr.toString())) === undefined) {

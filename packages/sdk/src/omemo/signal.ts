@@ -6,23 +6,13 @@
 // use, and so needs no primitives of ours. This file adapts our OmemoStore to its storage.
 
 import * as libsignal from "@privacyresearch/libsignal-protocol-typescript";
+import { ab, bytes } from "./bytes.js";
 import type { KeyPair, OmemoStore, OwnDevice } from "./store.js";
 import { judgeKey, sameBytes } from "./trust.js";
 
 export { libsignal };
 
-/** Bytes as the library wants them (an ArrayBuffer of exactly these bytes). */
-export function ab(b: Uint8Array): ArrayBuffer {
-  return b.slice().buffer as ArrayBuffer;
-}
-
-/** The library's ArrayBuffer (or binary string) as bytes. */
-export function bytes(b: ArrayBuffer | string): Uint8Array {
-  if (typeof b !== "string") return new Uint8Array(b.slice(0));
-  const out = new Uint8Array(b.length);
-  for (let i = 0; i < b.length; i++) out[i] = b.charCodeAt(i) & 0xff;
-  return out;
-}
+/** Loaded on first use (see loadSignal): the web client pays for the library only with OMEMO on. */
 
 const pairOut = (p: KeyPair): libsignal.KeyPairType => ({ pubKey: ab(p.pub), privKey: ab(p.priv) });
 
@@ -73,37 +63,4 @@ export function signalStorage(
     storeSignedPreKey: async () => undefined, // ours live in OwnDevice
     removeSignedPreKey: async () => undefined,
   };
-}
-
-/**
- * The sender's identity key in a PreKeySignalMessage (version byte, then protobuf field 3),
- * read before the library processes it so a changed key is refused, not adopted. Undefined
- * when the message is malformed.
- */
-export function preKeyMessageIdentity(msg: Uint8Array): Uint8Array | undefined {
-  let i = 1; // the version byte
-  const varint = (): number | undefined => {
-    let n = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (i >= msg.length) return undefined;
-      const b = msg[i++]!;
-      n += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return n;
-    }
-    return undefined;
-  };
-  while (i < msg.length) {
-    const tag = varint();
-    if (tag === undefined) return undefined;
-    const wire = tag & 7;
-    if (wire === 0) {
-      if (varint() === undefined) return undefined;
-    } else if (wire === 2) {
-      const len = varint();
-      if (len === undefined || i + len > msg.length) return undefined;
-      if (tag >>> 3 === 3) return msg.slice(i, i + len);
-      i += len;
-    } else return undefined;
-  }
-  return undefined;
 }
