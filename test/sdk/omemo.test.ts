@@ -10,6 +10,7 @@ import { createOwnDevice } from "@hato/sdk/internal";
 import type { Element } from "@hato/xml";
 import { befriend, nextEvent, type SdkWorld, sdkWorld } from "../support/sdk.js";
 
+const NS = "eu.siacs.conversations.axolotl";
 let world: SdkWorld;
 const stores = {
   alice: new MemoryOmemoStore(),
@@ -130,6 +131,103 @@ test("after a restart, alice's sessions come back from her store", async () => {
   const back = incoming(bob, alice.jid, (m) => m.body === "thanks");
   await alice.sendEncrypted(bob.jid, "thanks");
   await back;
+});
+
+test("the wire format is XEP-0384 0.3.0's, with the fallback body, a store hint and XEP-0380", async () => {
+  const { parseElement: parse } = await import("@hato/xml");
+  const page = await world.server.storage.archive.query("bob", { limit: 1000 });
+  const stored = page!.messages
+    .map((m) => parse(m.stanza))
+    .find((m) => m.getChild("encrypted", NS) !== undefined)!;
+  const enc = stored.getChild("encrypted", NS)!;
+  const header = enc.getChild("header", NS)!;
+  assert.match(header.attr("sid") ?? "", /^[1-9]\d*$/);
+  const keys = header.getChildren("key", NS);
+  assert.ok(keys.length >= 1 && keys.every((k) => /^[1-9]\d*$/.test(k.attr("rid") ?? "")));
+  assert.ok(
+    keys.some((k) => k.attr("prekey") === "true"),
+    "the first message carries a pre-key message",
+  );
+  assert.equal(Buffer.from(header.getChildText("iv", NS)!, "base64").length, 12);
+  assert.equal(header.elements().at(-1)?.name, "iv", "keys, then the IV");
+  assert.ok(Buffer.from(enc.getChildText("payload", NS)!, "base64").length > 0);
+  assert.match(stored.getChildText("body") ?? "", /OMEMO/);
+  assert.ok(stored.getChild("store", "urn:xmpp:hints"));
+  const eme = stored.getChild("encryption", "urn:xmpp:eme:0");
+  assert.equal(eme?.attr("namespace"), NS);
+  assert.equal(eme?.attr("name"), "OMEMO");
+});
+
+test("malformed OMEMO elements each give a visible failure with the reason", async () => {
+  const { xml } = await import("@hato/xml");
+  const bobId = (await stores.bob.loadOwn())!.deviceId;
+  const cases: [string, ReturnType<typeof xml>, RegExp][] = [
+    ["m1", xml("encrypted", { xmlns: NS }, xml("payload", null, "AAAA")), /sender device id/],
+    ["m2", xml("encrypted", { xmlns: NS }, xml("header", { sid: "-4" })), /sender device id/],
+    [
+      "m3",
+      xml(
+        "encrypted",
+        { xmlns: NS },
+        xml("header", { sid: "7" }, xml("key", { rid: "1" }, "AAAA"), xml("iv", null, "AAAA")),
+      ),
+      /not encrypted for this device/,
+    ],
+    [
+      "m4",
+      xml(
+        "encrypted",
+        { xmlns: NS },
+        xml(
+          "header",
+          { sid: "7" },
+          xml("key", { rid: String(bobId) }, "not base64!"),
+          xml("iv", null, "AAAA"),
+        ),
+      ),
+      /not valid base64/,
+    ],
+    [
+      "m5",
+      xml(
+        "encrypted",
+        { xmlns: NS },
+        xml(
+          "header",
+          { sid: "7" },
+          xml("key", { rid: String(bobId), prekey: "true" }, "MwAA"),
+          xml("iv", null, "AAAAAAAAAAAAAAAA"),
+        ),
+      ),
+      /malformed PreKeySignalMessage/,
+    ],
+    [
+      "m6",
+      xml(
+        "encrypted",
+        { xmlns: NS },
+        xml(
+          "header",
+          { sid: "7" },
+          xml("key", { rid: String(bobId) }, "MwAA"),
+          xml("iv", null, "AAAAAAAAAAAAAAAA"),
+        ),
+      ),
+      /no session|refused/,
+    ],
+  ];
+  for (const [id, enc, reason] of cases) {
+    const failed = nextEvent(bob, "cannotDecrypt", (_p, _r, got) => got === id);
+    const shown = incoming(bob, alice.jid, (m) => m.id === id);
+    writeRaw(
+      alice,
+      xml("message", { type: "chat", to: bob.jid, id }, xml("body", null, "fallback"), enc),
+    );
+    assert.match((await failed)[1], reason, id);
+    const m = await shown;
+    assert.equal(m.encryption, "failed");
+    assert.equal(m.body, "", "the fallback text is not shown as the message");
+  }
 });
 
 test("the server's archive holds no readable body", async () => {
