@@ -119,6 +119,45 @@ test("a second device of bob gets messages too, and bob's first device sees its 
   await bob2.disconnect();
 });
 
+test("a device list that drops our device gets it back, other devices kept; contacts hear of it", async () => {
+  const { xml } = await import("@hato/xml");
+  const bobId = (await stores.bob.loadOwn())!.deviceId;
+  // Another client of bob's (here bob's own stream, raw) publishes a list without bob's device.
+  writeRaw(
+    bob,
+    xml(
+      "iq",
+      { type: "set", id: "drop1" },
+      xml(
+        "pubsub",
+        { xmlns: "http://jabber.org/protocol/pubsub" },
+        xml(
+          "publish",
+          { node: `${NS}.devicelist` },
+          xml(
+            "item",
+            { id: "current" },
+            xml("list", { xmlns: NS }, xml("device", { id: "12345" })),
+          ),
+        ),
+      ),
+    ),
+  );
+  // Notifications (XEP-0115 +notify) bring the lists; wait until both sides settled.
+  const listed = async () => {
+    const items = await world.server.storage.pubsub.items("bob", `${NS}.devicelist`);
+    return items[0]?.payload ?? "";
+  };
+  const ids = async () => [...(await listed()).matchAll(/id=["'](\d+)/g)].map((x) => Number(x[1]));
+  // First the list without bob's device, then bob's client puts itself back next to 12345.
+  while (!(await ids()).includes(12345)) await new Promise((r) => setTimeout(r, 20));
+  while (!(await ids()).includes(bobId)) await new Promise((r) => setTimeout(r, 20));
+  assert.ok((await ids()).includes(12345), "the other device stays listed");
+  while (!((await stores.alice.loadDevices(bob.jid)) ?? []).includes(12345))
+    await new Promise((r) => setTimeout(r, 20));
+  assert.ok((await stores.alice.loadDevices(bob.jid))!.includes(bobId));
+});
+
 test("after a restart, alice's sessions come back from her store", async () => {
   const deviceId = (await stores.alice.loadOwn())!.deviceId;
   await alice.disconnect();

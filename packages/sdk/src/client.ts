@@ -3,7 +3,15 @@
 
 import { type Element, xml } from "@hato/xml";
 import { Avatars } from "./avatars.js";
-import { CAPS_NODE, capsElement, capsHash, discoInfo, FEATURES, IDENTITY } from "./caps.js";
+import {
+  CAPS_NODE,
+  capsElement,
+  capsHash,
+  discoInfo,
+  FEATURES,
+  IDENTITY,
+  OMEMO_FEATURES,
+} from "./caps.js";
 import { Chat, type Content, unwrap } from "./chat.js";
 import { Connection } from "./connection.js";
 import { Emitter } from "./emitter.js";
@@ -71,6 +79,8 @@ export class HatoClient {
   private show: Show = "available";
   private statusText: string | undefined;
   private capsVer: string | undefined;
+  /** What we answer to disco#info (and hash into caps). */
+  private readonly features: readonly string[];
   private contactsScheduled = false;
   /** OMEMO, when the options gave it a store. */
   readonly omemo: Omemo | undefined;
@@ -118,6 +128,7 @@ export class HatoClient {
       (type, to, payload) => this.conn.iq.request(type, to, payload),
       () => this.jid,
     );
+    this.features = opts.omemo === undefined ? FEATURES : [...FEATURES, ...OMEMO_FEATURES];
     this.omemo =
       opts.omemo === undefined
         ? undefined
@@ -157,7 +168,7 @@ export class HatoClient {
    * "auth-failed" for refused credentials, "disconnected" otherwise); later drops reconnect.
    */
   async connect(): Promise<void> {
-    this.capsVer ??= await capsHash([IDENTITY], FEATURES);
+    this.capsVer ??= await capsHash([IDENTITY], this.features);
     await this.conn.connect();
   }
 
@@ -394,7 +405,7 @@ export class HatoClient {
       const node = payload.attr("node");
       if (node !== undefined && node !== `${CAPS_NODE}#${this.capsVer}`)
         return iqError(iq, "cancel", "item-not-found");
-      return iqResult(iq, discoInfo(node));
+      return iqResult(iq, discoInfo(node, this.features));
     }
     return iqError(iq, "cancel", "service-unavailable");
   }
