@@ -161,11 +161,13 @@ test("a device list that drops our device gets it back, other devices kept; cont
 test("after a restart, alice's sessions come back from her store", async () => {
   const deviceId = (await stores.alice.loadOwn())!.deviceId;
   await alice.disconnect();
+  // Sent while alice is offline: the server keeps it and delivers it as she logs in, while
+  // her OMEMO set-up is still running.
+  await bob.sendEncrypted(alice.jid, "welcome back");
   alice = world.client("alice", { omemo: stores.alice });
+  const got = incoming(alice, bob.jid, (m) => m.body === "welcome back");
   await alice.connect();
   assert.equal(alice.omemo?.deviceId, deviceId);
-  const got = incoming(alice, bob.jid, (m) => m.body === "welcome back");
-  await bob.sendEncrypted(alice.jid, "welcome back");
   assert.equal((await got).encryption, "omemo");
   const back = incoming(bob, alice.jid, (m) => m.body === "thanks");
   await alice.sendEncrypted(bob.jid, "thanks");

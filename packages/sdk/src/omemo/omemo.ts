@@ -71,6 +71,8 @@ export class Omemo {
   private own: OwnDevice | undefined;
   /** True while start() runs inside the client's session set-up. */
   private settingUp = false;
+  /** The running start(): messages that arrive meanwhile (offline ones) wait for it. */
+  private starting: Promise<void> | undefined;
 
   constructor(
     private readonly host: OmemoHost,
@@ -85,11 +87,10 @@ export class Omemo {
   /** Creates our keys on first use, then makes sure our device is listed and our bundle published. */
   async start(): Promise<void> {
     this.settingUp = true;
-    try {
-      await this.setUp();
-    } finally {
+    this.starting = this.setUp().finally(() => {
       this.settingUp = false;
-    }
+    });
+    await this.starting;
   }
 
   private async setUp(): Promise<void> {
@@ -176,6 +177,7 @@ export class Omemo {
 
   /** Decrypts the <encrypted/> of a message from `sender` (bare JID); never throws. */
   async decrypt(sender: string, enc: Element): Promise<Decrypted> {
+    await this.starting?.catch(() => undefined); // its failure was reported by the client
     const own = this.own;
     if (own === undefined) return { ok: false, reason: "OMEMO is not set up on this device yet" };
     const header = enc.getChild("header", NS_OMEMO);
