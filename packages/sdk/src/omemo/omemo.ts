@@ -5,15 +5,12 @@
 import { type Element, xml } from "@hato/xml";
 import { fromBase64, toBase64 } from "../base64.js";
 import {
-  NS_DATA,
   NS_EME,
   NS_HINTS,
   NS_OMEMO,
   NS_OMEMO_BUNDLES,
   NS_OMEMO_DEVICELIST,
-  NS_PUBSUB,
   NS_PUBSUB_EVENT,
-  NS_PUBSUB_PUBLISH_OPTIONS,
 } from "../ns.js";
 import { fromUtf8, utf8 } from "../platform.js";
 import { ab, bytes, preKeyMessageIdentity } from "./bytes.js";
@@ -28,6 +25,7 @@ import {
 } from "./keys.js";
 import { loadSignal } from "./load.js";
 import { open, seal } from "./payload.js";
+import { fetchBundle, fetchDeviceList, type PepRequest, publishCurrent } from "./pep.js";
 import type { OmemoStore, OwnDevice, Trust } from "./store.js";
 import { judgeKey, maySendTo } from "./trust.js";
 
@@ -257,9 +255,8 @@ export class Omemo {
 
   // ---- internals ----
 
-  private request(type: "get" | "set", to: string | undefined, payload: Element): Promise<Element> {
-    return this.host.request(type, to, payload, this.settingUp);
-  }
+  private readonly pepRequest: PepRequest = (type, to, payload) =>
+    this.host.request(type, to, payload, this.settingUp);
 
   private requireOwn(): OwnDevice {
     if (this.own === undefined) throw new OmemoError("OMEMO is not set up on this device yet", []);
@@ -277,7 +274,7 @@ export class Omemo {
     const storage = signalStorage(this.store, own, jid, device, () => undefined);
     const addr = address(jid, device);
     if ((await this.store.loadSession(addr.toString())) === undefined) {
-      const bundle = parseBundle(await this.fetchBundle(jid, device));
+      const bundle = parseBundle(await fetchBundle(this.pepRequest, this.host.self(), jid, device));
       const verdict = await judgeKey(this.store, jid, device, bundle.identityKey);
       if (!verdict.ok) throw new Error(verdict.reason);
       if (!maySendTo(verdict.identity.trust)) return undefined;
@@ -306,74 +303,20 @@ export class Omemo {
 
   /** The device list of `jid` from its PEP (empty when none); cached in the store. */
   private async fetchDevices(jid: string): Promise<number[]> {
-    let res: Element;
-    try {
-      res = await this.request(
-        "get",
-        jid === this.host.self() ? undefined : jid,
-        xml("pubsub", { xmlns: NS_PUBSUB }, xml("items", { node: NS_OMEMO_DEVICELIST })),
-      );
-    } catch {
-      return (await this.store.loadDevices(jid)) ?? []; // no node yet, or not reachable
-    }
-    const item = res
-      .getChild("pubsub", NS_PUBSUB)
-      ?.getChild("items", NS_PUBSUB)
-      ?.getChildren("item", NS_PUBSUB)
-      .at(-1);
-    const ids = parseDeviceList(item?.getChild("list", NS_OMEMO));
+    const ids = await fetchDeviceList(this.pepRequest, this.host.self(), jid);
+    if (ids === undefined) return (await this.store.loadDevices(jid)) ?? [];
     await this.store.saveDevices(jid, ids);
     return ids;
   }
 
-  private async fetchBundle(jid: string, device: number): Promise<Element | undefined> {
-    const res = await this.request(
-      "get",
-      jid === this.host.self() ? undefined : jid,
-      xml("pubsub", { xmlns: NS_PUBSUB }, xml("items", { node: `${NS_OMEMO_BUNDLES}:${device}` })),
-    );
-    const item = res
-      .getChild("pubsub", NS_PUBSUB)
-      ?.getChild("items", NS_PUBSUB)
-      ?.getChildren("item", NS_PUBSUB)
-      .at(-1);
-    return item?.getChild("bundle", NS_OMEMO);
-  }
-
   private publishDevices(ids: number[]): Promise<Element> {
-    return this.publish(NS_OMEMO_DEVICELIST, deviceListElement(ids));
+    return publishCurrent(this.pepRequest, NS_OMEMO_DEVICELIST, deviceListElement(ids));
   }
 
   private async publishBundle(): Promise<void> {
     const own = this.requireOwn();
-    await this.publish(`${NS_OMEMO_BUNDLES}:${own.deviceId}`, await bundleElement(this.store, own));
-  }
-
-  /** Publishes to item "current" with publish-options access_model=open (§4.3: anyone may build a session). */
-  private publish(node: string, payload: Element): Promise<Element> {
-    return this.request(
-      "set",
-      undefined,
-      xml(
-        "pubsub",
-        { xmlns: NS_PUBSUB },
-        xml("publish", { node }, xml("item", { id: "current" }, payload)),
-        xml(
-          "publish-options",
-          null,
-          xml(
-            "x",
-            { xmlns: NS_DATA, type: "submit" },
-            xml(
-              "field",
-              { var: "FORM_TYPE", type: "hidden" },
-              xml("value", null, NS_PUBSUB_PUBLISH_OPTIONS),
-            ),
-            xml("field", { var: "pubsub#access_model" }, xml("value", null, "open")),
-          ),
-        ),
-      ),
-    );
+    const bundle = await bundleElement(this.store, own);
+    await publishCurrent(this.pepRequest, `${NS_OMEMO_BUNDLES}:${own.deviceId}`, bundle);
   }
 }
 
