@@ -1,6 +1,7 @@
 // The SDK in a real browser (Debian's Chromium): bundled by Vite with no Node shims, served
 // by Hato from the one TLS port, it logs in over WebSocket (WebCrypto SCRAM) and chats with
-// a Node SDK client; its key log checks (WebCrypto SHA-256 and Ed25519) run there too.
+// a Node SDK client, in plain text and with OMEMO (the Signal library loaded as its own chunk);
+// its key log checks (WebCrypto SHA-256 and Ed25519) run there too.
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -10,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { keylog } from "@hato/modules";
-import type { HatoClient } from "@hato/sdk";
+import { type HatoClient, MemoryOmemoStore } from "@hato/sdk";
 import { type Browser, chromium } from "playwright-core";
 import { build } from "vite";
 import { CHROMIUM_ARGS } from "../support/browser.js";
@@ -26,7 +27,7 @@ describe("SDK in Chromium", () => {
     const sdk = fileURLToPath(import.meta.resolve("@hato/sdk"));
     await writeFile(
       join(www, "entry.js"),
-      `export { HatoClient, merkle } from ${JSON.stringify(sdk)};\n`,
+      `export { HatoClient, MemoryOmemoStore, merkle } from ${JSON.stringify(sdk)};\n`,
     );
     await build({
       configFile: false,
@@ -86,6 +87,42 @@ describe("SDK in Chromium", () => {
     await context.close();
   });
 
+  it("OMEMO in the browser: encrypts to and decrypts from a Node client", async () => {
+    const bob2 = w.client("bob", { omemo: new MemoryOmemoStore(), resource: "omemo" });
+    await bob2.connect();
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`https://localhost:${w.server.tlsPort}/`);
+    const got = nextEvent(bob2, "message", (m) => m.body === "sealed in Chromium");
+    const result = page.evaluate(async () => {
+      const { location } = globalThis as unknown as { location: { origin: string; host: string } };
+      const { HatoClient, MemoryOmemoStore } = await import(`${location.origin}/sdk.js`);
+      const c = new HatoClient({
+        service: `wss://${location.host}/xmpp-websocket`,
+        jid: "alice@localhost",
+        password: "pw",
+        omemo: new MemoryOmemoStore(),
+      });
+      const errors: string[] = [];
+      c.on("error", (e: string) => errors.push(e));
+      await c.connect();
+      const reply = new Promise<{ body: string; encryption: string }>((resolve) => {
+        c.on("message", (m: { outgoing: boolean; body: string; encryption: string }) => {
+          if (!m.outgoing && m.encryption !== "none") resolve(m);
+        });
+      });
+      await c.sendEncrypted("bob@localhost", "sealed in Chromium");
+      const m = await reply;
+      await c.disconnect();
+      return { body: m.body, encryption: m.encryption, errors };
+    });
+    const [m] = await got;
+    assert.equal(m.encryption, "omemo");
+    await bob2.sendEncrypted("alice@localhost", "sealed in Node");
+    assert.deepEqual(await result, { body: "sealed in Node", encryption: "omemo", errors: [] });
+    await context.close();
+  });
+
   it("verifies the key log in the browser: a signed head, bob's key's inclusion, a CT vector", async () => {
     // The one server of this file loaded the default key log module: plant bob's device key.
     const ik = createHash("sha256").update("bob's identity key").digest("hex");
@@ -127,7 +164,14 @@ describe("SDK in Chromium", () => {
         tampered,
       };
     });
-    assert.deepEqual(result, { size: 1, keys: [[7, ik]], vector: true, tampered: false });
+    // The OMEMO test before this one published real device keys, logged as well.
+    assert.ok(
+      result.keys.some(([device, key]: [number, string]) => device === 7 && key === ik),
+      JSON.stringify(result.keys),
+    );
+    assert.ok(result.size >= result.keys.length);
+    assert.equal(result.vector, true);
+    assert.equal(result.tampered, false);
     await context.close();
   });
 });

@@ -9,6 +9,7 @@ import {
   NS_CORRECT,
   NS_DISCO_INFO,
   NS_MARKERS,
+  NS_OMEMO_DEVICELIST,
   NS_PING,
   NS_RECEIPTS,
 } from "./ns.js";
@@ -74,12 +75,18 @@ export function capsElement(ver: string): Element {
   return xml("c", { xmlns: NS_CAPS, hash: "sha-1", node: CAPS_NODE, ver });
 }
 
+/** Added with OMEMO on: PEP notifications of device lists (ours and contacts'). */
+export const OMEMO_FEATURES: readonly string[] = [`${NS_OMEMO_DEVICELIST}+notify`];
+
 /** The disco#info result payload; `node` is echoed when the query named one. */
-export function discoInfo(node: string | undefined): Element {
+export function discoInfo(
+  node: string | undefined,
+  features: readonly string[] = FEATURES,
+): Element {
   const q = xml("query", { xmlns: NS_DISCO_INFO, node });
   q.append(
     xml("identity", { category: IDENTITY.category, type: IDENTITY.type, name: IDENTITY.name }),
   );
-  for (const f of FEATURES) q.append(xml("feature", { var: f }));
+  for (const f of features) q.append(xml("feature", { var: f }));
   return q;
 }

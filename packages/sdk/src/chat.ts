@@ -57,6 +57,29 @@ export function delayOf(el: Element): Date | undefined {
   return Number.isNaN(t) ? undefined : new Date(t);
 }
 
+/** What decryption made of a message: its real body, or why there is none. */
+export interface Content {
+  body: string | undefined;
+  encryption: "omemo" | "none" | "failed";
+  problem?: string;
+}
+
+/**
+ * A top-level <message/> and how it reached us, carbons unwrapped (XEP-0280 §11: a carbon is
+ * genuine only when our own bare JID sent it); undefined for a forged or empty carbon.
+ */
+export function unwrap(m: Element, self: string): { msg: Element; route: Route } | undefined {
+  for (const dir of ["sent", "received"] as const) {
+    const wrap = m.getChild(dir, NS_CARBONS);
+    if (wrap === undefined) continue;
+    if (bare(m.attr("from") ?? self) !== self) return undefined;
+    const inner = wrap.getChild("forwarded", NS_FORWARD)?.getChild("message");
+    if (inner === undefined) return undefined;
+    return { msg: inner, route: dir === "sent" ? "carbon-sent" : "carbon-received" };
+  }
+  return { msg: m, route: "live" };
+}
+
 /** Applies receipts, markers, corrections and new bodies to the message store. */
 export class Chat {
   constructor(
@@ -66,22 +89,12 @@ export class Chat {
 
   /** A top-level <message/> from the server (carbons unwrapped here, from our own account only). */
   stanza(m: Element): void {
-    const self = this.host.self();
-    for (const dir of ["sent", "received"] as const) {
-      const wrap = m.getChild(dir, NS_CARBONS);
-      if (wrap === undefined) continue;
-      // XEP-0280 §11: a carbon is genuine only when our own bare JID sent it.
-      if (bare(m.attr("from") ?? self) !== self) return;
-      const inner = wrap.getChild("forwarded", NS_FORWARD)?.getChild("message");
-      if (inner !== undefined)
-        this.process(inner, dir === "sent" ? "carbon-sent" : "carbon-received");
-      return;
-    }
-    this.process(m, "live");
+    const u = unwrap(m, this.host.self());
+    if (u !== undefined) this.process(u.msg, u.route);
   }
 
-  /** One message stanza as it concerns a 1:1 chat. */
-  process(m: Element, route: Route): void {
+  /** One message stanza as it concerns a 1:1 chat; `content` replaces its body when decrypted. */
+  process(m: Element, route: Route, content?: Content): void {
     const self = this.host.self();
     const type = m.attr("type") ?? "normal";
     const outgoing = route === "carbon-sent";
@@ -105,12 +118,13 @@ export class Chat {
       const shown = m.getChild("displayed", NS_MARKERS)?.attr("id");
       if (shown !== undefined) this.advance(peer, shown, "displayed", true);
     }
-    const body = m.getChildText("body");
+    const body = content === undefined ? m.getChildText("body") : content.body;
     const id = messageId(m);
     if (body !== undefined) {
       const replace = m.getChild("replace", NS_CORRECT)?.attr("id");
-      if (replace !== undefined) this.correction(peer, sender, replace, id, body);
-      else this.fresh(m, { peer, sender, outgoing, body, id, self });
+      if (replace !== undefined && content?.encryption !== "failed")
+        this.correction(peer, sender, replace, id, body);
+      else this.fresh(m, { peer, sender, outgoing, body, id, self, content });
     }
     // XEP-0184 §5.4: only to requests in messages addressed to us (never carbons), with an id.
     if (
@@ -138,6 +152,7 @@ export class Chat {
       body: string;
       id: string | undefined;
       self: string;
+      content: Content | undefined;
     },
   ): void {
     const archiveId = archiveIdOf(m, a.self);
@@ -153,6 +168,8 @@ export class Chat {
       ...(archiveId !== undefined ? { archiveId } : {}),
       ...(a.outgoing ? { state: "sent" as const } : {}),
       ...(file !== undefined ? { file } : {}),
+      ...(a.content !== undefined ? { encryption: a.content.encryption } : {}),
+      ...(a.content?.problem !== undefined ? { problem: a.content.problem } : {}),
     };
     // A resent copy (after a lost acknowledgement) has the id we already keep: show it once.
     if (this.store.add(k)) this.host.message(snapshot(k));
@@ -193,9 +210,17 @@ export class Chat {
 
   /**
    * Sends a chat message requesting a receipt and markers; returns it as kept ("pending"). With
-   * `file`, the body is its URL and an x:oob element carries the URL too (XEP-0066).
+   * `file`, the body is its URL and an x:oob element carries the URL too (XEP-0066). With
+   * `encrypted`, the stanza carries the fallback body and the OMEMO elements; "plain" marks a
+   * message sent unencrypted by a client that has OMEMO on.
    */
-  send(peer: string, body: string, file?: FileInfo): ChatMessage {
+  send(
+    peer: string,
+    body: string,
+    file?: FileInfo,
+    encrypted?: { fallback: string; elements: Element[] } | "plain",
+  ): ChatMessage {
+    const sealed = encrypted === "plain" ? undefined : encrypted;
     const id = randomId();
     const k: Kept = {
       id,
@@ -207,12 +232,15 @@ export class Chat {
       sender: this.host.self(),
       aliases: [],
       ...(file !== undefined ? { file: { ...file } } : {}),
+      ...(sealed !== undefined ? { encryption: "omemo" as const } : {}),
+      ...(encrypted === "plain" ? { encryption: "none" as const } : {}),
     };
     this.store.add(k);
     const el = xml(
       "message",
       { type: "chat", to: peer, id },
-      xml("body", null, body),
+      xml("body", null, sealed?.fallback ?? body),
+      ...(sealed?.elements ?? []),
       file !== undefined && oobElement(file.url),
       xml("origin-id", { xmlns: NS_SID, id }),
       xml("request", { xmlns: NS_RECEIPTS }),

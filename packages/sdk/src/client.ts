@@ -10,16 +10,26 @@ import {
   discoInfo,
   FEATURES,
   IDENTITY,
+  OMEMO_FEATURES,
   SDK_VERSION,
 } from "./caps.js";
-import { Chat } from "./chat.js";
+import { Chat, type Content, unwrap } from "./chat.js";
 import { Connection } from "./connection.js";
 import { Emitter } from "./emitter.js";
 import { History, type HistoryPage } from "./history.js";
 import { iqError, iqResult } from "./iq.js";
 import { bare, domainOf } from "./jid.js";
 import { KeyLog } from "./keylog/client.js";
-import { NS_CARBONS, NS_DISCO_INFO, NS_HATO_POLICY, NS_PING, NS_ROSTER, NS_VERSION } from "./ns.js";
+import {
+  NS_CARBONS,
+  NS_DISCO_INFO,
+  NS_HATO_POLICY,
+  NS_OMEMO,
+  NS_PING,
+  NS_ROSTER,
+  NS_VERSION,
+} from "./ns.js";
+import { FALLBACK_BODY, Omemo } from "./omemo/omemo.js";
 import { type PolicyLine, policyLines } from "./policy.js";
 import { Roster, rosterSet } from "./roster.js";
 import { MessageStore } from "./store.js";
@@ -79,7 +89,13 @@ export class HatoClient {
   private show: Show = "available";
   private statusText: string | undefined;
   private capsVer: string | undefined;
+  /** What we answer to disco#info (and hash into caps). */
+  private readonly features: readonly string[];
   private contactsScheduled = false;
+  /** OMEMO, when the options gave it a store. */
+  readonly omemo: Omemo | undefined;
+  /** Incoming messages in order while decryption (async) runs. */
+  private inbox: Promise<void> = Promise.resolve();
 
   constructor(opts: ClientOptions) {
     this.jid = bare(opts.jid);
@@ -122,6 +138,19 @@ export class HatoClient {
       (type, to, payload) => this.conn.iq.request(type, to, payload),
       () => this.jid,
     );
+    this.features = opts.omemo === undefined ? FEATURES : [...FEATURES, ...OMEMO_FEATURES];
+    this.omemo =
+      opts.omemo === undefined
+        ? undefined
+        : new Omemo(
+            {
+              self: () => this.jid,
+              request: (type, to, payload, direct) =>
+                this.conn.iq.request(type, to, payload, direct),
+              error: (text) => this.events.emit("error", text),
+            },
+            opts.omemo,
+          );
   }
 
   /** The roster with presence and avatars. */
@@ -149,7 +178,7 @@ export class HatoClient {
    * "auth-failed" for refused credentials, "disconnected" otherwise); later drops reconnect.
    */
   async connect(): Promise<void> {
-    this.capsVer ??= await capsHash([IDENTITY], FEATURES);
+    this.capsVer ??= await capsHash([IDENTITY], this.features);
     await this.conn.connect();
   }
 
@@ -165,9 +194,23 @@ export class HatoClient {
     if (this.conn.online) this.conn.write(this.presenceStanza());
   }
 
-  /** Sends a chat message requesting a XEP-0184 receipt and XEP-0333 markers ("pending" until acked). */
+  /**
+   * Sends a chat message requesting a XEP-0184 receipt and XEP-0333 markers ("pending" until
+   * acked), in plain text (marked encryption "none" when OMEMO is on; see sendEncrypted()).
+   */
   send(peer: string, body: string): ChatMessage {
-    return this.chat.send(bare(peer), body);
+    return this.chat.send(bare(peer), body, undefined, this.omemo ? "plain" : undefined);
+  }
+
+  /**
+   * OMEMO: sends `body` end-to-end encrypted to every trusted device of `peer` and our own
+   * other devices (XEP-0384 0.3.0). Rejects with OmemoError, sending nothing, when OMEMO is
+   * off or no device of `peer` can read it: it never falls back to plain text.
+   */
+  async sendEncrypted(peer: string, body: string): Promise<ChatMessage> {
+    if (this.omemo === undefined) throw new Error("OMEMO is off: the client has no omemo store");
+    const elements = await this.omemo.encrypt(bare(peer), body);
+    return this.chat.send(bare(peer), body, undefined, { fallback: FALLBACK_BODY, elements });
   }
 
   /** XEP-0308: corrects our message `id` to `peer` (normally our last one). */
@@ -303,6 +346,10 @@ export class HatoClient {
     // is in place (carbons and presence reach us), so "online" means ready.
     const ping = xml("ping", { xmlns: NS_PING });
     await this.conn.iq.request("get", domainOf(this.jid), ping, true).catch(() => undefined);
+    // OMEMO keys are created and published before "online", so that sending works at once.
+    await this.omemo
+      ?.start()
+      .catch((e) => this.events.emit("error", `OMEMO could not be set up: ${String(e)}`));
   }
 
   private presenceStanza(): Element {
@@ -397,7 +444,7 @@ export class HatoClient {
       const node = payload.attr("node");
       if (node !== undefined && node !== `${CAPS_NODE}#${this.capsVer}`)
         return iqError(iq, "cancel", "item-not-found");
-      return iqResult(iq, discoInfo(node));
+      return iqResult(iq, discoInfo(node, this.features));
     }
     return iqError(iq, "cancel", "service-unavailable");
   }
@@ -415,6 +462,44 @@ export class HatoClient {
   private onMessage(m: Element): void {
     if (this.archive.result(m)) return;
     if (this.avatars.event(m)) return;
-    this.chat.stanza(m);
+    const omemo = this.omemo;
+    if (omemo === undefined) {
+      this.chat.stanza(m);
+      return;
+    }
+    if (omemo.event(m)) return;
+    // Decryption is asynchronous: a queue keeps messages (and their receipts) in order.
+    this.inbox = this.inbox.then(() =>
+      this.decrypted(omemo, m).catch((e) =>
+        this.events.emit("error", `an incoming message failed: ${String(e)}`),
+      ),
+    );
+  }
+
+  /** Hands a message to the chat with its decrypted body, or marked plain or undecryptable. */
+  private async decrypted(omemo: Omemo, m: Element): Promise<void> {
+    const u = unwrap(m, this.jid);
+    if (u === undefined) return;
+    const enc = u.msg.getChild("encrypted", NS_OMEMO);
+    const type = u.msg.attr("type");
+    if (enc === undefined || type === "groupchat" || type === "error") {
+      const plain = u.msg.getChild("body") !== undefined;
+      this.chat.process(
+        u.msg,
+        u.route,
+        plain ? { body: u.msg.getChildText("body"), encryption: "none" } : undefined,
+      );
+      return;
+    }
+    const sender = u.route === "carbon-sent" ? this.jid : bare(u.msg.attr("from") ?? "");
+    const r = await omemo.decrypt(sender, enc);
+    let content: Content;
+    if (r.ok) content = { body: r.body, encryption: "omemo" };
+    else {
+      content = { body: "", encryption: "failed", problem: r.reason };
+      const peer = bare((u.route === "carbon-sent" ? u.msg.attr("to") : u.msg.attr("from")) ?? "");
+      this.events.emit("cannotDecrypt", peer, r.reason, u.msg.attr("id"));
+    }
+    this.chat.process(u.msg, u.route, content);
   }
 }

@@ -3,7 +3,16 @@
 import { type Element, xml } from "@hato/xml";
 import { delayOf, messageId } from "./chat.js";
 import { bare } from "./jid.js";
-import { NS_CORRECT, NS_DATA, NS_FORWARD, NS_MAM, NS_MARKERS, NS_RECEIPTS, NS_RSM } from "./ns.js";
+import {
+  NS_CORRECT,
+  NS_DATA,
+  NS_FORWARD,
+  NS_MAM,
+  NS_MARKERS,
+  NS_OMEMO,
+  NS_RECEIPTS,
+  NS_RSM,
+} from "./ns.js";
 import { randomId } from "./platform.js";
 import { type Kept, type MessageStore, snapshot } from "./store.js";
 import type { ChatMessage } from "./types.js";
@@ -42,6 +51,10 @@ const RANK = { pending: 0, sent: 1, delivered: 2, displayed: 3 } as const;
 function raise(k: Kept | undefined, to: "delivered" | "displayed"): void {
   if (k?.outgoing && RANK[k.state ?? "pending"] < RANK[to]) k.state = to;
 }
+
+/** Why an archived OMEMO message shows no text (the archive holds only ciphertext). */
+export const ENCRYPTED_HISTORY =
+  "an end-to-end encrypted message from the archive: its text is not available on this device";
 
 /** One page of history; `first` is what to pass as `before` for the next older page. */
 export interface HistoryPage {
@@ -188,13 +201,22 @@ export class History {
         continue;
       }
       const id = messageId(m) ?? r.id;
-      const file = fileOf(m, body);
+      // An OMEMO message's body is the sender's fallback text, never the message: show what
+      // this session decrypted, or say plainly that the text is not available here.
+      const encrypted = m.getChild("encrypted", NS_OMEMO) !== undefined;
+      const decrypted = encrypted ? this.store.find(peer, id, outgoing) : undefined;
+      const readable = decrypted?.encryption === "omemo" ? decrypted.body : undefined;
+      const file = encrypted ? undefined : fileOf(m, body);
       const k: Kept = {
         id,
         archiveId: r.id,
         peer,
         outgoing,
-        body,
+        body: encrypted ? (readable ?? "") : body,
+        ...(encrypted && readable !== undefined ? { encryption: "omemo" as const } : {}),
+        ...(encrypted && readable === undefined
+          ? { encryption: "failed" as const, problem: ENCRYPTED_HISTORY }
+          : {}),
         time: r.time ?? delayOf(m) ?? new Date(),
         sender,
         aliases: [],

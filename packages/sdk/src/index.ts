@@ -42,6 +42,12 @@
  * in-band (XEP-0077), with an invite token (XEP-0445) when given; then log in as usual.
  * `policySummary()` lists the organisation's rules that apply to us (urn:hato:policy:0).
  *
+ * End-to-end encryption: give `omemo: new MemoryOmemoStore()` (or a persistent OmemoStore) in
+ * the options and the client creates and publishes OMEMO keys (XEP-0384 0.3.0, the
+ * eu.siacs.conversations.axolotl namespace) when it connects; `sendEncrypted(peer, text)`
+ * encrypts to the peer's and our other devices; incoming messages carry `encryption`
+ * ("omemo", "none", or "failed" with `problem`, plus a `cannotDecrypt` event). See docs/e2ee.md.
+ *
  * Events: `message` fires for every new message, including the one `send()` returns and
  * our own messages sent from another device (carbons); `updated` fires when a message's
  * state (pending → sent → delivered → displayed) or its body (a correction) changes.
@@ -68,6 +74,15 @@ export {
   type SignedHead,
 } from "./keylog/leaf.js";
 export * as merkle from "./keylog/merkle.js";
+export { FALLBACK_BODY, OmemoError } from "./omemo/omemo.js";
+export {
+  type KeyPair,
+  MemoryOmemoStore,
+  type OmemoStore,
+  type OwnDevice,
+  type RemoteIdentity,
+  type Trust,
+} from "./omemo/store.js";
 export type { PolicyLine } from "./policy.js";
 export {
   inviteToken,

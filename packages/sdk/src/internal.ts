@@ -3,6 +3,12 @@
 export { type AvatarHost, Avatars, sha1Hex } from "./avatars.js";
 export { Chat, type ChatHost } from "./chat.js";
 export { IqError } from "./iq.js";
+export { preKeyMessageIdentity } from "./omemo/bytes.js";
+export { createOwnDevice, newDeviceId, parseBundle, parseDeviceList } from "./omemo/keys.js";
+export { Omemo } from "./omemo/omemo.js";
+export { open as openPayload, seal as sealPayload } from "./omemo/payload.js";
+export { libsignal } from "./omemo/signal.js";
+export { judgeKey, maySendTo } from "./omemo/trust.js";
 export { Roster } from "./roster.js";
 export { StreamManagement } from "./sm.js";
 export { MessageStore, STORE_LIMITS } from "./store.js";

@@ -1,5 +1,6 @@
 // The SDK's public data types: contacts, messages, options and events.
 
+import type { OmemoStore } from "./omemo/store.js";
 import type { PolicyLine } from "./policy.js";
 /** A contact's best presence; "offline" when no resource is available. */
 export type Show = "chat" | "available" | "away" | "xa" | "dnd" | "offline";
@@ -45,6 +46,14 @@ export interface ChatMessage {
   state?: "pending" | "sent" | "delivered" | "displayed";
   /** A shared file (XEP-0363 upload, XEP-0066 x:oob): the body is exactly its URL. */
   file?: FileInfo;
+  /**
+   * Set when the client has OMEMO on: "omemo" (end-to-end encrypted), "none" (it arrived
+   * or was sent in plain text), "failed" (it could not be decrypted: the body is empty and
+   * `problem` says why; the sender's fallback text is never shown as the message).
+   */
+  encryption?: "omemo" | "none" | "failed";
+  /** Why an encrypted message could not be decrypted. */
+  problem?: string;
 }
 
 /**
@@ -93,6 +102,12 @@ export interface ClientOptions {
   ) => WebSocketLike;
   /** Default true: resume (XEP-0198) after a drop, with backoff. */
   reconnect?: boolean;
+  /**
+   * OMEMO (XEP-0384 0.3.0, eu.siacs.conversations.axolotl): where this device keeps its keys
+   * and sessions. With it, the client creates and publishes keys when it connects,
+   * `sendEncrypted()` works and incoming encrypted messages are decrypted.
+   */
+  omemo?: OmemoStore;
   /** Seconds of silence before asking the server for a sign of life (default 30); a second silent period means the connection is dead. */
   keepaliveSeconds?: number;
 }
@@ -110,6 +125,8 @@ export interface ClientEvents {
   /** Incoming presence type=subscribe. */
   subscriptionRequest: (from: string) => void;
   error: (text: string) => void;
+  /** An encrypted message could not be decrypted (also delivered as a message with encryption "failed"). */
+  cannotDecrypt: (peer: string, reason: string, id?: string) => void;
   /** The server pushed a new policy summary (after its policy was reloaded). */
   policy: (lines: PolicyLine[]) => void;
 }

@@ -1,0 +1,333 @@
+// OMEMO for 1:1 chats in the legacy namespace eu.siacs.conversations.axolotl (XEP-0384 0.3.0,
+// what Conversations, Dino, Gajim and Profanity speak): keys published in PEP, messages
+// encrypted to every trusted device of the peer and our own other devices.
+
+import { type Element, xml } from "@hato/xml";
+import { fromBase64, toBase64 } from "../base64.js";
+import {
+  NS_EME,
+  NS_HINTS,
+  NS_OMEMO,
+  NS_OMEMO_BUNDLES,
+  NS_OMEMO_DEVICELIST,
+  NS_PUBSUB_EVENT,
+} from "../ns.js";
+import { fromUtf8, utf8 } from "../platform.js";
+import { ab, bytes, preKeyMessageIdentity } from "./bytes.js";
+import {
+  bundleElement,
+  createOwnDevice,
+  deviceListElement,
+  newDeviceId,
+  parseBundle,
+  parseDeviceList,
+  topUpPreKeys,
+} from "./keys.js";
+import { loadSignal } from "./load.js";
+import { open, seal } from "./payload.js";
+import { fetchBundle, fetchDeviceList, type PepRequest, publishCurrent } from "./pep.js";
+import type { OmemoStore, OwnDevice, Trust } from "./store.js";
+import { judgeKey, maySendTo } from "./trust.js";
+
+/** The body other clients show instead of the encrypted message (what Conversations sends). */
+export const FALLBACK_BODY =
+  "I sent you an OMEMO encrypted message but your client doesn't seem to support that. Find more information on https://conversations.im/omemo";
+
+/** Most keys (recipient devices) one message may carry; more is refused as hostile. */
+const MAX_KEYS = 500;
+
+/** What OMEMO needs from the client. */
+export interface OmemoHost {
+  self(): string;
+  /** `direct` while the session is being set up (before "online", nothing else is sent). */
+  request(
+    type: "get" | "set",
+    to: string | undefined,
+    payload: Element,
+    direct?: boolean,
+  ): Promise<Element>;
+  error(text: string): void;
+}
+
+/** The outcome of decrypting an incoming <encrypted/>. */
+export type Decrypted =
+  | { ok: true; body: string | undefined; device: number; trust: Trust }
+  | { ok: false; reason: string; device?: number };
+
+/** A failure to encrypt: no device of the peer could be reached; `reasons` per device. */
+export class OmemoError extends Error {
+  constructor(
+    message: string,
+    readonly reasons: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** One account's OMEMO device: keys, publishing, encryption and decryption. */
+export class Omemo {
+  private own: OwnDevice | undefined;
+  /** True while start() runs inside the client's session set-up. */
+  private settingUp = false;
+  /** The running start(): messages that arrive meanwhile (offline ones) wait for it. */
+  private starting: Promise<void> | undefined;
+
+  constructor(
+    private readonly host: OmemoHost,
+    readonly store: OmemoStore,
+  ) {}
+
+  /** Our device id (after start()). */
+  get deviceId(): number | undefined {
+    return this.own?.deviceId;
+  }
+
+  /** Creates our keys on first use, then makes sure our device is listed and our bundle published. */
+  async start(): Promise<void> {
+    this.settingUp = true;
+    this.starting = this.setUp().finally(() => {
+      this.settingUp = false;
+    });
+    await this.starting;
+  }
+
+  private async setUp(): Promise<void> {
+    const self = this.host.self();
+    const listed = await this.fetchDevices(self);
+    this.own =
+      (await this.store.loadOwn()) ?? (await createOwnDevice(this.store, newDeviceId(listed)));
+    if ((await topUpPreKeys(this.store, this.own)) > 0) await this.store.saveOwn(this.own);
+    await this.publishBundle();
+    if (!listed.includes(this.own.deviceId)) {
+      const ids = [...listed, this.own.deviceId];
+      await this.publishDevices(ids);
+      await this.store.saveDevices(self, ids);
+    }
+  }
+
+  /** A PEP notification; returns whether it was an OMEMO device list (ours gets our id back if dropped). */
+  event(m: Element): boolean {
+    const items = m.getChild("event", NS_PUBSUB_EVENT)?.getChild("items", NS_PUBSUB_EVENT);
+    if (items?.attr("node") !== NS_OMEMO_DEVICELIST) return false;
+    const self = this.host.self();
+    const from = m.attr("from") ?? self;
+    const jid = from.includes("/") ? from.slice(0, from.indexOf("/")) : from;
+    const item = items.getChildren("item", NS_PUBSUB_EVENT).at(-1);
+    const ids = parseDeviceList(item?.getChild("list", NS_OMEMO));
+    void this.store.saveDevices(jid, ids);
+    const own = this.own?.deviceId;
+    if (jid === self && own !== undefined && !ids.includes(own)) {
+      // Another client of ours published a list without us: put us back, keeping theirs.
+      this.publishDevices([...ids, own]).catch((e) =>
+        this.host.error(`could not republish our OMEMO device: ${String(e)}`),
+      );
+    }
+    return true;
+  }
+
+  /**
+   * Encrypts `body` for every trusted device of `peer` and our other devices. Returns the
+   * elements to send with the fallback body. Throws OmemoError when no device of the peer can
+   * read it.
+   */
+  async encrypt(peer: string, body: string): Promise<Element[]> {
+    const own = this.requireOwn();
+    const self = this.host.self();
+    const sealed = await seal(utf8(body));
+    const reasons: string[] = [];
+    const keys: Element[] = [];
+    let peerKeys = 0;
+    const targets: [string, number[]][] = [[peer, await this.fetchDevices(peer)]];
+    if (peer !== self) targets.push([self, await this.fetchDevices(self)]);
+    for (const [jid, devices] of targets) {
+      for (const device of devices) {
+        if (jid === self && device === own.deviceId) continue;
+        try {
+          const key = await this.encryptKey(own, jid, device, sealed.keyMaterial);
+          if (key === undefined) {
+            reasons.push(`${jid} device ${device}: not trusted`);
+            continue;
+          }
+          keys.push(key);
+          if (jid === peer) peerKeys++;
+        } catch (err) {
+          reasons.push(`${jid} device ${device}: ${(err as Error).message}`);
+        }
+      }
+    }
+    if (peerKeys === 0) {
+      throw new OmemoError(
+        `cannot encrypt to ${peer}: no trusted OMEMO device${reasons.length ? ` (${reasons.join("; ")})` : ""}`,
+        reasons,
+      );
+    }
+    return [
+      xml(
+        "encrypted",
+        { xmlns: NS_OMEMO },
+        xml("header", { sid: String(own.deviceId) }, ...keys, xml("iv", null, toBase64(sealed.iv))),
+        xml("payload", null, toBase64(sealed.payload)),
+      ),
+      xml("store", { xmlns: NS_HINTS }),
+      xml("encryption", { xmlns: NS_EME, namespace: NS_OMEMO, name: "OMEMO" }),
+    ];
+  }
+
+  /** Decrypts the <encrypted/> of a message from `sender` (bare JID); never throws. */
+  async decrypt(sender: string, enc: Element): Promise<Decrypted> {
+    await this.starting?.catch(() => undefined); // its failure was reported by the client
+    const own = this.own;
+    if (own === undefined) return { ok: false, reason: "OMEMO is not set up on this device yet" };
+    const header = enc.getChild("header", NS_OMEMO);
+    const sid = Number(header?.attr("sid"));
+    if (header === undefined || !Number.isInteger(sid) || sid <= 0 || sid > 0x7fffffff)
+      return { ok: false, reason: "the OMEMO header lacks a valid sender device id (sid)" };
+    const keyEls = header.getChildren("key", NS_OMEMO);
+    if (keyEls.length > MAX_KEYS)
+      return { ok: false, reason: "too many keys in the OMEMO header", device: sid };
+    const mine = keyEls.find((k) => Number(k.attr("rid")) === own.deviceId);
+    if (mine === undefined)
+      return {
+        ok: false,
+        reason: `the message was not encrypted for this device (${own.deviceId})`,
+        device: sid,
+      };
+    const keyBytes = fromBase64(mine.text().trim(), 4096);
+    const iv = fromBase64(header.getChildText("iv", NS_OMEMO)?.trim() ?? "", 64);
+    if (keyBytes === undefined || keyBytes.length === 0 || iv === undefined || iv.length === 0)
+      return { ok: false, reason: "the OMEMO key or IV is not valid base64", device: sid };
+    const prekey = mine.attr("prekey") === "true" || mine.attr("prekey") === "1";
+    let used: number[] = [];
+    let keyMaterial: Uint8Array;
+    try {
+      if (prekey) {
+        const presented = preKeyMessageIdentity(keyBytes);
+        if (presented === undefined) throw new Error("malformed PreKeySignalMessage");
+        const verdict = await judgeKey(this.store, sender, sid, presented);
+        if (!verdict.ok) throw new Error(verdict.reason);
+      }
+      const { libsignal, signalStorage, address } = await loadSignal();
+      const cipher = new libsignal.SessionCipher(
+        signalStorage(this.store, own, sender, sid, (id) => used.push(id)),
+        address(sender, sid),
+      );
+      keyMaterial = bytes(
+        prekey
+          ? await cipher.decryptPreKeyWhisperMessage(ab(keyBytes), "binary")
+          : await cipher.decryptWhisperMessage(ab(keyBytes), "binary"),
+      );
+    } catch (err) {
+      return {
+        ok: false,
+        reason: `the Signal session refused the key: ${signalReason(err)}`,
+        device: sid,
+      };
+    }
+    if (used.length > 0) {
+      used = [];
+      // A pre-key is single use: replace it and republish the bundle (XEP-0384 §4.7).
+      await topUpPreKeys(this.store, own);
+      await this.store.saveOwn(own);
+      await this.publishBundle().catch((e) =>
+        this.host.error(`could not republish our OMEMO bundle: ${String(e)}`),
+      );
+    }
+    const identity = await this.store.loadIdentity(sender, sid);
+    const trust = identity?.trust ?? "blind";
+    const payloadText = enc.getChildText("payload", NS_OMEMO);
+    if (payloadText === undefined) return { ok: true, body: undefined, device: sid, trust }; // key transport
+    const payload = fromBase64(payloadText.trim(), 1 << 20);
+    if (payload === undefined)
+      return { ok: false, reason: "the OMEMO payload is not valid base64", device: sid };
+    try {
+      return { ok: true, body: fromUtf8(await open(keyMaterial, iv, payload)), device: sid, trust };
+    } catch (err) {
+      return { ok: false, reason: (err as Error).message, device: sid };
+    }
+  }
+
+  /** Sets our trust in a device of `jid` (the user verified or refused it). */
+  async setTrust(jid: string, device: number, trust: Trust): Promise<void> {
+    const r = await this.store.loadIdentity(jid, device);
+    if (r === undefined) throw new Error(`no identity known for ${jid} device ${device}`);
+    await this.store.saveIdentity(jid, device, { ...r, trust });
+  }
+
+  // ---- internals ----
+
+  private readonly pepRequest: PepRequest = (type, to, payload) =>
+    this.host.request(type, to, payload, this.settingUp);
+
+  private requireOwn(): OwnDevice {
+    if (this.own === undefined) throw new OmemoError("OMEMO is not set up on this device yet", []);
+    return this.own;
+  }
+
+  /** One <key/> for a device: its session (built from its bundle when there is none). */
+  private async encryptKey(
+    own: OwnDevice,
+    jid: string,
+    device: number,
+    keyMaterial: Uint8Array,
+  ): Promise<Element | undefined> {
+    const { libsignal, signalStorage, address } = await loadSignal();
+    const storage = signalStorage(this.store, own, jid, device, () => undefined);
+    const addr = address(jid, device);
+    if ((await this.store.loadSession(addr.toString())) === undefined) {
+      const bundle = parseBundle(await fetchBundle(this.pepRequest, this.host.self(), jid, device));
+      const verdict = await judgeKey(this.store, jid, device, bundle.identityKey);
+      if (!verdict.ok) throw new Error(verdict.reason);
+      if (!maySendTo(verdict.identity.trust)) return undefined;
+      const pre = bundle.preKeys[Math.floor(Math.random() * bundle.preKeys.length)]!;
+      await new libsignal.SessionBuilder(storage, addr).processPreKey({
+        identityKey: ab(bundle.identityKey),
+        registrationId: device,
+        signedPreKey: {
+          keyId: bundle.signedPreKey.id,
+          publicKey: ab(bundle.signedPreKey.pub),
+          signature: ab(bundle.signedPreKey.signature),
+        },
+        preKey: { keyId: pre.id, publicKey: ab(pre.pub) },
+      });
+    }
+    const identity = await this.store.loadIdentity(jid, device);
+    if (identity !== undefined && !maySendTo(identity.trust)) return undefined;
+    const msg = await new libsignal.SessionCipher(storage, addr).encrypt(ab(keyMaterial));
+    if (msg.body === undefined) throw new Error("the Signal session produced no message");
+    return xml(
+      "key",
+      { rid: String(device), ...(msg.type === 3 ? { prekey: "true" } : {}) },
+      toBase64(bytes(msg.body)),
+    );
+  }
+
+  /** The device list of `jid` from its PEP (empty when none); cached in the store. */
+  private async fetchDevices(jid: string): Promise<number[]> {
+    const ids = await fetchDeviceList(this.pepRequest, this.host.self(), jid);
+    if (ids === undefined) return (await this.store.loadDevices(jid)) ?? [];
+    await this.store.saveDevices(jid, ids);
+    return ids;
+  }
+
+  private publishDevices(ids: number[]): Promise<Element> {
+    return publishCurrent(this.pepRequest, NS_OMEMO_DEVICELIST, deviceListElement(ids));
+  }
+
+  private async publishBundle(): Promise<void> {
+    const own = this.requireOwn();
+    const bundle = await bundleElement(this.store, own);
+    await publishCurrent(this.pepRequest, `${NS_OMEMO_BUNDLES}:${own.deviceId}`, bundle);
+  }
+}
+
+/** The library's error as a sentence (it throws Error objects and, at times, strings). */
+function signalReason(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/Bad MAC/i.test(msg))
+    return "message authentication failed (Bad MAC): tampered, or not for this session";
+  if (/counter was repeated|Message key not found/i.test(msg))
+    return "this message was already decrypted (a replay) or its key is gone";
+  if (/No session/i.test(msg))
+    return "no session with this device (it must send a pre-key message first)";
+  return msg;
+}

@@ -1,0 +1,66 @@
+// The Signal protocol (X3DH + Double Ratchet) comes from @privacyresearch/libsignal-protocol-typescript
+// (GPL-3.0, compatible with our AGPL): a maintained TypeScript port of Signal's
+// libsignal-protocol-javascript that runs on WebCrypto in browsers and Node alike, speaks the
+// same version-3 wire format (SignalMessage / PreKeySignalMessage protobufs, 33-byte 0x05
+// keys) as the libsignal-protocol-java/-c that Conversations, Dino, Gajim and Profanity
+// use, and so needs no primitives of ours. This file adapts our OmemoStore to its storage.
+
+import * as libsignal from "@privacyresearch/libsignal-protocol-typescript";
+import { ab, bytes } from "./bytes.js";
+import type { KeyPair, OmemoStore, OwnDevice } from "./store.js";
+import { judgeKey, sameBytes } from "./trust.js";
+
+export { libsignal };
+
+/** Loaded on first use (see loadSignal): the web client pays for the library only with OMEMO on. */
+
+const pairOut = (p: KeyPair): libsignal.KeyPairType => ({ pubKey: ab(p.pub), privKey: ab(p.priv) });
+
+/** The Signal address of a remote device: name = bare JID, device id = OMEMO device id. */
+export function address(jid: string, device: number): libsignal.SignalProtocolAddress {
+  return new libsignal.SignalProtocolAddress(jid, device);
+}
+
+/**
+ * The library's StorageType for talking to one remote device (`jid`, `device`). The library
+ * asks trust questions by name only, without the device; binding the adapter to one device
+ * lets us answer per device. Pre-keys it consumes are reported through `used`.
+ */
+export function signalStorage(
+  store: OmemoStore,
+  own: OwnDevice,
+  jid: string,
+  device: number,
+  used: (id: number) => void,
+): libsignal.StorageType {
+  return {
+    getIdentityKeyPair: async () => pairOut(own.identity),
+    // Conversations and libsignal-based clients use the device id as the registration id.
+    getLocalRegistrationId: async () => own.deviceId,
+    isTrustedIdentity: async (_name, key) => {
+      const known = await store.loadIdentity(jid, device);
+      return known === undefined || sameBytes(known.key, bytes(key));
+    },
+    saveIdentity: async (_address, key) => {
+      const verdict = await judgeKey(store, jid, device, bytes(key));
+      if (verdict.ok && verdict.isNew) await store.saveIdentity(jid, device, verdict.identity);
+      return !verdict.ok;
+    },
+    loadPreKey: async (id) => {
+      const p = await store.loadPreKey(Number(id));
+      return p === undefined ? undefined : pairOut(p);
+    },
+    storePreKey: async (id, pair) =>
+      store.storePreKey(Number(id), { pub: bytes(pair.pubKey), priv: bytes(pair.privKey) }),
+    removePreKey: async (id) => {
+      await store.removePreKey(Number(id));
+      used(Number(id));
+    },
+    storeSession: (addr, record) => store.storeSession(addr, record),
+    loadSession: (addr) => store.loadSession(addr),
+    loadSignedPreKey: async (id) =>
+      Number(id) === own.signedPreKey.id ? pairOut(own.signedPreKey.pair) : undefined,
+    storeSignedPreKey: async () => undefined, // ours live in OwnDevice
+    removeSignedPreKey: async () => undefined,
+  };
+}

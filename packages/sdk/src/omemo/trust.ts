@@ -1,0 +1,48 @@
+// The first trust policy: blind trust before verification (issue 7). A contact's new devices
+// are trusted until the user verifies one of them; from then on only verified devices get
+// messages. A device whose identity key changes is never trusted silently.
+
+import type { OmemoStore, RemoteIdentity, Trust } from "./store.js";
+
+/** Whether two byte strings are equal. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** The verdict on an identity key a device presents (in a bundle or a PreKeySignalMessage). */
+export type KeyVerdict =
+  | { ok: true; identity: RemoteIdentity; isNew: boolean }
+  | { ok: false; reason: string };
+
+/**
+ * Checks `key` for `jid`'s `device`: a known device must present the key we first saw (a
+ * changed key is refused with a reason); a new device gets "blind" trust unless the user has
+ * verified some device of `jid`, then "untrusted". New identities are not saved here: the
+ * caller saves them once the session with them is established.
+ */
+export async function judgeKey(
+  store: OmemoStore,
+  jid: string,
+  device: number,
+  key: Uint8Array,
+): Promise<KeyVerdict> {
+  const known = await store.loadIdentity(jid, device);
+  if (known !== undefined) {
+    if (!sameBytes(known.key, key)) {
+      return {
+        ok: false,
+        reason: `the identity key of ${jid}'s device ${device} changed: refused until the user accepts the new key`,
+      };
+    }
+    return { ok: true, identity: known, isNew: false };
+  }
+  const all = await store.identities(jid);
+  const anyVerified = [...all.values()].some((r) => r.trust === "verified");
+  const trust: Trust = anyVerified ? "untrusted" : "blind";
+  return { ok: true, identity: { key, trust, since: new Date().toISOString() }, isNew: true };
+}
+
+/** Whether messages may be encrypted to a device with this trust. */
+export function maySendTo(trust: Trust): boolean {
+  return trust === "blind" || trust === "verified";
+}
