@@ -69,13 +69,22 @@ export class Omemo {
   private own: OwnDevice | undefined;
   /** True while start() runs inside the client's session set-up. */
   private settingUp = false;
-  /** The running start(): messages that arrive meanwhile (offline ones) wait for it. */
-  private starting: Promise<void> | undefined;
+  /**
+   * Settles when the first start() has finished, well or not. Messages wait for it: offline
+   * ones are delivered as soon as our presence is sent, which can be before the client even
+   * calls start(), and a message decrypted then would find no keys.
+   */
+  private readonly ready: Promise<void>;
+  private markReady!: () => void;
 
   constructor(
     private readonly host: OmemoHost,
     readonly store: OmemoStore,
-  ) {}
+  ) {
+    this.ready = new Promise((resolve) => {
+      this.markReady = resolve;
+    });
+  }
 
   /** Our device id (after start()). */
   get deviceId(): number | undefined {
@@ -85,10 +94,10 @@ export class Omemo {
   /** Creates our keys on first use, then makes sure our device is listed and our bundle published. */
   async start(): Promise<void> {
     this.settingUp = true;
-    this.starting = this.setUp().finally(() => {
+    await this.setUp().finally(() => {
       this.settingUp = false;
+      this.markReady();
     });
-    await this.starting;
   }
 
   private async setUp(): Promise<void> {
@@ -175,7 +184,7 @@ export class Omemo {
 
   /** Decrypts the <encrypted/> of a message from `sender` (bare JID); never throws. */
   async decrypt(sender: string, enc: Element): Promise<Decrypted> {
-    await this.starting?.catch(() => undefined); // its failure was reported by the client
+    await this.ready; // a failed start was reported by the client; `own` then says so below
     const own = this.own;
     if (own === undefined) return { ok: false, reason: "OMEMO is not set up on this device yet" };
     const header = enc.getChild("header", NS_OMEMO);
