@@ -34,13 +34,7 @@ export function serverSecret(data: string): Buffer {
  * recomputed chain; keep a copy elsewhere (or back it up apart from the database).
  */
 export function auditKey(data: string): KeyObject {
-  const file = paths(data).auditKey;
-  if (!existsSync(file)) {
-    const { privateKey } = generateKeyPairSync("ed25519");
-    const pem = privateKey.export({ type: "pkcs8", format: "pem" }) as string;
-    writeFileSync(file, pem, { mode: 0o600, flag: "wx" });
-  }
-  return createPrivateKey(readFileSync(file, "utf8"));
+  return signingKey(paths(data).auditKey);
 }
 
 /**
@@ -48,7 +42,11 @@ export function auditKey(data: string): KeyObject {
  * created once (0600). Clients pin its public key: losing it makes every client warn.
  */
 export function keylogKey(data: string): KeyObject {
-  const file = paths(data).keylogKey;
+  return signingKey(paths(data).keylogKey);
+}
+
+/** An Ed25519 private key in `file`, made there (0600, never overwritten) on first use. */
+function signingKey(file: string): KeyObject {
   if (!existsSync(file)) {
     const { privateKey } = generateKeyPairSync("ed25519");
     const pem = privateKey.export({ type: "pkcs8", format: "pem" }) as string;
