@@ -133,3 +133,23 @@ export function TableBox({ label, children }: { label: string; children: Compone
     </section>
   );
 }
+
+/** A table's column headers; `actions` adds a last column of buttons, named for screen readers. */
+export function Head({ columns, actions }: { columns: readonly string[]; actions?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <th key={c} scope="col">
+            {c}
+          </th>
+        ))}
+        {actions && (
+          <th scope="col">
+            <span class="sr-only">Actions</span>
+          </th>
+        )}
+      </tr>
+    </thead>
+  );
+}

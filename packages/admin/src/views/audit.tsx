@@ -2,7 +2,7 @@
 // trusted), then entries newest first, filtered by kind and actor, searched, a page at a time.
 import { useState } from "preact/hooks";
 import { api } from "../api.js";
-import { ErrorText, TableBox, useLoad, When } from "../ui.js";
+import { ErrorText, Head, TableBox, useLoad, When } from "../ui.js";
 
 interface Entry {
   seq: number;
@@ -94,17 +94,7 @@ export function AuditView() {
       <ErrorText>{list.error}</ErrorText>
       <TableBox label="Audit entries">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">When</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Subject</th>
-              <th scope="col">From</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
+          <Head columns={["#", "When", "Kind", "Actor", "Subject", "From", "Details"]} />
           <tbody>
             {list.data?.entries.map((e) => (
               <tr key={e.seq}>

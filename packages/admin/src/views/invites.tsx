@@ -1,7 +1,7 @@
 // Invites: create a single-use invite link (shown with a copy button), list and revoke them.
 import { useState } from "preact/hooks";
 import { api, seg } from "../api.js";
-import { attempt, CopyField, ErrorText, TableBox, useLoad, When } from "../ui.js";
+import { attempt, CopyField, ErrorText, Head, TableBox, useLoad, When } from "../ui.js";
 
 interface Invite {
   id: string;
@@ -57,16 +57,7 @@ export function Invites() {
       {list.data && list.data.invites.length > 0 && (
         <TableBox label="Open invites">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Note</th>
-                <th scope="col">By</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <Head columns={["Note", "By", "Expires"]} actions />
             <tbody>
               {list.data.invites.map((i) => (
                 <tr key={i.id}>

@@ -1,7 +1,7 @@
 // Quarantined files: what the scanner refused, whose, why; an admin may delete one for good.
 import { useState } from "preact/hooks";
 import { api, seg } from "../api.js";
-import { attempt, Confirm, ErrorText, Status, TableBox, useLoad, When } from "../ui.js";
+import { attempt, Confirm, ErrorText, Head, Status, TableBox, useLoad, When } from "../ui.js";
 
 interface QuarantinedFile {
   id: string;
@@ -27,19 +27,7 @@ export function QuarantineView() {
       <Status>{status || (list.data ? `${files.length} file(s) in quarantine.` : "")}</Status>
       <TableBox label="Quarantined files">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">File</th>
-              <th scope="col">Owner</th>
-              <th scope="col">Size</th>
-              <th scope="col">Verdict</th>
-              <th scope="col">When</th>
-              <th scope="col">SHA-256</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <Head columns={["File", "Owner", "Size", "Verdict", "When", "SHA-256"]} actions />
           <tbody>
             {files.map((f) => (
               <tr key={f.id}>

@@ -2,7 +2,7 @@
 // whether their last 1:1 message was end-to-end encrypted; an admin may end one.
 import { useState } from "preact/hooks";
 import { api, seg } from "../api.js";
-import { attempt, ErrorText, Status, TableBox, useLoad, When } from "../ui.js";
+import { attempt, ErrorText, Head, Status, TableBox, useLoad, When } from "../ui.js";
 
 interface LiveSession {
   jid: string;
@@ -39,19 +39,10 @@ export function SessionsView() {
       <Status>{status || (list.data ? `${sessions.length} live session(s).` : "")}</Status>
       <TableBox label="Live sessions">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Session</th>
-              <th scope="col">Client</th>
-              <th scope="col">From</th>
-              <th scope="col">Since</th>
-              <th scope="col">Connection</th>
-              <th scope="col">Encrypted</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <Head
+            columns={["Session", "Client", "From", "Since", "Connection", "Encrypted"]}
+            actions
+          />
           <tbody>
             {sessions.map((s) => (
               <tr key={s.jid}>

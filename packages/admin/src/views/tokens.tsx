@@ -1,7 +1,7 @@
 // API tokens for scripts and Prometheus: a new token is shown once; the list never shows one.
 import { useState } from "preact/hooks";
 import { api, seg } from "../api.js";
-import { attempt, CopyField, ErrorText, Status, TableBox, useLoad, When } from "../ui.js";
+import { attempt, CopyField, ErrorText, Head, Status, TableBox, useLoad, When } from "../ui.js";
 
 interface Token {
   id: string;
@@ -57,17 +57,7 @@ export function TokensView() {
       )}
       <TableBox label="API tokens">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Owner</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <Head columns={["Name", "Owner", "Created", "Last used"]} actions />
           <tbody>
             {list.data?.tokens.map((t) => (
               <tr key={t.id}>

@@ -2,7 +2,7 @@
 // groups, deletion (confirmed by naming the account) and what the policy lets them do; invites.
 import { useState } from "preact/hooks";
 import { api, seg } from "../api.js";
-import { attempt, Confirm, ErrorText, Status, TableBox, useLoad, When } from "../ui.js";
+import { attempt, Confirm, ErrorText, Head, Status, TableBox, useLoad, When } from "../ui.js";
 import { Invites } from "./invites.js";
 
 export interface User {
@@ -47,16 +47,7 @@ export function UsersView() {
         <ErrorText>{list.error}</ErrorText>
         <TableBox label="Account list">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Account</th>
-                <th scope="col">Role</th>
-                <th scope="col">Groups</th>
-                <th scope="col">State</th>
-                <th scope="col">Sessions</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
+            <Head columns={["Account", "Role", "Groups", "State", "Sessions", "Created"]} />
             <tbody>
               {list.data?.users.map((u) => (
                 <tr key={u.username}>
