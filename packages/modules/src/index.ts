@@ -32,6 +32,7 @@ export {
   MerkleTree,
 } from "./keylog/index.js";
 export {
+  buildZip,
   createBuiltinScanner,
   createClamdScanner,
   createScanner,
@@ -43,6 +44,7 @@ export {
   type Scanner,
   ScannerUnavailable,
   type Verdict,
+  type ZipEntry,
 } from "./scan/index.js";
 export {
   blocking,

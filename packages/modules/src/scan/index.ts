@@ -17,6 +17,7 @@ export {
 } from "./clamd.js";
 export { EICAR, EICAR_SHA256 } from "./magic.js";
 export * from "./types.js";
+export { buildZip, type ZipEntry } from "./zip-write.js";
 
 /** The scanner `scan.engine` names, set up from the `scan.*` settings. */
 export function createScanner(config: Pick<Config, "scan">, log: Logger): Scanner {
