@@ -56,6 +56,30 @@
 export { fromBase64, toBase64 } from "./base64.js";
 export { CAPS_NODE, capsHash, type Identity, SDK_VERSION, verificationString } from "./caps.js";
 export { HatoClient, type UploadFile, type UploadOptions } from "./client.js";
+export {
+  DEFAULT_MAX_DOWNLOAD,
+  type DecryptedFile,
+  DownloadError,
+  type DownloadErrorCode,
+  type DownloadOptions,
+} from "./encrypted-files/download.js";
+export {
+  fetchHttp,
+  type HttpFunction,
+  type HttpRequest,
+  type HttpResponse,
+} from "./encrypted-files/http.js";
+export {
+  type AesgcmLink,
+  encryptedFileOf,
+  formatAesgcmLink,
+  parseAesgcmLink,
+} from "./encrypted-files/link.js";
+export { HandoffError, NS_SCAN, type ScanVerdict } from "./encrypted-files/scan.js";
+export type {
+  EncryptedUploadFile,
+  EncryptedUploadOptions,
+} from "./encrypted-files/send.js";
 export type { HistoryPage } from "./history.js";
 export {
   KeyLog,
@@ -97,6 +121,7 @@ export type {
   ClientEvents,
   ClientOptions,
   Contact,
+  EncryptedFileInfo,
   FileInfo,
   Show,
   Status,
