@@ -47,6 +47,11 @@
  * eu.siacs.conversations.axolotl namespace) when it connects; `sendEncrypted(peer, text)`
  * encrypts to the peer's and our other devices; incoming messages carry `encryption`
  * ("omemo", "none", or "failed" with `problem`, plus a `cannotDecrypt` event). See docs/e2ee.md.
+ * Files in encrypted chats (XEP-0454): `sendEncryptedFile(peer, { name, type, body }, { put })`
+ * encrypts with AES-256-GCM, uploads the ciphertext and sends the `aesgcm://` link in an OMEMO
+ * message (handing the key to the organisation's scanner first when it requires scanning);
+ * received links arrive as `message.encryptedFile`, and `downloadEncryptedFile(link)` fetches,
+ * checks and decrypts them (`DownloadError` otherwise).
  *
  * Events: `message` fires for every new message, including the one `send()` returns and
  * our own messages sent from another device (carbons); `updated` fires when a message's

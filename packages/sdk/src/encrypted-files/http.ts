@@ -38,7 +38,13 @@ interface FetchResponse {
 }
 type Fetch = (
   url: string,
-  init: { method: string; headers?: Record<string, string>; body?: string },
+  init: {
+    method: string;
+    headers?: Record<string, string>;
+    body?: string;
+    credentials: "omit";
+    redirect: "error";
+  },
 ) => Promise<FetchResponse>;
 
 /** Joins chunks into one array. */
@@ -56,8 +62,11 @@ export function concat(chunks: Uint8Array[], length: number): Uint8Array {
 export const fetchHttp: HttpFunction = async (req) => {
   const f = (globalThis as unknown as { fetch?: Fetch }).fetch;
   if (f === undefined) throw new Error("no fetch() here: pass an http function");
+  // No cookies, and no redirect to wherever a server would send us.
   const res = await f(req.url, {
     method: req.method,
+    credentials: "omit",
+    redirect: "error",
     ...(req.headers === undefined ? {} : { headers: req.headers }),
     ...(req.body === undefined ? {} : { body: req.body }),
   });

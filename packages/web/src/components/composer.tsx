@@ -50,7 +50,7 @@ export function Composer({ store, peer }: { store: ChatStore; peer: string }) {
     } else if (e.key === "ArrowUp" && text === "") {
       const last = store.lastOwn(peer);
       // A shared file is not text to edit.
-      if (last !== undefined && last.file === undefined) {
+      if (last !== undefined && last.file === undefined && last.encryptedFile === undefined) {
         e.preventDefault();
         setText(last.body);
         store.startEdit(last);

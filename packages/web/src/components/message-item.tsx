@@ -1,6 +1,7 @@
 // One message in the log: who, when, the text, "edited", and for our own its delivery state.
 import type { ChatMessage } from "@hato/sdk";
 import type { ChatEncryption } from "../state/e2ee.js";
+import { type Decrypt, EncryptedFileView } from "./encrypted-file-view.js";
 import { FileView } from "./file-view.js";
 import { MessageText } from "./message-text.js";
 
@@ -24,10 +25,21 @@ interface Props {
   /** A message that failed to decrypt as it arrived: the conversation's "Fix session" state. */
   fix?: ChatEncryption["repair"] | undefined;
   onFix?: () => void;
+  /** Fetches and decrypts an encrypted file, when the user asks. */
+  decrypt?: Decrypt | undefined;
 }
 
 /** A message row. */
-export function MessageItem({ message: m, name, editable, onEdit, local, fix, onFix }: Props) {
+export function MessageItem({
+  message: m,
+  name,
+  editable,
+  onEdit,
+  local,
+  fix,
+  onFix,
+  decrypt,
+}: Props) {
   return (
     <li class={m.outgoing ? "msg out" : "msg in"}>
       <div class="meta">
@@ -40,6 +52,8 @@ export function MessageItem({ message: m, name, editable, onEdit, local, fix, on
       </div>
       {m.encryption === "failed" ? (
         <Undecryptable problem={m.problem} fix={fix} onFix={onFix} />
+      ) : m.encryptedFile && decrypt ? (
+        <EncryptedFileView file={m.encryptedFile} decrypt={decrypt} />
       ) : m.file ? (
         <FileView file={m.file} local={local} />
       ) : (

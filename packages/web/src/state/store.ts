@@ -33,6 +33,8 @@ export interface Upload {
   messageId?: string;
   /** The bytes (a File): the sender's own preview once the server found them clean. */
   body: unknown;
+  /** Sent end-to-end encrypted (XEP-0454): the server stores ciphertext only. */
+  encrypted: boolean;
 }
 
 /** One conversation as the views show it, oldest message first. */
@@ -252,6 +254,8 @@ export class ChatStore {
    * the bytes (the browser's XMLHttpRequest, for progress).
    */
   async attach(peer: string, file: UploadFile, put: PutFunction): Promise<void> {
+    // In an encrypted chat the file is encrypted too (an aesgcm:// link in an OMEMO message).
+    const encrypted = !this.e2ee.plainFor(peer);
     const u: Upload = {
       key: `u${++this.uploadCount}`,
       peer,
@@ -262,32 +266,37 @@ export class ChatStore {
       state: "uploading",
       sent: 0,
       body: file.body,
+      encrypted,
     };
     const c = this.chat(peer);
     c.uploads.push(u);
     this.changed();
     let shown = -1;
+    const onProgress = (sent: number, total: number) => {
+      u.sent = Math.min(Math.floor((sent * u.size) / (total || 1)), u.size);
+      if (sent >= total) u.state = "scanning";
+      // A re-render per whole percent is plenty.
+      const pct = u.state === "scanning" ? 101 : Math.floor((100 * sent) / (total || 1));
+      if (pct !== shown) {
+        shown = pct;
+        this.changed();
+      }
+    };
     try {
-      const m = await this.client.upload(peer, file, {
-        put,
-        onProgress: (sent, total) => {
-          u.sent = Math.min(sent, u.size);
-          if (sent >= total) u.state = "scanning";
-          // A re-render per whole percent is plenty.
-          const pct = u.state === "scanning" ? 101 : Math.floor((100 * sent) / (total || 1));
-          if (pct !== shown) {
-            shown = pct;
-            this.changed();
-          }
-        },
-      });
+      const m = encrypted
+        ? await this.client.sendEncryptedFile(
+            peer,
+            { name: file.name, type: file.type, body: file.body as Blob },
+            { put, onProgress },
+          )
+        : await this.client.upload(peer, file, { put, onProgress });
       u.state = "clean";
       u.sent = u.size;
       u.messageId = m.id;
     } catch (err) {
       const e = err instanceof UploadError ? err : undefined;
       u.state = e?.code === "infected" || e?.code === "not-scanned" ? "blocked" : "failed";
-      u.reason = e?.reason ?? String(err);
+      u.reason = e?.reason ?? (err instanceof Error ? err.message : String(err));
     }
     this.changed();
   }
@@ -327,6 +336,7 @@ export class ChatStore {
     if (i !== -1) {
       const merged = { ...list[i], ...m, archiveId: m.archiveId ?? list[i]?.archiveId };
       if (m.file === undefined) delete merged.file; // corrected into text
+      if (m.encryptedFile === undefined) delete merged.encryptedFile;
       list[i] = merged;
       return;
     }
