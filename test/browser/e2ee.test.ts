@@ -259,6 +259,15 @@ describe("end-to-end encryption in the web client", () => {
       "no plaintext went out",
     );
     await messageBox(alice.page).fill("");
+    // A file's link would go out in plain text: refused before any byte is uploaded.
+    await alice.page.locator("input[type=file]").setInputFiles({
+      name: "plan.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("the plan"),
+    });
+    await messageLog(alice.page)
+      .getByText(/Not sent: your organisation requires end-to-end encryption/)
+      .waitFor();
 
     // With bob, whose app has OMEMO, messages still go out (encrypted, so the server lets them).
     await openChat(alice.page, "bob@localhost");
