@@ -271,6 +271,15 @@ export class ChatStore {
     const c = this.chat(peer);
     c.uploads.push(u);
     this.changed();
+    // A plain file's link goes out in plain text (marked so): never where plain text is
+    // refused. (plainFor() is false then, so files go encrypted; this is the safety net.)
+    if (!encrypted && this.e2ee.required) {
+      u.state = "failed";
+      u.reason =
+        "your organisation requires end-to-end encryption, and this file's link would be sent unencrypted";
+      this.changed();
+      return;
+    }
     let shown = -1;
     const onProgress = (sent: number, total: number) => {
       u.sent = Math.min(Math.floor((sent * u.size) / (total || 1)), u.size);
@@ -337,6 +346,7 @@ export class ChatStore {
       const merged = { ...list[i], ...m, archiveId: m.archiveId ?? list[i]?.archiveId };
       if (m.file === undefined) delete merged.file; // corrected into text
       if (m.encryptedFile === undefined) delete merged.encryptedFile;
+      if (m.problem === undefined) delete merged.problem; // decrypted after all
       list[i] = merged;
       return;
     }
