@@ -75,6 +75,8 @@ describe("encrypted files in the web client", () => {
     const own = messageLog(alice.page).locator(".enc-file").filter({ hasText: "minutes.txt" });
     await own.waitFor();
     await messageLog(alice.page).locator(".msg.upload").waitFor({ state: "detached" });
+    // Nobody requires scanning: the key stayed secret, and the row says the file was not scanned.
+    await messageLog(alice.page).getByText("Not scanned (end-to-end encrypted)").waitFor();
 
     // Bob's: a card, nothing fetched until he asks.
     const button = downloadButton(bob.page);
@@ -131,6 +133,7 @@ describe("encrypted files in the web client", () => {
         before + 1,
         "only the clean file reached bob",
       );
+      await messageLog(alice.page).getByText("Scanned, clean").waitFor();
       const download = bob.page.waitForEvent("download");
       await downloadButton(bob.page).click();
       const d = await download;

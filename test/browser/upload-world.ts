@@ -16,7 +16,7 @@ import {
   WEB_FLAGS,
 } from "../support/browser.js";
 import { mutualContacts, startServer, type TestServer } from "../support/inproc.js";
-import { openChat } from "./ui.js";
+import { allowUnencrypted, openChat } from "./ui.js";
 
 export interface UploadWorld {
   t: TestServer;
@@ -45,8 +45,7 @@ export async function startUploadWorld(
   await newUser(alice.page, { url, jid: "alice@localhost", password: "alice-pw" });
   if (!encrypted) {
     await openChat(alice.page, "Bob");
-    await alice.page.getByRole("button", { name: "Send unencrypted in this chat" }).click();
-    await alice.page.getByTestId("e2ee-state").filter({ hasText: "Not encrypted" }).waitFor();
+    await allowUnencrypted(alice.page);
   }
   await newUser(bob.page, { url, jid: "bob@localhost", password: "bob-pw" });
   if (encrypted) await openChat(alice.page, "Bob");

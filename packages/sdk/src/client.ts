@@ -397,7 +397,13 @@ export class HatoClient {
       up.link,
       undefined,
       { fallback: FALLBACK_BODY, elements },
-      { link: up.link, url: up.url, name: file.name, size: up.size, type: file.type },
+      {
+        link: up.link,
+        url: up.url,
+        name: file.name,
+        size: up.size,
+        ...(file.type !== "" ? { type: file.type } : {}),
+      },
     );
   }
 

@@ -22,6 +22,8 @@ interface Props {
   onEdit: () => void;
   /** Our own upload's bytes (this session), for its preview. */
   local?: Blob | undefined;
+  /** Our own upload (this session): whether a scanner looked at its content. */
+  scanned?: "clean" | "not-scanned" | undefined;
   /** A message that failed to decrypt as it arrived: the conversation's "Fix session" state. */
   fix?: ChatEncryption["repair"] | undefined;
   onFix?: () => void;
@@ -39,6 +41,7 @@ export function MessageItem({
   fix,
   onFix,
   decrypt,
+  scanned,
 }: Props) {
   return (
     <li class={m.outgoing ? "msg out" : "msg in"}>
@@ -61,7 +64,11 @@ export function MessageItem({
       )}
       {m.outgoing ? (
         <div class="foot">
-          {local !== undefined ? <span class="scan clean">Scanned, clean</span> : null}
+          {scanned === "clean" ? (
+            <span class="scan clean">Scanned, clean</span>
+          ) : scanned === "not-scanned" ? (
+            <span class="scan">Not scanned (end-to-end encrypted)</span>
+          ) : null}
           <span class={`state ${m.state ?? "sent"}`}>{STATE_TEXT[m.state ?? "sent"]}</span>
           {editable ? (
             <button type="button" class="edit" onClick={onEdit}>

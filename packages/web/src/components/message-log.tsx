@@ -132,6 +132,7 @@ export function MessageLog({ store, peer, name }: Props) {
               local={
                 m.outgoing ? (store.uploadOf(peer, m.id)?.body as Blob | undefined) : undefined
               }
+              scanned={m.outgoing ? store.uploadOf(peer, m.id)?.scanned : undefined}
             />
           ),
         )}

@@ -35,6 +35,11 @@ export interface Upload {
   body: unknown;
   /** Sent end-to-end encrypted (XEP-0454): the server stores ciphertext only. */
   encrypted: boolean;
+  /**
+   * Sent: whether a scanner looked at the file's content. A plain upload is always scanned; an
+   * encrypted one only when the organisation requires it (the key was handed off).
+   */
+  scanned?: "clean" | "not-scanned";
 }
 
 /** One conversation as the views show it, oldest message first. */
@@ -291,17 +296,27 @@ export class ChatStore {
         this.changed();
       }
     };
+    let handedOff = false;
     try {
       const m = encrypted
         ? await this.client.sendEncryptedFile(
             peer,
             { name: file.name, type: file.type, body: file.body as Blob },
-            { put, onProgress },
+            {
+              put,
+              onProgress,
+              onHandoff: () => {
+                handedOff = true;
+                u.state = "scanning";
+                this.changed();
+              },
+            },
           )
         : await this.client.upload(peer, file, { put, onProgress });
       u.state = "clean";
       u.sent = u.size;
       u.messageId = m.id;
+      u.scanned = !encrypted || handedOff ? "clean" : "not-scanned";
     } catch (err) {
       const e = err instanceof UploadError ? err : undefined;
       u.state = e?.code === "infected" || e?.code === "not-scanned" ? "blocked" : "failed";
