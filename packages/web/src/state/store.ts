@@ -4,6 +4,7 @@ import {
   type ChatMessage,
   type Contact,
   type HatoClient,
+  OmemoError,
   type PolicyLine,
   type PutFunction,
   type Status,
@@ -321,6 +322,11 @@ export class ChatStore {
       const e = err instanceof UploadError ? err : undefined;
       u.state = e?.code === "infected" || e?.code === "not-scanned" ? "blocked" : "failed";
       u.reason = e?.reason ?? (err instanceof Error ? err.message : String(err));
+      // Nobody to encrypt to: nothing was uploaded, and the file never goes in plain text.
+      if (err instanceof OmemoError)
+        u.reason = this.e2ee.required
+          ? `your organisation requires end-to-end encryption, and the file cannot be encrypted for ${peer}: ${err.message}`
+          : `the file cannot be encrypted for ${peer}: ${err.message}`;
     }
     this.changed();
   }
