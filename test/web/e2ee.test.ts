@@ -21,7 +21,7 @@ function world(o: { devices?: Record<string, number[]>; slow?: string } = {}) {
   const wire: string[] = [];
   const noOmemo = (peer: string) => (o.devices?.[peer] ?? []).length === 0;
   const client = {
-    omemo: { devices: async (peer: string) => o.devices?.[peer] ?? [] },
+    omemo: { deviceId: 1, devices: async (peer: string) => o.devices?.[peer] ?? [] },
     send: (peer: string, body: string) => void wire.push(`plain ${peer} ${body}`),
     correct: (peer: string, id: string, body: string) =>
       void wire.push(`plain-correct ${peer} ${id} ${body}`),
@@ -134,4 +134,21 @@ test("Fix session repairs, and only messages that failed live offer it", async (
   await e2ee.repair("dave@x");
   assert.equal(e2ee.of("dave@x").repair, "done");
   assert.deepEqual(wire, ["repair dave@x"]);
+});
+
+test("when our own device is not set up, the chat says so instead of blaming the peer", async () => {
+  const { e2ee, host } = world({ devices: { "bob@x": [7] } });
+  const client = host.client as unknown as {
+    omemo: { deviceId: number | undefined };
+    sendEncrypted: () => Promise<void>;
+  };
+  client.omemo.deviceId = undefined;
+  client.sendEncrypted = async () => {
+    throw new OmemoError("OMEMO is not set up on this device yet", []);
+  };
+  assert.equal(await e2ee.send("bob@x", "hi"), false);
+  const c = e2ee.of("bob@x");
+  assert.equal(c.state, "unavailable");
+  assert.equal(c.noDevice, undefined);
+  assert.match(c.problem ?? "", /not set up on this device/);
 });
