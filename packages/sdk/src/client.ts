@@ -103,6 +103,7 @@ export class HatoClient {
     this.conn = new Connection(opts, {
       status: (s, detail) => {
         this.status = s;
+        this.omemo?.setOnline(s === "online");
         this.events.emit("status", s, detail);
       },
       setUp: () => this.setUp(),
@@ -150,6 +151,7 @@ export class HatoClient {
               error: (text) => this.events.emit("error", text),
             },
             opts.omemo,
+            opts.omemoTiming,
           );
   }
 

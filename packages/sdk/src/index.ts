@@ -81,8 +81,11 @@ export {
   type OmemoStore,
   type OwnDevice,
   type RemoteIdentity,
+  type RetiredSignedPreKey,
+  type SignedPreKey,
   type Trust,
 } from "./omemo/store.js";
+export { DEFAULT_TIMING as OMEMO_DEFAULT_TIMING, type OmemoTiming } from "./omemo/timing.js";
 export type { PolicyLine } from "./policy.js";
 export {
   inviteToken,

@@ -1,6 +1,7 @@
 // The SDK's public data types: contacts, messages, options and events.
 
 import type { OmemoStore } from "./omemo/store.js";
+import type { OmemoTiming } from "./omemo/timing.js";
 import type { PolicyLine } from "./policy.js";
 /** A contact's best presence; "offline" when no resource is available. */
 export type Show = "chat" | "available" | "away" | "xa" | "dnd" | "offline";
@@ -108,6 +109,8 @@ export interface ClientOptions {
    * `sendEncrypted()` works and incoming encrypted messages are decrypted.
    */
   omemo?: OmemoStore;
+  /** OMEMO's periods (signed pre-key rotation, device list freshness); defaults in omemo/timing.ts. */
+  omemoTiming?: Partial<OmemoTiming>;
   /** Seconds of silence before asking the server for a sign of life (default 30); a second silent period means the connection is dead. */
   keepaliveSeconds?: number;
 }
