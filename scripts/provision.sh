@@ -14,6 +14,8 @@ PACKAGES=(
   chromium         # Debian's Chromium, driven by playwright-core: test/browser/*.test.ts
   fonts-dejavu-core  # a font for Chromium's screenshots and layout
   clamav-daemon    # clamd, the production upload scanner: test/interop/upload-clamd.test.ts
+  librust-hkdf-dev # Wycheproof's HKDF vectors (in the crate's tests/data): test/sdk/omemo-wycheproof.test.ts
+  librust-hmac-dev # Wycheproof's HMAC vectors (in the crate's tests/data): test/sdk/omemo-wycheproof.test.ts
 )
 
 missing=()
