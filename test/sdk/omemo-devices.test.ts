@@ -70,7 +70,7 @@ test("sending to a contact reads its device list at most once, then uses the cac
     await got;
   }
   assert.equal(readsOf(bob.jid), afterFirst, "no read while the cached list is fresh");
-  assert.equal(alice.omemo!.devices.fetches, readsOf(bob.jid) + readsOf(alice.jid));
+  assert.equal(alice.omemo!.deviceLists.fetches, readsOf(bob.jid) + readsOf(alice.jid));
 });
 
 /** A message that never comes fails the test instead of hanging it (a deadline, not a measurement). */

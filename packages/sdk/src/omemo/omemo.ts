@@ -87,7 +87,7 @@ export class Omemo {
   private markReady!: () => void;
   private readonly timing: OmemoTiming;
   /** Device lists, cached from notifications and reads (devices.ts). */
-  readonly devices: DeviceLists;
+  readonly deviceLists: DeviceLists;
   /** The next periodic check (signed pre-key rotation), while the client is online. */
   private timer: Timer | undefined;
   private isOnline = false;
@@ -103,7 +103,7 @@ export class Omemo {
       this.markReady = resolve;
     });
     this.timing = { ...DEFAULT_TIMING, ...timing };
-    this.devices = new DeviceLists(store, this.pepRequest, () => this.host.self(), this.timing);
+    this.deviceLists = new DeviceLists(store, this.pepRequest, () => this.host.self(), this.timing);
   }
 
   /** Our device id (after start()). */
@@ -122,8 +122,8 @@ export class Omemo {
 
   private async setUp(): Promise<void> {
     const self = this.host.self();
-    this.devices.forgetAll();
-    const listed = await this.devices.read(self);
+    this.deviceLists.forgetAll();
+    const listed = await this.fetchDevices(self);
     this.own =
       (await this.store.loadOwn()) ?? (await createOwnDevice(this.store, newDeviceId(listed)));
     let changed = (await topUpPreKeys(this.store, this.own)) > 0;
@@ -189,7 +189,7 @@ export class Omemo {
     const jid = from.includes("/") ? from.slice(0, from.indexOf("/")) : from;
     const item = items.getChildren("item", NS_PUBSUB_EVENT).at(-1);
     const ids = parseDeviceList(item?.getChild("list", NS_OMEMO));
-    void this.devices.heard(jid, ids);
+    void this.deviceLists.heard(jid, ids);
     const own = this.own?.deviceId;
     if (jid === self && own !== undefined && !ids.includes(own)) {
       // Another client of ours published a list without us: put us back, keeping theirs.
@@ -210,7 +210,7 @@ export class Omemo {
     const self = this.host.self();
     const sealed = await seal(utf8(body));
     const out: KeysOut = { keys: [], reasons: [] };
-    const listed = await this.devices.get(peer);
+    const listed = await this.deviceLists.get(peer);
     let peerKeys = await this.keysFor(own, peer, listed.ids, sealed.keyMaterial, out);
     if (peerKeys === 0 && listed.cached) {
       // The cached list may be out of date (a missed notification): read it before giving up.
@@ -218,13 +218,19 @@ export class Omemo {
       peerKeys = await this.keysFor(
         own,
         peer,
-        await this.devices.read(peer),
+        await this.deviceLists.read(peer),
         sealed.keyMaterial,
         out,
       );
     }
     if (peer !== self)
-      await this.keysFor(own, self, (await this.devices.get(self)).ids, sealed.keyMaterial, out);
+      await this.keysFor(
+        own,
+        self,
+        (await this.deviceLists.get(self)).ids,
+        sealed.keyMaterial,
+        out,
+      );
     const { keys, reasons } = out;
     if (peerKeys === 0) {
       throw new OmemoError(
@@ -244,32 +250,6 @@ export class Omemo {
     ];
   }
 
-  /** Adds a <key/> for each of `devices` of `jid` (not our own device) to `out`; returns how many. */
-  private async keysFor(
-    own: OwnDevice,
-    jid: string,
-    devices: number[],
-    keyMaterial: Uint8Array,
-    out: KeysOut,
-  ): Promise<number> {
-    let n = 0;
-    for (const device of devices) {
-      if (jid === this.host.self() && device === own.deviceId) continue;
-      try {
-        const key = await this.encryptKey(own, jid, device, keyMaterial);
-        if (key === undefined) {
-          out.reasons.push(`${jid} device ${device}: not trusted`);
-          continue;
-        }
-        out.keys.push(key);
-        n++;
-      } catch (err) {
-        out.reasons.push(`${jid} device ${device}: ${(err as Error).message}`);
-      }
-    }
-    return n;
-  }
-
   /** Decrypts the <encrypted/> of a message from `sender` (bare JID); never throws. */
   async decrypt(sender: string, enc: Element): Promise<Decrypted> {
     await this.ready; // a failed start was reported by the client; `own` then says so below
@@ -279,7 +259,7 @@ export class Omemo {
     const sid = Number(header?.attr("sid"));
     if (header === undefined || !Number.isInteger(sid) || sid <= 0 || sid > 0x7fffffff)
       return { ok: false, reason: "the OMEMO header lacks a valid sender device id (sid)" };
-    await this.devices.sawDevice(sender, sid);
+    await this.deviceLists.sawDevice(sender, sid);
     const keyEls = header.getChildren("key", NS_OMEMO);
     if (keyEls.length > MAX_KEYS)
       return { ok: false, reason: "too many keys in the OMEMO header", device: sid };
@@ -361,6 +341,32 @@ export class Omemo {
     return this.own;
   }
 
+  /** Adds a <key/> for each of `devices` of `jid` (not our own device) to `out`; returns how many. */
+  private async keysFor(
+    own: OwnDevice,
+    jid: string,
+    devices: number[],
+    keyMaterial: Uint8Array,
+    out: KeysOut,
+  ): Promise<number> {
+    let n = 0;
+    for (const device of devices) {
+      if (jid === this.host.self() && device === own.deviceId) continue;
+      try {
+        const key = await this.encryptKey(own, jid, device, keyMaterial);
+        if (key === undefined) {
+          out.reasons.push(`${jid} device ${device}: not trusted`);
+          continue;
+        }
+        out.keys.push(key);
+        n++;
+      } catch (err) {
+        out.reasons.push(`${jid} device ${device}: ${(err as Error).message}`);
+      }
+    }
+    return n;
+  }
+
   /** One <key/> for a device: its session (built from its bundle when there is none). */
   private async encryptKey(
     own: OwnDevice,
@@ -399,6 +405,11 @@ export class Omemo {
     );
   }
 
+  /** `jid`'s device list read from PEP now (the stored one when that fails); fresh from now. */
+  private fetchDevices(jid: string): Promise<number[]> {
+    return this.deviceLists.read(jid);
+  }
+
   private publishDevices(ids: number[]): Promise<Element> {
     return publishCurrent(this.pepRequest, NS_OMEMO_DEVICELIST, deviceListElement(ids));
   }
@@ -415,10 +426,10 @@ function signalReason(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   if (/Bad MAC/i.test(msg))
     return "message authentication failed (Bad MAC): tampered, or not for this session";
-  if (/counter was repeated|Message key not found/i.test(msg))
-    return "this message was already decrypted (a replay) or its key is gone";
   if (/Missing Signed PreKey/i.test(msg))
     return "the message was built on a signed pre-key of ours that has been retired (older than its grace period)";
+  if (/counter was repeated|Message key not found/i.test(msg))
+    return "this message was already decrypted (a replay) or its key is gone";
   if (/No session/i.test(msg))
     return "no session with this device (it must send a pre-key message first)";
   return msg;
