@@ -109,10 +109,10 @@ export interface ClientOptions {
    * `sendEncrypted()` works and incoming encrypted messages are decrypted.
    */
   omemo?: OmemoStore;
-  /** OMEMO's periods (signed pre-key rotation, device list freshness); defaults in omemo/timing.ts. */
-  omemoTiming?: Partial<OmemoTiming>;
   /** Seconds of silence before asking the server for a sign of life (default 30); a second silent period means the connection is dead. */
   keepaliveSeconds?: number;
+  /** OMEMO's periods (signed pre-key rotation, device list freshness); defaults in omemo/timing.ts. */
+  omemoTiming?: Partial<OmemoTiming>;
 }
 
 /** Events a HatoClient emits. */
