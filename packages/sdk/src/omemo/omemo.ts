@@ -189,7 +189,9 @@ export class Omemo {
     const jid = from.includes("/") ? from.slice(0, from.indexOf("/")) : from;
     const item = items.getChildren("item", NS_PUBSUB_EVENT).at(-1);
     const ids = parseDeviceList(item?.getChild("list", NS_OMEMO));
-    void this.deviceLists.heard(jid, ids);
+    this.deviceLists
+      .heard(jid, ids)
+      .catch((e) => this.host.error(`could not store ${jid}'s OMEMO device list: ${String(e)}`));
     const own = this.own?.deviceId;
     if (jid === self && own !== undefined && !ids.includes(own)) {
       // Another client of ours published a list without us: put us back, keeping theirs.
