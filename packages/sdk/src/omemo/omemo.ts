@@ -12,7 +12,7 @@ import {
   NS_OMEMO_DEVICELIST,
   NS_PUBSUB_EVENT,
 } from "../ns.js";
-import { after, cancel, fromUtf8, type Timer, utf8 } from "../platform.js";
+import { fromUtf8, utf8 } from "../platform.js";
 import { ab, bytes, preKeyMessageIdentity } from "./bytes.js";
 import { DeviceLists } from "./devices.js";
 import {
@@ -27,7 +27,7 @@ import {
 import { loadSignal } from "./load.js";
 import { open, seal } from "./payload.js";
 import { fetchBundle, type PepRequest, publishCurrent } from "./pep.js";
-import { maintainSignedPreKey } from "./rotation.js";
+import { maintainSignedPreKey, Rotation } from "./rotation.js";
 import type { OmemoStore, OwnDevice, Trust } from "./store.js";
 import { DEFAULT_TIMING, type OmemoTiming } from "./timing.js";
 import { judgeKey, maySendTo } from "./trust.js";
@@ -88,11 +88,8 @@ export class Omemo {
   private readonly timing: OmemoTiming;
   /** Device lists, cached from notifications and reads (devices.ts). */
   readonly deviceLists: DeviceLists;
-  /** The next periodic check (signed pre-key rotation), while the client is online. */
-  private timer: Timer | undefined;
-  private isOnline = false;
-  /** The running signed pre-key check: one at a time. */
-  private maintaining: Promise<void> = Promise.resolve();
+  /** Signed pre-key rotation at login and periodically while online (rotation.ts). */
+  private readonly rotation: Rotation;
 
   constructor(
     private readonly host: OmemoHost,
@@ -104,6 +101,15 @@ export class Omemo {
     });
     this.timing = { ...DEFAULT_TIMING, ...timing };
     this.deviceLists = new DeviceLists(store, this.pepRequest, () => this.host.self(), this.timing);
+    this.rotation = new Rotation(
+      {
+        own: () => this.own,
+        save: (own) => this.store.saveOwn(own),
+        publish: () => this.publishBundle(),
+        error: (text) => this.host.error(text),
+      },
+      this.timing,
+    );
   }
 
   /** Our device id (after start()). */
@@ -143,41 +149,16 @@ export class Omemo {
    * check replaces the signed pre-key when due (start() checks at every login too).
    */
   setOnline(on: boolean): void {
-    this.isOnline = on;
-    if (!on) {
-      cancel(this.timer);
-      this.timer = undefined;
-    } else if (this.timer === undefined) this.schedule();
-  }
-
-  private schedule(): void {
-    this.timer = after(this.timing.checkEvery, () => {
-      this.timer = undefined;
-      void this.maintain().finally(() => {
-        if (this.isOnline && this.timer === undefined) this.schedule();
-      });
-    });
+    this.rotation.setOnline(on);
   }
 
   /**
    * Replaces the signed pre-key when it is older than `signedPreKeyAge`, deletes replaced
    * ones past their grace period, and republishes the bundle after a replacement. Runs
-   * periodically while online; never throws (failures go to the client's error event, and
-   * the next login publishes the bundle again).
+   * periodically while online; never throws (failures go to the client's error event).
    */
   maintain(): Promise<void> {
-    this.maintaining = this.maintaining.then(async () => {
-      const own = this.own;
-      if (own === undefined) return;
-      try {
-        const r = await maintainSignedPreKey(own, this.timing, this.timing.now());
-        if (r.changed) await this.store.saveOwn(own);
-        if (r.rotated) await this.publishBundle();
-      } catch (e) {
-        this.host.error(`could not renew our OMEMO signed pre-key: ${String(e)}`);
-      }
-    });
-    return this.maintaining;
+    return this.rotation.check();
   }
 
   /** A PEP notification; returns whether it was an OMEMO device list (ours gets our id back if dropped). */

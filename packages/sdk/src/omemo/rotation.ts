@@ -3,6 +3,7 @@
 // and build its first PreKey message on the old key, so a replaced key is kept for a grace
 // period, then deleted: past that, such a message fails visibly ("retired signed pre-key").
 
+import { after, cancel, type Timer } from "../platform.js";
 import { ab, bytes } from "./bytes.js";
 import { loadSignal } from "./load.js";
 import type { OwnDevice, SignedPreKey } from "./store.js";
@@ -68,4 +69,60 @@ async function newSignedPreKey(own: OwnDevice, id: number, now: number): Promise
     signature: bytes(spk.signature),
     created: now,
   };
+}
+
+/** What the periodic check needs from its OMEMO device. */
+export interface RotationHost {
+  /** Our device, once set up. */
+  own(): OwnDevice | undefined;
+  save(own: OwnDevice): Promise<void>;
+  /** Republishes our bundle (after a replacement). */
+  publish(): Promise<void>;
+  error(text: string): void;
+}
+
+/** The periodic check while the client is online, one check at a time. */
+export class Rotation {
+  private timer: Timer | undefined;
+  private online = false;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly host: RotationHost,
+    private readonly timing: OmemoTiming,
+  ) {}
+
+  /** Checks every `checkEvery` while online; nothing while not. */
+  setOnline(on: boolean): void {
+    this.online = on;
+    if (!on) {
+      cancel(this.timer);
+      this.timer = undefined;
+    } else if (this.timer === undefined) this.schedule();
+  }
+
+  private schedule(): void {
+    this.timer = after(this.timing.checkEvery, () => {
+      this.timer = undefined;
+      void this.check().finally(() => {
+        if (this.online && this.timer === undefined) this.schedule();
+      });
+    });
+  }
+
+  /** One check now (after any running one); never rejects: failures go to host.error. */
+  check(): Promise<void> {
+    this.running = this.running.then(async () => {
+      const own = this.host.own();
+      if (own === undefined) return;
+      try {
+        const r = await maintainSignedPreKey(own, this.timing, this.timing.now());
+        if (r.changed) await this.host.save(own);
+        if (r.rotated) await this.host.publish();
+      } catch (e) {
+        this.host.error(`could not renew our OMEMO signed pre-key: ${String(e)}`);
+      }
+    });
+    return this.running;
+  }
 }
