@@ -142,11 +142,14 @@ export class KeyLogWatcher {
     return this.events.on(ev, fn);
   }
 
-  /** The last result for `jid`; asks for a check of it when there is none yet. */
+  /** The last result for `jid` (undefined until it was checked: see watch()). */
   contact(jid: string): ContactCheck | undefined {
-    const r = this.contacts.get(jid);
-    if (r === undefined && !this.dirty.has(jid)) void this.checkContact(jid);
-    return r;
+    return this.contacts.get(jid);
+  }
+
+  /** Starts checking `jid` (once, then with every round) unless it is checked already. */
+  watch(jid: string): void {
+    if (!this.contacts.has(jid) && !this.dirty.has(jid)) void this.checkContact(jid);
   }
 
   /** Checks `jid` (again), e.g. after its device list changed; resolves when done. */

@@ -2,6 +2,7 @@
 // client is online, then the messenger.
 import { HatoClient, inviteToken } from "@hato/sdk";
 import { useState } from "preact/hooks";
+import { startKeyLog } from "../state/keylog.js";
 import { ChatStore } from "../state/store.js";
 import { InvitePage } from "./invite.js";
 import { Messenger } from "./messenger.js";
@@ -38,6 +39,7 @@ export function App() {
   async function signIn(jid: string, password: string): Promise<void> {
     const client = new HatoClient({ service: serviceUrl(), jid, password, resource: "web" });
     const next = new ChatStore(client);
+    startKeyLog(client);
     try {
       await client.connect();
     } catch (err) {

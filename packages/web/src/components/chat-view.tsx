@@ -6,6 +6,7 @@ import type { ChatStore } from "../state/store.js";
 import { Avatar } from "./avatar.js";
 import { Composer } from "./composer.js";
 import { contactName } from "./contact-list.js";
+import { KeyLogStatus } from "./keylog-status.js";
 import { MessageLog } from "./message-log.js";
 import { presenceOf } from "./presence.js";
 
@@ -69,6 +70,7 @@ export function ChatView({ store, peer, contact }: Props) {
             <span class={`dot ${presence.dot}`} aria-hidden="true" />
             {presence.word}
           </span>
+          <KeyLogStatus client={store.client} jid={peer} />
         </div>
       </header>
       <MessageLog store={store} peer={peer} name={name} />
