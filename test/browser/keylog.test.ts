@@ -108,6 +108,18 @@ describe("key log checks in the web client", () => {
     alice.assertClean();
   });
 
+  it("a device added while the browser is signed in raises the alert at once", async () => {
+    // The browser's own OMEMO device hears of the changed device list and checks the log.
+    const page = alice.page;
+    const laptop = (await (await sdkDevice("alice", "laptop")).loadOwn())!.deviceId;
+    await banner(page)
+      .getByText(`A device you did not add appeared on your account: device ${laptop}, added at `)
+      .waitFor();
+    await page.getByRole("button", { name: `This is mine: device ${laptop}` }).click();
+    await banner(page).getByText(`device ${laptop}`).waitFor({ state: "detached" });
+    alice.assertClean();
+  });
+
   it("a contact's logged keys show as checked in the chat header", async () => {
     const page = alice.page;
     const line = page.locator(".chat-head .keylog-status");
