@@ -74,6 +74,24 @@ describe("KeyLogWatcher decisions", () => {
     w.stop();
   });
 
+  it("a contact on another server is not looked up in our log", async () => {
+    let asked = 0;
+    const w = new KeyLogWatcher(
+      ports({
+        devicesOf: async () => {
+          asked++;
+          return [{ ns: NS, device: 1, ik: ik(1) }];
+        },
+      }),
+      state(),
+      { intervalMs: 0 },
+    );
+    await w.checkContact("bob@elsewhere.example");
+    assert.deepEqual(w.contact("bob@elsewhere.example"), { state: "elsewhere" });
+    assert.equal(asked, 0);
+    w.stop();
+  });
+
   it("a hostile device list is cut at 100 devices", async () => {
     const many = Array.from({ length: 5000 }, (_, i) => ({ ns: NS, device: i + 1, ik: ik(i) }));
     const w = new KeyLogWatcher(ports({ devicesOf: async () => many }), state(), {

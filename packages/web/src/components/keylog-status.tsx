@@ -16,6 +16,8 @@ function describe(watcher: KeyLogWatcher, r: ContactCheck | undefined): [string,
   if (s.state === "failed" && s.problem !== "unavailable")
     return [`Keys not checked: the key log failed its check (${s.message})`, true];
   if (r === undefined) return ["Checking keys against your organisation's key log…", false];
+  if (r.state === "elsewhere")
+    return ["Keys not checked: this contact is on another server, outside your key log", false];
   if (r.state === "failed") {
     if (r.problem === "unavailable")
       return ["Keys could not be checked against the key log", false];
