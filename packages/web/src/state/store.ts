@@ -327,6 +327,7 @@ export class ChatStore {
     if (i !== -1) {
       const merged = { ...list[i], ...m, archiveId: m.archiveId ?? list[i]?.archiveId };
       if (m.file === undefined) delete merged.file; // corrected into text
+      if (m.problem === undefined) delete merged.problem; // decrypted after all
       list[i] = merged;
       return;
     }
