@@ -1,7 +1,8 @@
 // The web client's automatic key log checks in Chromium (docs/key-transparency.md): a device
 // logged for the user that this browser did not create raises the account banner, "This is
 // mine" acknowledges it for good; a contact's logged keys show as checked in the chat header;
-// a remembered head tampered with in localStorage is a failure the user sees.
+// a remembered head tampered with in localStorage is a failure the user sees. The banner
+// passes axe-core in both states.
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -9,6 +10,8 @@ import { HatoClient, MemoryOmemoStore } from "@hato/sdk";
 import type { Page } from "playwright-core";
 import WebSocket from "ws";
 import {
+  axeCheck,
+  describeViolations,
   launchBrowser,
   newUser,
   screenshot,
@@ -92,6 +95,8 @@ describe("key log checks in the web client", () => {
     await alert.waitFor();
     assert.equal(await banner(page).getAttribute("role"), "alert");
     await screenshot(page, "keylog-own-device-alert");
+    const v = await axeCheck(page);
+    assert.deepEqual(v, [], describeViolations(v));
     await page.getByRole("button", { name: `This is mine: device ${phoneDevice}` }).click();
     await alert.waitFor({ state: "detached" });
     const saved = JSON.parse((await stored(page))!);
@@ -147,6 +152,8 @@ describe("key log checks in the web client", () => {
       .getByText(/^Keys not checked: the key log failed its check/)
       .waitFor();
     await screenshot(page, "keylog-tampered-head");
+    const v = await axeCheck(page);
+    assert.deepEqual(v, [], describeViolations(v));
     assert.equal(await stored(page), tampered);
     alice.assertClean();
   });
