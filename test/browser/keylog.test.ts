@@ -1,11 +1,13 @@
 // The web client's automatic key log checks in Chromium (docs/key-transparency.md): a device
 // logged for the user that this browser did not create raises the account banner, "This is
 // mine" acknowledges it for good; a contact's logged keys show as checked in the chat header;
-// a remembered head tampered with in localStorage is a failure the user sees. The banner
-// passes axe-core in both states.
+// a head signed with another key, and a remembered head tampered with in localStorage, are
+// failures the user sees. The banner passes axe-core with an alert and with a failure.
 
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { createKeyLog, type KeyLogFaults } from "@hato/modules";
 import { HatoClient, MemoryOmemoStore } from "@hato/sdk";
 import type { Page } from "playwright-core";
 import WebSocket from "ws";
@@ -40,6 +42,8 @@ describe("key log checks in the web client", () => {
   let b: TestBrowser;
   let alice: WatchedPage;
   let phoneDevice = 0;
+  /** The server's test-only hooks for lying. */
+  const faults: KeyLogFaults = {};
   const clients: HatoClient[] = [];
 
   /** An SDK client with OMEMO: connecting publishes its device key, which the server logs. */
@@ -65,7 +69,7 @@ describe("key log checks in the web client", () => {
   }
 
   before(async () => {
-    t = await startServer(WEB_FLAGS);
+    t = await startServer(WEB_FLAGS, undefined, [createKeyLog({ faults })]);
     await t.addUser("alice", "alice-pw");
     await t.addUser("bob", "bob-pw");
     await mutualContacts(t, "alice", "bob");
@@ -130,6 +134,28 @@ describe("key log checks in the web client", () => {
     const line = page.locator(".chat-head .keylog-status");
     await line.getByText("Keys checked against your organisation's key log").waitFor();
     assert.equal(await line.getAttribute("class"), "keylog-status");
+    alice.assertClean();
+  });
+
+  it("a head signed with another key shows the failure; an honest head again clears it", async () => {
+    const page = alice.page;
+    const before = await stored(page);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    faults.signWith = generateKeyPairSync("ed25519").privateKey;
+    try {
+      await signIn(page, { jid: "alice@localhost", password: "alice-pw" });
+      await banner(page)
+        .getByText("the key log's head carries an invalid signature", { exact: false })
+        .waitFor();
+      assert.equal(await stored(page), before, "the remembered head is kept");
+      await page.getByRole("button", { name: "Sign out" }).click();
+    } finally {
+      delete faults.signWith;
+    }
+    await signIn(page, { jid: "alice@localhost", password: "alice-pw" });
+    await openChat(page, "bob@localhost");
+    await page.getByText("Keys checked against your organisation's key log").waitFor();
+    assert.equal(await banner(page).textContent(), "");
     alice.assertClean();
   });
 
