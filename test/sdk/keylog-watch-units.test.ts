@@ -74,6 +74,28 @@ describe("KeyLogWatcher decisions", () => {
     w.stop();
   });
 
+  it("a device missing from a full answer is not shown, not 'not logged'", async () => {
+    const logged = [20, 21, 22].map((i) => leaf("bob@x", i, i, i));
+    const w = new KeyLogWatcher(
+      ports({
+        logged,
+        devicesOf: async () => [
+          { ns: NS, device: 21, ik: ik(21) },
+          { ns: NS, device: 5, ik: ik(5) },
+        ],
+      }),
+      state(),
+      { intervalMs: 0, leavesPerAnswer: 3 },
+    );
+    await w.checkContact("bob@x");
+    const r = w.contact("bob@x");
+    assert.deepEqual(r?.state === "ok" && r.devices.map((d) => [d.device, d.status]), [
+      [21, "logged"],
+      [5, "not-shown"],
+    ]);
+    w.stop();
+  });
+
   it("a contact on another server is not looked up in our log", async () => {
     let asked = 0;
     const w = new KeyLogWatcher(

@@ -73,9 +73,11 @@ export interface DeviceCheck {
   ik?: string;
   /**
    * "logged": this key is in the log; "not-logged": no key of this device is; "mismatch": the
-   * log has another key for this device; "no-bundle": the device publishes no key to check.
+   * log has another key for this device; "no-bundle": the device publishes no key to check;
+   * "not-shown": the log's answer was full (`keylog.leaves-per-answer` newest keys of the
+   * address) without this device, whose key may be older: unknown, not a finding.
    */
-  status: "logged" | "not-logged" | "mismatch" | "no-bundle";
+  status: "logged" | "not-logged" | "mismatch" | "no-bundle" | "not-shown";
   /** When the key was logged. */
   at?: string;
 }
@@ -347,7 +349,14 @@ export class KeyLogWatcher {
           continue;
         }
         const hit = same.find((k) => k.ik === d.ik);
-        const status = hit ? "logged" : same.length > 0 ? "mismatch" : "not-logged";
+        const full = logged.length >= this.leavesPerAnswer;
+        const status = hit
+          ? "logged"
+          : same.length > 0
+            ? "mismatch"
+            : full
+              ? "not-shown"
+              : "not-logged";
         out.push({ ns: d.ns, device: d.device, ik: d.ik, status, at: hit?.at });
       }
       return { state: "ok", devices: out, size: head.size };
