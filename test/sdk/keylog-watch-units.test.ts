@@ -174,6 +174,23 @@ describe("KeyLogWatcher decisions", () => {
     w2.stop();
   });
 
+  it("a state that cannot be saved is a failed check, not an exception", async () => {
+    const w = new KeyLogWatcher(
+      ports({}),
+      {
+        load: async () => undefined,
+        save: async () => {
+          throw new Error("QuotaExceededError");
+        },
+      },
+      { intervalMs: 0 },
+    );
+    await w.check();
+    assert.equal(w.status.state === "failed" && w.status.problem, "unavailable");
+    assert.match(w.status.state === "failed" ? w.status.message : "", /QuotaExceededError/);
+    w.stop();
+  });
+
   it("checks asked for while one runs are folded into one more round", async () => {
     let heads = 0;
     const w = new KeyLogWatcher(

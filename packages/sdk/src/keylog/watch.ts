@@ -175,7 +175,8 @@ export class KeyLogWatcher {
     const run = (async () => {
       do {
         this.again = false;
-        await this.round();
+        // Whatever breaks (storage full, say) is a failed check, never an unhandled rejection.
+        await this.round().catch((err: unknown) => this.failWith(err));
       } while (this.again && !this.stopped);
     })().finally(() => {
       this.running = undefined;
