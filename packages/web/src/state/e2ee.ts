@@ -66,6 +66,10 @@ export class E2ee {
       this.chats.set(peer, c);
       // Not during the render that asked.
       void Promise.resolve().then(() => this.check(peer));
+    } else if (c.state === "off" && this.required) {
+      // The organisation now requires encryption: the earlier choice of plain text is void.
+      c.state = "checking";
+      void Promise.resolve().then(() => this.check(peer));
     }
     return c;
   }
