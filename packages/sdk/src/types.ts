@@ -132,4 +132,6 @@ export interface ClientEvents {
   cannotDecrypt: (peer: string, reason: string, id?: string) => void;
   /** The server pushed a new policy summary (after its policy was reloaded). */
   policy: (lines: PolicyLine[]) => void;
+  /** A PEP notification brought a new OMEMO device list of `jid` (bare; ours included). */
+  omemoDevices: (jid: string) => void;
 }
