@@ -13,13 +13,14 @@ import {
   OMEMO_FEATURES,
   SDK_VERSION,
 } from "./caps.js";
-import { Chat, type Content, unwrap } from "./chat.js";
+import { archiveIdOf, Chat, type Content, delayOf, messageId, unwrap } from "./chat.js";
 import { Connection } from "./connection.js";
 import { Emitter } from "./emitter.js";
 import { History, type HistoryPage } from "./history.js";
 import { iqError, iqResult } from "./iq.js";
 import { bare, domainOf } from "./jid.js";
 import { KeyLog } from "./keylog/client.js";
+import { type HistoryRecord, LocalHistory, MemoryHistoryStore } from "./local-history.js";
 import {
   NS_CARBONS,
   NS_DISCO_INFO,
@@ -27,6 +28,7 @@ import {
   NS_OMEMO,
   NS_PING,
   NS_ROSTER,
+  NS_SID,
   NS_VERSION,
 } from "./ns.js";
 import { FALLBACK_BODY, Omemo } from "./omemo/omemo.js";
@@ -96,6 +98,8 @@ export class HatoClient {
   readonly omemo: Omemo | undefined;
   /** Incoming messages in order while decryption (async) runs. */
   private inbox: Promise<void> = Promise.resolve();
+  /** The decrypted history this device keeps (OMEMO on): the archive holds only ciphertext. */
+  private readonly local: LocalHistory | undefined;
 
   constructor(opts: ClientOptions) {
     this.jid = bare(opts.jid);
@@ -123,10 +127,19 @@ export class HatoClient {
       },
       this.store,
     );
+    this.local =
+      opts.omemo === undefined
+        ? undefined
+        : new LocalHistory(opts.history ?? new MemoryHistoryStore());
     this.archive = new History(
       (q) => this.conn.iq.request("set", undefined, q),
       () => this.jid,
       this.store,
+      {
+        lookup: async (peer, outgoing, stanzaId, id) =>
+          (await this.local?.lookup(peer, outgoing, stanzaId, id))?.body,
+        device: () => ({ id: this.omemo?.deviceId, created: this.omemo?.created }),
+      },
     );
     this.avatars = new Avatars({
       self: () => this.jid,
@@ -210,7 +223,17 @@ export class HatoClient {
   async sendEncrypted(peer: string, body: string): Promise<ChatMessage> {
     if (this.omemo === undefined) throw new Error("OMEMO is off: the client has no omemo store");
     const elements = await this.omemo.encrypt(bare(peer), body);
-    return this.chat.send(bare(peer), body, undefined, { fallback: FALLBACK_BODY, elements });
+    const sent = this.chat.send(bare(peer), body, undefined, { fallback: FALLBACK_BODY, elements });
+    // Our own copy in the archive is ciphertext too: keep the text (its id is the origin-id).
+    await this.remember({
+      peer: sent.peer,
+      outgoing: true,
+      id: sent.id,
+      originId: sent.id,
+      body,
+      time: sent.time.getTime(),
+    });
+    return sent;
   }
 
   /** XEP-0308: corrects our message `id` to `peer` (normally our last one). */
@@ -493,13 +516,39 @@ export class HatoClient {
     }
     const sender = u.route === "carbon-sent" ? this.jid : bare(u.msg.attr("from") ?? "");
     const r = await omemo.decrypt(sender, enc);
+    const peer = bare((u.route === "carbon-sent" ? u.msg.attr("to") : u.msg.attr("from")) ?? "");
     let content: Content;
     if (r.ok) content = { body: r.body, encryption: "omemo" };
     else {
       content = { body: "", encryption: "failed", problem: r.reason };
-      const peer = bare((u.route === "carbon-sent" ? u.msg.attr("to") : u.msg.attr("from")) ?? "");
       this.events.emit("cannotDecrypt", peer, r.reason, u.msg.attr("id"));
     }
     this.chat.process(u.msg, u.route, content);
+    if (!r.ok || r.body === undefined || peer === "") return;
+    // The message key is spent: this is the only moment its text can be kept. Awaited inside
+    // the inbox queue, so that a history page asked for afterwards finds it.
+    const stanzaId = archiveIdOf(u.msg, this.jid);
+    const id = messageId(u.msg) ?? (stanzaId === undefined ? undefined : `stanza-id:${stanzaId}`);
+    if (id === undefined) return;
+    const originId = u.msg.getChild("origin-id", NS_SID)?.attr("id");
+    await this.remember({
+      peer,
+      outgoing: u.route === "carbon-sent",
+      id,
+      body: r.body,
+      time: (delayOf(u.msg) ?? new Date()).getTime(),
+      ...(originId !== undefined ? { originId } : {}),
+      ...(stanzaId !== undefined ? { stanzaId } : {}),
+    });
+  }
+
+  /** Keeps a decrypted or sent text in the local history; a failure is reported, never thrown. */
+  private async remember(r: HistoryRecord): Promise<void> {
+    try {
+      if (this.local !== undefined && !(await this.local.record(r)))
+        this.events.emit("error", "a message was too long to keep in the local history");
+    } catch (e) {
+      this.events.emit("error", `could not keep a message in the local history: ${String(e)}`);
+    }
   }
 }

@@ -56,7 +56,7 @@
 export { fromBase64, toBase64 } from "./base64.js";
 export { CAPS_NODE, capsHash, type Identity, SDK_VERSION, verificationString } from "./caps.js";
 export { HatoClient, type UploadFile, type UploadOptions } from "./client.js";
-export type { HistoryPage } from "./history.js";
+export { ENCRYPTED_BEFORE_DEVICE, ENCRYPTED_HISTORY, type HistoryPage } from "./history.js";
 export {
   KeyLog,
   KeyLogError,
@@ -74,6 +74,12 @@ export {
   type SignedHead,
 } from "./keylog/leaf.js";
 export * as merkle from "./keylog/merkle.js";
+export {
+  type HistoryRecord,
+  type HistoryStore,
+  LOCAL_HISTORY_LIMITS,
+  MemoryHistoryStore,
+} from "./local-history.js";
 export { FALLBACK_BODY, OmemoError } from "./omemo/omemo.js";
 export {
   type KeyPair,

@@ -32,6 +32,7 @@ export function snapshot(k: Kept): ChatMessage {
   if (k.file !== undefined) m.file = { ...k.file };
   if (k.encryption !== undefined) m.encryption = k.encryption;
   if (k.problem !== undefined) m.problem = k.problem;
+  if (k.unavailable !== undefined) m.unavailable = k.unavailable;
   return m;
 }
 

@@ -1,5 +1,6 @@
 // The SDK's public data types: contacts, messages, options and events.
 
+import type { HistoryStore } from "./local-history.js";
 import type { OmemoStore } from "./omemo/store.js";
 import type { PolicyLine } from "./policy.js";
 /** A contact's best presence; "offline" when no resource is available. */
@@ -54,6 +55,13 @@ export interface ChatMessage {
   encryption?: "omemo" | "none" | "failed";
   /** Why an encrypted message could not be decrypted. */
   problem?: string;
+  /**
+   * History only: an archived encrypted message whose text this device does not have
+   * (`problem` says it in words). "before-device": it was encrypted before this device's
+   * OMEMO keys were created, so this device never could read it; "not-kept": this device
+   * did not keep its text (docs/e2ee.md, local history).
+   */
+  unavailable?: "before-device" | "not-kept";
 }
 
 /**
@@ -108,6 +116,11 @@ export interface ClientOptions {
    * `sendEncrypted()` works and incoming encrypted messages are decrypted.
    */
   omemo?: OmemoStore;
+  /**
+   * With OMEMO: where this device keeps the text of the messages it decrypted or sent
+   * encrypted (the archive holds only ciphertext). Default: in memory, gone with the client.
+   */
+  history?: HistoryStore;
   /** Seconds of silence before asking the server for a sign of life (default 30); a second silent period means the connection is dead. */
   keepaliveSeconds?: number;
 }
