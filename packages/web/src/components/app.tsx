@@ -2,6 +2,7 @@
 // client is online, then the messenger.
 import { HatoClient, inviteToken } from "@hato/sdk";
 import { useState } from "preact/hooks";
+import { openHistoryStore } from "../crypto/idb-history.js";
 import { ChatStore } from "../state/store.js";
 import { InvitePage } from "./invite.js";
 import { Messenger } from "./messenger.js";
@@ -36,7 +37,14 @@ export function App() {
   const [invite, setInvite] = useState(inviteFromUrl);
 
   async function signIn(jid: string, password: string): Promise<void> {
-    const client = new HatoClient({ service: serviceUrl(), jid, password, resource: "web" });
+    const history = await openHistoryStore(jid);
+    const client = new HatoClient({
+      service: serviceUrl(),
+      jid,
+      password,
+      resource: "web",
+      history,
+    });
     const next = new ChatStore(client);
     try {
       await client.connect();

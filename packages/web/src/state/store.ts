@@ -197,7 +197,7 @@ export class ChatStore {
 
   /** Our newest message to `peer`, the only one a correction may replace. */
   lastOwn(peer: string): ChatMessage | undefined {
-    return this.chat(peer).messages.findLast((m) => m.outgoing);
+    return this.chat(peer).messages.findLast((m) => m.outgoing && m.unavailable === undefined);
   }
 
   /** Loads the archive page before the oldest message we have. */
