@@ -196,7 +196,8 @@ test("a new device of bob: older encrypted history is unavailable with the reaso
 
 test("a device that lost its local history: the messages it could read are 'not available'", async () => {
   await bob.disconnect();
-  bob = world.client("bob", { omemo: omemo.bob, history: new MemoryHistoryStore() });
+  kept.bob = new MemoryHistoryStore();
+  bob = world.client("bob", { omemo: omemo.bob, history: kept.bob });
   await bob.connect();
   const page = await withoutDecrypting(bob, () => bob.history(alice.jid, { max: 50 }));
   const failed = page.messages.filter((m) => m.encryption === "failed");
@@ -206,5 +207,84 @@ test("a device that lost its local history: the messages it could read are 'not 
     assert.equal(m.unavailable, "not-kept", "the device existed: not a new-device notice");
     assert.equal(m.problem, ENCRYPTED_HISTORY);
     assert.equal(m.body, "");
+  }
+});
+
+test("an encrypted correction is kept and applied to the archived message, on both sides", async () => {
+  const first = incoming(bob, alice.jid, "teh owl");
+  const sent = await alice.sendEncrypted(bob.jid, "teh owl");
+  await first;
+  const fixed = nextEvent(bob, "updated", (m) => m.body === "the owl");
+  await alice.correctEncrypted(bob.jid, sent.id, "the owl");
+  await fixed;
+  await keeps(kept.bob, alice.jid, "the owl");
+  for (const [who, peer, store] of [
+    ["bob", alice.jid, kept.bob],
+    ["alice", bob.jid, kept.alice],
+  ] as const) {
+    const c = who === "bob" ? bob : alice;
+    await c.disconnect();
+    const again = world.client(who, { omemo: omemo[who], history: store });
+    await again.connect();
+    if (who === "bob") bob = again;
+    else alice = again;
+    const page = await withoutDecrypting(again, () => again.history(peer, { max: 50 }));
+    const last = page.messages.at(-1)!;
+    assert.deepEqual(
+      [last.body, last.corrected, last.encryption, last.unavailable],
+      ["the owl", true, "omemo", undefined],
+      `${who} sees the corrected text`,
+    );
+    assert.ok(
+      !page.messages.some((m) => m.body === "teh owl" || (m.body === "" && m.id === sent.id)),
+    );
+  }
+});
+
+test("a copy delivered again (same stanza-id) shows its kept text; the ratchet never sees it twice", async () => {
+  const { xml, parseElement, serialize } = await import("@hato/xml");
+  const els = await alice.omemo!.encrypt(bob.jid, "said once");
+  // As our server delivers it: from alice's full JID, stamped with bob's archive id. A session
+  // that ended before bob acknowledged it gets the same stanza again (XEP-0198).
+  const copy = (stanzaId: string, id = "again1") =>
+    parseElement(
+      serialize(
+        xml(
+          "message",
+          { type: "chat", from: `${alice.jid}/x`, to: bob.jid, id },
+          xml("body", null, "fallback"),
+          ...els,
+          xml("stanza-id", { xmlns: "urn:xmpp:sid:0", by: bob.jid, id: stanzaId }),
+        ),
+      ),
+    );
+  const deliver = (el: ReturnType<typeof copy>) =>
+    (bob as unknown as { stanza(el: unknown): void }).stanza(el);
+  const o = bob.omemo!;
+  const real = o.decrypt;
+  let calls = 0;
+  o.decrypt = (...args) => {
+    calls++;
+    return real.apply(o, args);
+  };
+  const refused: string[] = [];
+  const off = bob.on("cannotDecrypt", (_p, reason) => refused.push(reason));
+  try {
+    const shown = incoming(bob, alice.jid, "said once");
+    deliver(copy("redelivered-1"));
+    await shown;
+    await keeps(kept.bob, alice.jid, "said once");
+    deliver(copy("redelivered-1"));
+    // A copy with another stanza-id is a new stanza with a spent key: a replay, reported.
+    // (Messages are handled in order: once it is refused, the copy before it was handled.)
+    const replay = nextEvent(bob, "cannotDecrypt", (_p, _r, id) => id === "again2");
+    deliver(copy("redelivered-2", "again2"));
+    assert.match((await replay)[1], /replay|already decrypted/);
+    assert.equal(calls, 2, "the same stanza again was not decrypted");
+    assert.equal(refused.length, 1);
+    assert.equal((await kept.bob.list(alice.jid)).filter((r) => r.body === "said once").length, 1);
+  } finally {
+    o.decrypt = real;
+    off();
   }
 });

@@ -25,6 +25,7 @@ import {
   NS_CARBONS,
   NS_DISCO_INFO,
   NS_HATO_POLICY,
+  NS_HINTS,
   NS_OMEMO,
   NS_PING,
   NS_ROSTER,
@@ -32,6 +33,7 @@ import {
   NS_VERSION,
 } from "./ns.js";
 import { FALLBACK_BODY, Omemo } from "./omemo/omemo.js";
+import { randomId } from "./platform.js";
 import { type PolicyLine, policyLines } from "./policy.js";
 import { Roster, rosterSet } from "./roster.js";
 import { MessageStore } from "./store.js";
@@ -236,9 +238,46 @@ export class HatoClient {
     return sent;
   }
 
-  /** XEP-0308: corrects our message `id` to `peer` (normally our last one). */
+  /** XEP-0308: corrects our message `id` to `peer` (normally our last one), in plain text. */
   correct(peer: string, id: string, body: string): void {
-    this.chat.correct(bare(peer), id, body);
+    this.chat.correct(bare(peer), id, body, this.omemo ? "plain" : undefined);
+  }
+
+  /**
+   * XEP-0308 with OMEMO: the new text end-to-end encrypted (the <replace/> stays outside, as
+   * Conversations sends it). Rejects with OmemoError, sending nothing, as sendEncrypted() does.
+   */
+  async correctEncrypted(peer: string, id: string, body: string): Promise<void> {
+    if (this.omemo === undefined) throw new Error("OMEMO is off: the client has no omemo store");
+    const elements = await this.omemo.encrypt(bare(peer), body);
+    const cid = this.chat.correct(bare(peer), id, body, { fallback: FALLBACK_BODY, elements });
+    // Kept under the correction's own id: the archived correction finds its text by it.
+    await this.remember({
+      peer: bare(peer),
+      outgoing: true,
+      id: cid,
+      originId: cid,
+      body,
+      time: Date.now(),
+    });
+  }
+
+  /**
+   * OMEMO: repairs the session with `peer` (one device, or all of them): drops it, builds a new
+   * one from the peer's bundle and sends a key-transport message (no text), so that the peer's
+   * device gets a fresh PreKey session. Rejects with OmemoError when no device can be reached.
+   */
+  async repairOmemo(peer: string, device?: number): Promise<void> {
+    if (this.omemo === undefined) throw new Error("OMEMO is off: the client has no omemo store");
+    const enc = await this.omemo.repair(bare(peer), device);
+    this.conn.write(
+      xml(
+        "message",
+        { type: "chat", to: bare(peer), id: randomId() },
+        enc,
+        xml("store", { xmlns: NS_HINTS }),
+      ),
+    );
   }
 
   /** XEP-0085: sends a standalone chat state notification. */
@@ -515,8 +554,19 @@ export class HatoClient {
       return;
     }
     const sender = u.route === "carbon-sent" ? this.jid : bare(u.msg.attr("from") ?? "");
-    const r = await omemo.decrypt(sender, enc);
     const peer = bare((u.route === "carbon-sent" ? u.msg.attr("to") : u.msg.attr("from")) ?? "");
+    const outgoing = u.route === "carbon-sent";
+    const stanzaId = archiveIdOf(u.msg, this.jid);
+    // A copy delivered again (XEP-0198 after an unacknowledged session): its key is spent, and
+    // the ratchet would call it a replay. Its text is in the local history.
+    const again = await this.local
+      ?.seen(peer, outgoing, stanzaId, messageId(u.msg))
+      .catch(() => undefined);
+    if (again !== undefined) {
+      this.chat.process(u.msg, u.route, { body: again.body, encryption: "omemo" });
+      return;
+    }
+    const r = await omemo.decrypt(sender, enc);
     let content: Content;
     if (r.ok) content = { body: r.body, encryption: "omemo" };
     else {
@@ -527,13 +577,12 @@ export class HatoClient {
     if (!r.ok || r.body === undefined || peer === "") return;
     // The message key is spent: this is the only moment its text can be kept. Awaited inside
     // the inbox queue, so that a history page asked for afterwards finds it.
-    const stanzaId = archiveIdOf(u.msg, this.jid);
     const id = messageId(u.msg) ?? (stanzaId === undefined ? undefined : `stanza-id:${stanzaId}`);
     if (id === undefined) return;
     const originId = u.msg.getChild("origin-id", NS_SID)?.attr("id");
     await this.remember({
       peer,
-      outgoing: u.route === "carbon-sent",
+      outgoing,
       id,
       body: r.body,
       time: (delayOf(u.msg) ?? new Date()).getTime(),

@@ -48,6 +48,26 @@ function isNewMessage(r: Result): boolean {
   );
 }
 
+/** A XEP-0308 correction's new text, and whether it came encrypted. */
+interface Correction {
+  body: string;
+  encrypted: boolean;
+}
+
+/**
+ * Shows a correction's text: the message's encryption state is the correction's from then on
+ * (an unavailable message corrected with a text this device kept is readable).
+ */
+function applyCorrection(k: Kept, c: Correction): void {
+  k.body = c.body;
+  k.corrected = true;
+  if (k.file !== undefined && k.file.url !== c.body.trim()) delete k.file;
+  if (c.encrypted) k.encryption = "omemo";
+  else if (k.encryption !== undefined) k.encryption = "none";
+  delete k.problem;
+  delete k.unavailable;
+}
+
 const RANK = { pending: 0, sent: 1, delivered: 2, displayed: 3 } as const;
 
 function raise(k: Kept | undefined, to: "delivered" | "displayed"): void {
@@ -92,7 +112,7 @@ export interface HistoryPage {
 export class History {
   private queries = new Map<string, Query>();
   /** Per peer: corrections (by "sender id" of the original) waiting for an older page. */
-  private orphans = new Map<string, Map<string, string>>();
+  private orphans = new Map<string, Map<string, Correction>>();
 
   constructor(
     private readonly request: (payload: Element) => Promise<Element>,
@@ -198,7 +218,7 @@ export class History {
     const self = this.self();
     const page: Kept[] = [];
     const byKey = new Map<string, Kept>();
-    const orphans = new Map<string, string>();
+    const orphans = new Map<string, Correction>();
     for (const r of results) {
       const m = r.message;
       const from = bare(m.attr("from") ?? self);
@@ -220,11 +240,10 @@ export class History {
         // XEP-0308: only the original sender may correct, so look only among its messages.
         const k = byKey.get(`${sender} ${replace}`);
         const cid = messageId(m);
-        if (k === undefined) orphans.set(`${sender} ${replace}`, body);
+        const c = { body, encrypted: enc !== undefined };
+        if (k === undefined) orphans.set(`${sender} ${replace}`, c);
         else {
-          k.body = body;
-          k.corrected = true;
-          if (k.file !== undefined && k.file.url !== body.trim()) delete k.file;
+          applyCorrection(k, c);
           if (cid !== undefined) byKey.set(`${sender} ${cid}`, k);
         }
         continue;
@@ -298,13 +317,12 @@ export class History {
   }
 
   /** Applies waiting corrections to this page and keeps this page's unmatched ones (newest wins). */
-  private settleOrphans(peer: string, page: Kept[], found: Map<string, string>): void {
+  private settleOrphans(peer: string, page: Kept[], found: Map<string, Correction>): void {
     let waiting = this.orphans.get(peer);
     for (const k of page) {
-      const body = waiting?.get(`${k.sender} ${k.id}`);
-      if (body === undefined) continue;
-      k.body = body;
-      k.corrected = true;
+      const c = waiting?.get(`${k.sender} ${k.id}`);
+      if (c === undefined) continue;
+      applyCorrection(k, c);
       waiting?.delete(`${k.sender} ${k.id}`);
     }
     if (found.size === 0) return;
@@ -316,8 +334,8 @@ export class History {
       this.orphans.set(peer, waiting);
     }
     // Pages go back in time: a correction already waiting is newer than this page's.
-    for (const [key, body] of found) {
-      if (!waiting.has(key) && waiting.size < HISTORY_LIMITS.orphansPerPeer) waiting.set(key, body);
+    for (const [key, c] of found) {
+      if (!waiting.has(key) && waiting.size < HISTORY_LIMITS.orphansPerPeer) waiting.set(key, c);
     }
   }
 }

@@ -152,6 +152,25 @@ export class LocalHistory {
   }
 
   /**
+   * A live message this device already decrypted: the same stanza-id (a copy the server
+   * delivers again after a session ended before it was acknowledged), or, without one, the
+   * same peer, direction and id. Its message key is spent: the text comes from here.
+   */
+  async seen(
+    peer: string,
+    outgoing: boolean,
+    stanzaId: string | undefined,
+    id: string | undefined,
+  ): Promise<HistoryRecord | undefined> {
+    if (stanzaId !== undefined) {
+      const s = await this.store.byStanzaId(peer, stanzaId);
+      return s?.outgoing === outgoing ? s : undefined;
+    }
+    if (id === undefined || id.length > LOCAL_HISTORY_LIMITS.idChars) return undefined;
+    return this.store.get(peer, outgoing, id);
+  }
+
+  /**
    * The kept text of an archived message: by our server's stanza-id, else by its sender id
    * (our origin-id for our own) as long as that record has no other stanza-id yet, which it
    * then learns. One record never stands for two archived messages.

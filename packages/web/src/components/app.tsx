@@ -3,6 +3,7 @@
 import { HatoClient, inviteToken } from "@hato/sdk";
 import { useState } from "preact/hooks";
 import { openHistoryStore } from "../crypto/idb-history.js";
+import { openOmemoStore } from "../crypto/idb-omemo-store.js";
 import { ChatStore } from "../state/store.js";
 import { InvitePage } from "./invite.js";
 import { Messenger } from "./messenger.js";
@@ -37,12 +38,18 @@ export function App() {
   const [invite, setInvite] = useState(inviteFromUrl);
 
   async function signIn(jid: string, password: string): Promise<void> {
+    // End-to-end encryption is on for everyone: the keys live in this browser's IndexedDB.
+    const omemo = await openOmemoStore(jid.toLowerCase()).catch((err) => {
+      throw new Error(`This browser cannot keep encryption keys (IndexedDB): ${String(err)}`);
+    });
+    // The decrypted history too: the archive holds only ciphertext (docs/e2ee.md).
     const history = await openHistoryStore(jid);
     const client = new HatoClient({
       service: serviceUrl(),
       jid,
       password,
       resource: "web",
+      omemo,
       history,
     });
     const next = new ChatStore(client);
