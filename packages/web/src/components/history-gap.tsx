@@ -8,25 +8,27 @@ export function HistoryGap({ messages }: { messages: ChatMessage[] }) {
   const n = messages.length;
   const beforeDevice = messages.some((m) => m.unavailable === "before-device");
   return (
-    <li class="history-gap" role="note">
-      {beforeDevice ? (
-        <>
-          <strong>Older encrypted messages are not available on this device</strong>
-          <span class="why">
-            {n === 1 ? "1 message was" : `${n} messages were`} encrypted before this device was set
-            up.
-          </span>
-        </>
-      ) : (
-        <>
-          <strong>
-            {n === 1
-              ? "1 encrypted message is not available on this device"
-              : `${n} encrypted messages are not available on this device`}
-          </strong>
-          <span class="why">This device did not keep their text.</span>
-        </>
-      )}
+    <li class="history-gap">
+      <div role="note">
+        {beforeDevice ? (
+          <>
+            <strong>Older encrypted messages are not available on this device</strong>
+            <span class="why">
+              {n === 1 ? "1 message was" : `${n} messages were`} encrypted before this device was
+              set up.
+            </span>
+          </>
+        ) : (
+          <>
+            <strong>
+              {n === 1
+                ? "1 encrypted message is not available on this device"
+                : `${n} encrypted messages are not available on this device`}
+            </strong>
+            <span class="why">This device did not keep their text.</span>
+          </>
+        )}
+      </div>
     </li>
   );
 }
