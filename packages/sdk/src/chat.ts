@@ -173,6 +173,21 @@ export class Chat {
     };
     // A resent copy (after a lost acknowledgement) has the id we already keep: show it once.
     if (this.store.add(k)) this.host.message(snapshot(k));
+    else this.decryptedLater(k);
+  }
+
+  /**
+   * An archive page loaded while this message was still being decrypted keeps the archive's
+   * copy, which could not show the text: the decrypted message replaces it.
+   */
+  private decryptedLater(k: Kept): void {
+    const known = this.store.find(k.peer, k.id, k.outgoing);
+    if (known?.encryption !== "failed" || k.encryption !== "omemo") return;
+    known.body = k.body;
+    known.encryption = "omemo";
+    delete known.problem;
+    if (k.file !== undefined) known.file = k.file;
+    this.host.updated(snapshot(known));
   }
 
   /** XEP-0308: applied only when the correction comes from whoever sent the original. */

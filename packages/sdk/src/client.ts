@@ -353,9 +353,12 @@ export class HatoClient {
     return this.uploads.requestSlot(name, size, type);
   }
 
-  /** Shares an uploaded file's URL: the body is the URL, with XEP-0066 x:oob (as Conversations and Dino send it). */
+  /**
+   * Shares an uploaded file's URL: the body is the URL, with XEP-0066 x:oob (as Conversations
+   * and Dino send it). In plain text: marked encryption "none" when OMEMO is on.
+   */
   sendFile(peer: string, url: string, meta: Omit<FileInfo, "url"> = {}): ChatMessage {
-    return this.chat.send(bare(peer), url, { ...meta, url });
+    return this.chat.send(bare(peer), url, { ...meta, url }, this.omemo ? "plain" : undefined);
   }
 
   /**

@@ -266,6 +266,14 @@ export class ChatStore {
     const c = this.chat(peer);
     c.uploads.push(u);
     this.changed();
+    // A shared file's link goes out in plain text (marked so): never where plain text is refused.
+    if (this.e2ee.required) {
+      u.state = "failed";
+      u.reason =
+        "your organisation requires end-to-end encryption, and this file's link would be sent unencrypted";
+      this.changed();
+      return;
+    }
     let shown = -1;
     try {
       const m = await this.client.upload(peer, file, {
@@ -327,6 +335,7 @@ export class ChatStore {
     if (i !== -1) {
       const merged = { ...list[i], ...m, archiveId: m.archiveId ?? list[i]?.archiveId };
       if (m.file === undefined) delete merged.file; // corrected into text
+      if (m.problem === undefined) delete merged.problem; // decrypted after all
       list[i] = merged;
       return;
     }
