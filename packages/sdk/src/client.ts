@@ -13,14 +13,14 @@ import {
   OMEMO_FEATURES,
   SDK_VERSION,
 } from "./caps.js";
-import { archiveIdOf, Chat, type Content, delayOf, messageId, unwrap } from "./chat.js";
+import { Chat, type Content, unwrap } from "./chat.js";
 import { Connection } from "./connection.js";
 import { Emitter } from "./emitter.js";
 import { History, type HistoryPage } from "./history.js";
 import { iqError, iqResult } from "./iq.js";
 import { bare, domainOf } from "./jid.js";
 import { KeyLog } from "./keylog/client.js";
-import { type HistoryRecord, LocalHistory, MemoryHistoryStore } from "./local-history.js";
+import { LocalHistory, MemoryHistoryStore } from "./local-history.js";
 import {
   NS_CARBONS,
   NS_DISCO_INFO,
@@ -29,7 +29,6 @@ import {
   NS_OMEMO,
   NS_PING,
   NS_ROSTER,
-  NS_SID,
   NS_VERSION,
 } from "./ns.js";
 import { FALLBACK_BODY, Omemo } from "./omemo/omemo.js";
@@ -132,7 +131,9 @@ export class HatoClient {
     this.local =
       opts.omemo === undefined
         ? undefined
-        : new LocalHistory(opts.history ?? new MemoryHistoryStore());
+        : new LocalHistory(opts.history ?? new MemoryHistoryStore(), (text) =>
+            this.events.emit("error", text),
+          );
     this.archive = new History(
       (q) => this.conn.iq.request("set", undefined, q),
       () => this.jid,
@@ -227,14 +228,7 @@ export class HatoClient {
     const elements = await this.omemo.encrypt(bare(peer), body);
     const sent = this.chat.send(bare(peer), body, undefined, { fallback: FALLBACK_BODY, elements });
     // Our own copy in the archive is ciphertext too: keep the text (its id is the origin-id).
-    await this.remember({
-      peer: sent.peer,
-      outgoing: true,
-      id: sent.id,
-      originId: sent.id,
-      body,
-      time: sent.time.getTime(),
-    });
+    await this.local?.keepSent(sent.peer, sent.id, body, sent.time.getTime());
     return sent;
   }
 
@@ -252,14 +246,7 @@ export class HatoClient {
     const elements = await this.omemo.encrypt(bare(peer), body);
     const cid = this.chat.correct(bare(peer), id, body, { fallback: FALLBACK_BODY, elements });
     // Kept under the correction's own id: the archived correction finds its text by it.
-    await this.remember({
-      peer: bare(peer),
-      outgoing: true,
-      id: cid,
-      originId: cid,
-      body,
-      time: Date.now(),
-    });
+    await this.local?.keepSent(bare(peer), cid, body, Date.now());
   }
 
   /**
@@ -557,16 +544,11 @@ export class HatoClient {
       return;
     }
     const sender = u.route === "carbon-sent" ? this.jid : bare(u.msg.attr("from") ?? "");
-    const peer = bare((u.route === "carbon-sent" ? u.msg.attr("to") : u.msg.attr("from")) ?? "");
-    const outgoing = u.route === "carbon-sent";
-    const stanzaId = archiveIdOf(u.msg, this.jid);
     // A copy delivered again (XEP-0198 after an unacknowledged session): its key is spent, and
     // the ratchet would call it a replay. Its text is in the local history.
-    const again = await this.local
-      ?.seen(peer, outgoing, stanzaId, messageId(u.msg))
-      .catch(() => undefined);
+    const again = await this.local?.seenLive(u.msg, u.route, this.jid);
     if (again !== undefined) {
-      this.chat.process(u.msg, u.route, { body: again.body, encryption: "omemo" });
+      this.chat.process(u.msg, u.route, { body: again, encryption: "omemo" });
       return;
     }
     const r = await omemo.decrypt(sender, enc);
@@ -574,33 +556,12 @@ export class HatoClient {
     if (r.ok) content = { body: r.body, encryption: "omemo" };
     else {
       content = { body: "", encryption: "failed", problem: r.reason };
+      const peer = bare((u.route === "carbon-sent" ? u.msg.attr("to") : u.msg.attr("from")) ?? "");
       this.events.emit("cannotDecrypt", peer, r.reason, u.msg.attr("id"));
     }
     this.chat.process(u.msg, u.route, content);
-    if (!r.ok || r.body === undefined || peer === "") return;
     // The message key is spent: this is the only moment its text can be kept. Awaited inside
     // the inbox queue, so that a history page asked for afterwards finds it.
-    const id = messageId(u.msg) ?? (stanzaId === undefined ? undefined : `stanza-id:${stanzaId}`);
-    if (id === undefined) return;
-    const originId = u.msg.getChild("origin-id", NS_SID)?.attr("id");
-    await this.remember({
-      peer,
-      outgoing,
-      id,
-      body: r.body,
-      time: (delayOf(u.msg) ?? new Date()).getTime(),
-      ...(originId !== undefined ? { originId } : {}),
-      ...(stanzaId !== undefined ? { stanzaId } : {}),
-    });
-  }
-
-  /** Keeps a decrypted or sent text in the local history; a failure is reported, never thrown. */
-  private async remember(r: HistoryRecord): Promise<void> {
-    try {
-      if (this.local !== undefined && !(await this.local.record(r)))
-        this.events.emit("error", "a message was too long to keep in the local history");
-    } catch (e) {
-      this.events.emit("error", `could not keep a message in the local history: ${String(e)}`);
-    }
+    if (r.ok && r.body !== undefined) await this.local?.keepLive(u.msg, u.route, this.jid, r.body);
   }
 }

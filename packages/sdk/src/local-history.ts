@@ -3,7 +3,13 @@
 // be decrypted again. So the client keeps the text of every message it decrypted or sent
 // encrypted, and history pages take it from here by the archive's stanza-id (or, for our own
 // messages, the origin-id). HistoryStore is the storage port (memory here; the web client
-// keeps it in IndexedDB); LocalHistory holds the rules (limits, deduplication, lookup).
+// keeps it in IndexedDB); LocalHistory holds the rules (limits, deduplication, lookup) and
+// turns live stanzas into records.
+
+import type { Element } from "@hato/xml";
+import { archiveIdOf, delayOf, messageId, type Route } from "./chat.js";
+import { bare } from "./jid.js";
+import { NS_SID } from "./ns.js";
 
 /** One decrypted (or sent encrypted) message as kept on this device. */
 export interface HistoryRecord {
@@ -131,9 +137,63 @@ function fits(r: HistoryRecord): boolean {
   );
 }
 
+/** How a live 1:1 message names itself: its peer, direction, ids. */
+function namesOf(msg: Element, route: Route, self: string) {
+  const outgoing = route === "carbon-sent";
+  const peer = bare((outgoing ? msg.attr("to") : msg.attr("from")) ?? "");
+  const stanzaId = archiveIdOf(msg, self);
+  return { peer, outgoing, stanzaId, id: messageId(msg) };
+}
+
 /** The rules over a HistoryStore: what is kept, once, and how an archived message finds its text. */
 export class LocalHistory {
-  constructor(readonly store: HistoryStore) {}
+  constructor(
+    readonly store: HistoryStore,
+    /** Reports a text that could not be kept (the message itself is shown all the same). */
+    private readonly error: (text: string) => void = () => undefined,
+  ) {}
+
+  /**
+   * Keeps a decrypted message (`route` as it reached us; carbons of what we sent from another
+   * device count as ours). Never throws: a failure is reported.
+   */
+  async keepLive(msg: Element, route: Route, self: string, body: string): Promise<void> {
+    const n = namesOf(msg, route, self);
+    const id = n.id ?? (n.stanzaId === undefined ? undefined : `stanza-id:${n.stanzaId}`);
+    if (n.peer === "" || id === undefined) return;
+    const originId = msg.getChild("origin-id", NS_SID)?.attr("id");
+    await this.keep({
+      peer: n.peer,
+      outgoing: n.outgoing,
+      id,
+      body,
+      time: (delayOf(msg) ?? new Date()).getTime(),
+      ...(originId !== undefined ? { originId } : {}),
+      ...(n.stanzaId !== undefined ? { stanzaId: n.stanzaId } : {}),
+    });
+  }
+
+  /** Keeps a message we sent encrypted (its id is its origin-id). Never throws. */
+  keepSent(peer: string, id: string, body: string, time: number): Promise<void> {
+    return this.keep({ peer, outgoing: true, id, originId: id, body, time });
+  }
+
+  /** record(), with failures reported instead of thrown. */
+  private async keep(r: HistoryRecord): Promise<void> {
+    try {
+      if (!(await this.record(r)))
+        this.error("a message was too long to keep in the local history");
+    } catch (e) {
+      this.error(`could not keep a message in the local history: ${String(e)}`);
+    }
+  }
+
+  /** The kept text of a live stanza this device decrypted before (see seen()); never throws. */
+  async seenLive(msg: Element, route: Route, self: string): Promise<string | undefined> {
+    const n = namesOf(msg, route, self);
+    const r = await this.seen(n.peer, n.outgoing, n.stanzaId, n.id).catch(() => undefined);
+    return r?.body;
+  }
 
   /**
    * Keeps a decrypted or sent message once: a second copy (the same stanza-id, or the same
