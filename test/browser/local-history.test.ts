@@ -40,6 +40,30 @@ const notices = (page: Page) => messageLog(page).getByRole("note");
 /** The message bubbles in the open conversation (the notice is not one). */
 const bubbles = (page: Page) => messageLog(page).locator("li.msg");
 
+/**
+ * Waits until the page's local history (IndexedDB) holds `text`: it is written right after
+ * the message shows, and a reload in between would (rightly) lose it.
+ */
+async function kept(page: Page, text: string): Promise<void> {
+  const read = `(async () => {
+    const name = "hato-history:bob@localhost";
+    if (!(await indexedDB.databases()).some((d) => d.name === name)) return false;
+    return await new Promise((resolve) => {
+      const req = indexedDB.open(name);
+      req.onerror = () => resolve(false);
+      req.onsuccess = () => {
+        const db = req.result;
+        const all = db.transaction("messages").objectStore("messages").getAll();
+        all.onsuccess = () => {
+          db.close();
+          resolve(all.result.some((r) => r.body === ${JSON.stringify(text)}));
+        };
+      };
+    });
+  })()`;
+  while (!(await page.evaluate(read))) await new Promise((r) => setTimeout(r, 50));
+}
+
 describe("web client: local history of encrypted messages", () => {
   let t: TestServer;
   let b: TestBrowser;
@@ -113,6 +137,7 @@ describe("web client: local history of encrypted messages", () => {
     const archive = await t.storage.archive.query("bob", { limit: 1000 });
     const stored = archive!.messages.map((m) => m.stanza).join("\n");
     for (const text of OLD) assert.ok(!stored.includes(text), `the archive shows "${text}"`);
+    for (const text of OLD) await kept(bob.page, text);
 
     await reloadSignedIn(bob.page, "bob@localhost", "bob-pw");
     await openChat(bob.page, "alice@localhost");
@@ -147,6 +172,7 @@ describe("web client: local history of encrypted messages", () => {
 
     await alice.sendEncrypted("bob@localhost", "hello to the new device");
     await expectMessage(fresh.page, "hello to the new device");
+    await kept(fresh.page, "hello to the new device");
     await reloadSignedIn(fresh.page, "bob@localhost", "bob-pw");
     await openChat(fresh.page, "alice@localhost");
     await expectMessage(fresh.page, "hello to the new device");
