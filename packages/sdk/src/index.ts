@@ -46,7 +46,11 @@
  * the options and the client creates and publishes OMEMO keys (XEP-0384 0.3.0, the
  * eu.siacs.conversations.axolotl namespace) when it connects; `sendEncrypted(peer, text)`
  * encrypts to the peer's and our other devices; incoming messages carry `encryption`
- * ("omemo", "none", or "failed" with `problem`, plus a `cannotDecrypt` event). See docs/e2ee.md.
+ * ("omemo", "none", or "failed" with `problem`, plus a `cannotDecrypt` event). The archive
+ * holds only ciphertext, so the client keeps the texts it decrypted and sent in a
+ * `HistoryStore` (`history: new MemoryHistoryStore()` or a persistent one) and `history()`
+ * pages take them from there; one it does not have comes with `unavailable` and a reason.
+ * See docs/e2ee.md.
  *
  * Events: `message` fires for every new message, including the one `send()` returns and
  * our own messages sent from another device (carbons); `updated` fires when a message's
