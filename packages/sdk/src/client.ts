@@ -20,6 +20,8 @@ import { History, type HistoryPage } from "./history.js";
 import { iqError, iqResult } from "./iq.js";
 import { bare, domainOf } from "./jid.js";
 import { KeyLog } from "./keylog/client.js";
+import type { KeyLogState, KeyLogWatcher, WatchOptions } from "./keylog/watch.js";
+import { watchClient } from "./keylog/watch-client.js";
 import { LocalHistory, MemoryHistoryStore } from "./local-history.js";
 import {
   NS_CARBONS,
@@ -108,6 +110,7 @@ export class HatoClient {
     this.conn = new Connection(opts, {
       status: (s, detail) => {
         this.status = s;
+        this.omemo?.setOnline(s === "online");
         this.events.emit("status", s, detail);
       },
       setUp: () => this.setUp(),
@@ -142,6 +145,7 @@ export class HatoClient {
         lookup: async (peer, outgoing, stanzaId, id) =>
           (await this.local?.lookup(peer, outgoing, stanzaId, id))?.body,
         device: () => ({ id: this.omemo?.deviceId, created: this.omemo?.created }),
+        settled: () => this.inbox,
       },
     );
     this.avatars = new Avatars({
@@ -166,6 +170,7 @@ export class HatoClient {
               error: (text) => this.events.emit("error", text),
             },
             opts.omemo,
+            opts.omemoTiming,
           );
   }
 
@@ -439,6 +444,20 @@ export class HatoClient {
     });
   }
 
+  /**
+   * Automatic key-log checks (keylog/watch.ts): the log's growth, contacts' keys, and alerts for
+   * keys on our own address this device did not create. Starts when the client is online;
+   * `state` keeps the last verified head and the keys the user acknowledged.
+   */
+  watchKeyLog(state: KeyLogState, opts?: WatchOptions): KeyLogWatcher {
+    return watchClient(
+      this,
+      (type, to, payload) => this.conn.iq.request(type, to, payload),
+      state,
+      opts,
+    );
+  }
+
   async policySummary(): Promise<PolicyLine[]> {
     const res = await this.conn.iq.request(
       "get",
@@ -519,7 +538,10 @@ export class HatoClient {
       this.chat.stanza(m);
       return;
     }
-    if (omemo.event(m)) return;
+    if (omemo.event(m)) {
+      this.events.emit("omemoDevices", bare(m.attr("from") ?? this.jid));
+      return;
+    }
     // Decryption is asynchronous: a queue keeps messages (and their receipts) in order.
     this.inbox = this.inbox.then(() =>
       this.decrypted(omemo, m).catch((e) =>

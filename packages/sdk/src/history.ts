@@ -94,6 +94,8 @@ export interface ArchivedTexts {
   ): Promise<string | undefined>;
   /** This OMEMO device: its id and when its keys were created (when known). */
   device(): { id: number | undefined; created: Date | undefined };
+  /** Settles once the live messages received so far are decrypted and kept. */
+  settled(): Promise<void>;
 }
 
 /** Whether an archived OMEMO message carries a text (a payload; a bare key transport has none). */
@@ -284,6 +286,10 @@ export class History {
   private async localTexts(peer: string, results: Result[]): Promise<Map<Result, string>> {
     const self = this.self();
     const found = new Map<Result, string>();
+    // A live copy of a message on this page may still be in the decryption queue (the first
+    // message of a session takes a while): its text is kept only once that is done.
+    if (results.some((r) => r.message.getChild("encrypted", NS_OMEMO) !== undefined))
+      await this.texts?.settled();
     for (const r of results) {
       const m = r.message;
       if (m.getChild("encrypted", NS_OMEMO) === undefined) continue;

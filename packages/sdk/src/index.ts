@@ -79,6 +79,20 @@ export {
 } from "./keylog/leaf.js";
 export * as merkle from "./keylog/merkle.js";
 export {
+  type ContactCheck,
+  type DeviceCheck,
+  type DeviceKey,
+  type KeyLogMemory,
+  type KeyLogPorts,
+  type KeyLogState,
+  type KeyLogWatchEvents,
+  KeyLogWatcher,
+  type LogStatus,
+  type OwnAlert,
+  type WatchOptions,
+  type WatchProblem,
+} from "./keylog/watch.js";
+export {
   type HistoryRecord,
   type HistoryStore,
   LOCAL_HISTORY_LIMITS,
@@ -91,8 +105,11 @@ export {
   type OmemoStore,
   type OwnDevice,
   type RemoteIdentity,
+  type RetiredSignedPreKey,
+  type SignedPreKey,
   type Trust,
 } from "./omemo/store.js";
+export { DEFAULT_TIMING as OMEMO_DEFAULT_TIMING, type OmemoTiming } from "./omemo/timing.js";
 export type { PolicyLine } from "./policy.js";
 export {
   inviteToken,

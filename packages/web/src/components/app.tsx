@@ -4,6 +4,7 @@ import { HatoClient, inviteToken } from "@hato/sdk";
 import { useState } from "preact/hooks";
 import { openHistoryStore } from "../crypto/idb-history.js";
 import { openOmemoStore } from "../crypto/idb-omemo-store.js";
+import { startKeyLog } from "../state/keylog.js";
 import { ChatStore } from "../state/store.js";
 import { InvitePage } from "./invite.js";
 import { Messenger } from "./messenger.js";
@@ -53,6 +54,7 @@ export function App() {
       history,
     });
     const next = new ChatStore(client);
+    startKeyLog(client);
     try {
       await client.connect();
     } catch (err) {

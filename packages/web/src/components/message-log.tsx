@@ -3,8 +3,9 @@
 
 import type { ChatMessage } from "@hato/sdk";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import { withGaps } from "../state/history-gaps.js";
 import type { ChatStore, Upload } from "../state/store.js";
-import { HistoryGap, withGaps } from "./history-gap.js";
+import { HistoryGap } from "./history-gap.js";
 import { MessageItem } from "./message-item.js";
 import { UploadItem } from "./upload-item.js";
 

@@ -333,7 +333,19 @@ export class ChatStore {
         (x.id === m.id || (m.archiveId !== undefined && x.archiveId === m.archiveId)),
     );
     if (i !== -1) {
-      const merged = { ...list[i], ...m, archiveId: m.archiveId ?? list[i]?.archiveId };
+      const old = list[i]!;
+      // An archived copy whose text this device lacks never hides the text shown already.
+      if (
+        m.unavailable !== undefined &&
+        old.unavailable === undefined &&
+        old.encryption !== "failed"
+      ) {
+        if (old.archiveId === undefined && m.archiveId !== undefined)
+          list[i] = { ...old, archiveId: m.archiveId };
+        return;
+      }
+      const merged = { ...old, ...m, archiveId: m.archiveId ?? old.archiveId };
+      if (m.unavailable === undefined) delete merged.unavailable; // read live after all
       if (m.file === undefined) delete merged.file; // corrected into text
       if (m.problem === undefined) delete merged.problem; // decrypted after all
       list[i] = merged;
