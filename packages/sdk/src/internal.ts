@@ -4,6 +4,7 @@ export { type AvatarHost, Avatars, sha1Hex } from "./avatars.js";
 export { Chat, type ChatHost } from "./chat.js";
 export { decryptFile, encryptFile } from "./encrypted-files/cipher.js";
 export { IqError } from "./iq.js";
+export { LocalHistory } from "./local-history.js";
 export { preKeyMessageIdentity } from "./omemo/bytes.js";
 export { createOwnDevice, newDeviceId, parseBundle, parseDeviceList } from "./omemo/keys.js";
 export { Omemo } from "./omemo/omemo.js";

@@ -1,5 +1,6 @@
 // The SDK's public data types: contacts, messages, options and events.
 
+import type { HistoryStore } from "./local-history.js";
 import type { OmemoStore } from "./omemo/store.js";
 import type { OmemoTiming } from "./omemo/timing.js";
 import type { PolicyLine } from "./policy.js";
@@ -60,6 +61,13 @@ export interface ChatMessage {
   encryption?: "omemo" | "none" | "failed";
   /** Why an encrypted message could not be decrypted. */
   problem?: string;
+  /**
+   * History only: an archived encrypted message whose text this device does not have
+   * (`problem` says it in words). "before-device": it was encrypted before this device's
+   * OMEMO keys were created, so this device never could read it; "not-kept": this device
+   * did not keep its text (docs/e2ee.md, local history).
+   */
+  unavailable?: "before-device" | "not-kept";
 }
 
 /**
@@ -129,6 +137,11 @@ export interface ClientOptions {
    * `sendEncrypted()` works and incoming encrypted messages are decrypted.
    */
   omemo?: OmemoStore;
+  /**
+   * With OMEMO: where this device keeps the text of the messages it decrypted or sent
+   * encrypted (the archive holds only ciphertext). Default: in memory, gone with the client.
+   */
+  history?: HistoryStore;
   /** Seconds of silence before asking the server for a sign of life (default 30); a second silent period means the connection is dead. */
   keepaliveSeconds?: number;
   /** OMEMO's periods (signed pre-key rotation, device list freshness); defaults in omemo/timing.ts. */

@@ -117,6 +117,12 @@ export class Omemo {
     return this.own?.deviceId;
   }
 
+  /** When this device's keys were created (after start(); undefined when not recorded). */
+  get created(): Date | undefined {
+    const t = this.own?.created === undefined ? Number.NaN : Date.parse(this.own.created);
+    return Number.isNaN(t) ? undefined : new Date(t);
+  }
+
   /** Creates our keys on first use, then makes sure our device is listed and our bundle published. */
   async start(): Promise<void> {
     this.settingUp = true;

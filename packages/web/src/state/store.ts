@@ -211,7 +211,7 @@ export class ChatStore {
 
   /** Our newest message to `peer`, the only one a correction may replace. */
   lastOwn(peer: string): ChatMessage | undefined {
-    return this.chat(peer).messages.findLast((m) => m.outgoing);
+    return this.chat(peer).messages.findLast((m) => m.outgoing && m.unavailable === undefined);
   }
 
   /** Loads the archive page before the oldest message we have. */
@@ -364,7 +364,19 @@ export class ChatStore {
         (x.id === m.id || (m.archiveId !== undefined && x.archiveId === m.archiveId)),
     );
     if (i !== -1) {
-      const merged = { ...list[i], ...m, archiveId: m.archiveId ?? list[i]?.archiveId };
+      const old = list[i]!;
+      // An archived copy whose text this device lacks never hides the text shown already.
+      if (
+        m.unavailable !== undefined &&
+        old.unavailable === undefined &&
+        old.encryption !== "failed"
+      ) {
+        if (old.archiveId === undefined && m.archiveId !== undefined)
+          list[i] = { ...old, archiveId: m.archiveId };
+        return;
+      }
+      const merged = { ...old, ...m, archiveId: m.archiveId ?? old.archiveId };
+      if (m.unavailable === undefined) delete merged.unavailable; // read live after all
       if (m.file === undefined) delete merged.file; // corrected into text
       if (m.encryptedFile === undefined) delete merged.encryptedFile;
       if (m.problem === undefined) delete merged.problem; // decrypted after all
