@@ -74,6 +74,15 @@ export {
   type SignedHead,
 } from "./keylog/leaf.js";
 export * as merkle from "./keylog/merkle.js";
+export {
+  comparisonCode,
+  fingerprintHex,
+  formatFingerprint,
+  parseVerificationUri,
+  URI_LIMITS,
+  VerificationError,
+  verificationUri,
+} from "./omemo/fingerprint.js";
 export { FALLBACK_BODY, OmemoError } from "./omemo/omemo.js";
 export {
   type KeyPair,
@@ -83,6 +92,12 @@ export {
   type RemoteIdentity,
   type Trust,
 } from "./omemo/store.js";
+export type {
+  DeviceFingerprint,
+  KeyChangeInfo,
+  NewDeviceInfo,
+  UriVerified,
+} from "./omemo/verify.js";
 export type { PolicyLine } from "./policy.js";
 export {
   inviteToken,
