@@ -24,12 +24,14 @@ import {
   NS_CARBONS,
   NS_DISCO_INFO,
   NS_HATO_POLICY,
+  NS_HINTS,
   NS_OMEMO,
   NS_PING,
   NS_ROSTER,
   NS_VERSION,
 } from "./ns.js";
 import { FALLBACK_BODY, Omemo } from "./omemo/omemo.js";
+import { randomId } from "./platform.js";
 import { type PolicyLine, policyLines } from "./policy.js";
 import { Roster, rosterSet } from "./roster.js";
 import { MessageStore } from "./store.js";
@@ -216,9 +218,37 @@ export class HatoClient {
     return this.chat.send(bare(peer), body, undefined, { fallback: FALLBACK_BODY, elements });
   }
 
-  /** XEP-0308: corrects our message `id` to `peer` (normally our last one). */
+  /** XEP-0308: corrects our message `id` to `peer` (normally our last one), in plain text. */
   correct(peer: string, id: string, body: string): void {
-    this.chat.correct(bare(peer), id, body);
+    this.chat.correct(bare(peer), id, body, this.omemo ? "plain" : undefined);
+  }
+
+  /**
+   * XEP-0308 with OMEMO: the new text end-to-end encrypted (the <replace/> stays outside, as
+   * Conversations sends it). Rejects with OmemoError, sending nothing, as sendEncrypted() does.
+   */
+  async correctEncrypted(peer: string, id: string, body: string): Promise<void> {
+    if (this.omemo === undefined) throw new Error("OMEMO is off: the client has no omemo store");
+    const elements = await this.omemo.encrypt(bare(peer), body);
+    this.chat.correct(bare(peer), id, body, { fallback: FALLBACK_BODY, elements });
+  }
+
+  /**
+   * OMEMO: repairs the session with `peer` (one device, or all of them): drops it, builds a new
+   * one from the peer's bundle and sends a key-transport message (no text), so that the peer's
+   * device gets a fresh PreKey session. Rejects with OmemoError when no device can be reached.
+   */
+  async repairOmemo(peer: string, device?: number): Promise<void> {
+    if (this.omemo === undefined) throw new Error("OMEMO is off: the client has no omemo store");
+    const enc = await this.omemo.repair(bare(peer), device);
+    this.conn.write(
+      xml(
+        "message",
+        { type: "chat", to: bare(peer), id: randomId() },
+        enc,
+        xml("store", { xmlns: NS_HINTS }),
+      ),
+    );
   }
 
   /** XEP-0085: sends a standalone chat state notification. */

@@ -213,6 +213,47 @@ export class Omemo {
     ];
   }
 
+  /**
+   * Rebuilds broken sessions with `peer`: drops our session with `device` (or with each of its
+   * devices), builds a new one from its bundle and returns an OMEMO key-transport element
+   * (XEP-0384 0.3 "Key transport": header and keys, no payload). Sent to the peer, it gives each
+   * device a fresh PreKey session; no chat message shows. Throws OmemoError when no device
+   * could be reached.
+   */
+  async repair(peer: string, device?: number): Promise<Element> {
+    const own = this.requireOwn();
+    const devices = device === undefined ? await this.fetchDevices(peer) : [device];
+    const { address } = await loadSignal();
+    const sealed = await seal(new Uint8Array(0)); // a fresh key nobody will use
+    const keys: Element[] = [];
+    const reasons: string[] = [];
+    for (const d of devices) {
+      await this.store.removeSession(address(peer, d).toString());
+      try {
+        const key = await this.encryptKey(own, peer, d, sealed.keyMaterial);
+        if (key === undefined) reasons.push(`${peer} device ${d}: not trusted`);
+        else keys.push(key);
+      } catch (err) {
+        reasons.push(`${peer} device ${d}: ${(err as Error).message}`);
+      }
+    }
+    if (keys.length === 0)
+      throw new OmemoError(
+        `cannot repair the session with ${peer}${reasons.length ? ` (${reasons.join("; ")})` : ": no OMEMO device"}`,
+        reasons,
+      );
+    return xml(
+      "encrypted",
+      { xmlns: NS_OMEMO },
+      xml("header", { sid: String(own.deviceId) }, ...keys, xml("iv", null, toBase64(sealed.iv))),
+    );
+  }
+
+  /** The OMEMO device ids `jid` publishes (fetched now; the last list seen when that fails). */
+  devices(jid: string): Promise<number[]> {
+    return this.fetchDevices(jid);
+  }
+
   /** Decrypts the <encrypted/> of a message from `sender` (bare JID); never throws. */
   async decrypt(sender: string, enc: Element): Promise<Decrypted> {
     await this.ready; // a failed start was reported by the client; `own` then says so below
@@ -412,7 +453,7 @@ function signalReason(err: unknown): string {
     return "message authentication failed (Bad MAC): tampered, or not for this session";
   if (/counter was repeated|Message key not found/i.test(msg))
     return "this message was already decrypted (a replay) or its key is gone";
-  if (/No session/i.test(msg))
+  if (/No session|No record/i.test(msg))
     return "no session with this device (it must send a pre-key message first)";
   return msg;
 }
