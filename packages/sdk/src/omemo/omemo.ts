@@ -179,11 +179,10 @@ export class Omemo {
     const targets: [string, number[]][] = [[peer, await this.fetchDevices(peer)]];
     if (peer !== self) targets.push([self, await this.fetchDevices(self)]);
     for (const [jid, devices] of targets) {
-      const strict = await anyVerified(this.store, jid);
       for (const device of devices) {
         if (jid === self && device === own.deviceId) continue;
         try {
-          const key = await this.encryptKey(own, jid, device, sealed.keyMaterial, strict);
+          const key = await this.encryptKey(own, jid, device, sealed.keyMaterial);
           if (key === undefined) {
             reasons.push(`${jid} device ${device}: not trusted`);
             continue;
@@ -384,7 +383,6 @@ export class Omemo {
     jid: string,
     device: number,
     keyMaterial: Uint8Array,
-    strict: boolean,
   ): Promise<Element | undefined> {
     const { libsignal, signalStorage, address } = await loadSignal();
     const storage = signalStorage(this.store, own, jid, device, () => undefined);
@@ -416,6 +414,7 @@ export class Omemo {
       if (verdict.isNew) await this.verification.announce(jid, device);
     }
     const identity = await this.store.loadIdentity(jid, device);
+    const strict = await anyVerified(this.store, jid); // blind stops counting after a verification
     if (identity !== undefined && !maySendTo(effectiveTrust(identity.trust, strict)))
       return undefined;
     const msg = await new libsignal.SessionCipher(storage, addr).encrypt(ab(keyMaterial));
