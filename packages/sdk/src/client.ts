@@ -20,6 +20,8 @@ import { History, type HistoryPage } from "./history.js";
 import { iqError, iqResult } from "./iq.js";
 import { bare, domainOf } from "./jid.js";
 import { KeyLog } from "./keylog/client.js";
+import type { KeyLogState, KeyLogWatcher, WatchOptions } from "./keylog/watch.js";
+import { watchClient } from "./keylog/watch-client.js";
 import {
   NS_CARBONS,
   NS_DISCO_INFO,
@@ -420,6 +422,20 @@ export class HatoClient {
     });
   }
 
+  /**
+   * Automatic key-log checks (keylog/watch.ts): the log's growth, contacts' keys, and alerts for
+   * keys on our own address this device did not create. Starts when the client is online;
+   * `state` keeps the last verified head and the keys the user acknowledged.
+   */
+  watchKeyLog(state: KeyLogState, opts?: WatchOptions): KeyLogWatcher {
+    return watchClient(
+      this,
+      (type, to, payload) => this.conn.iq.request(type, to, payload),
+      state,
+      opts,
+    );
+  }
+
   async policySummary(): Promise<PolicyLine[]> {
     const res = await this.conn.iq.request(
       "get",
@@ -500,7 +516,10 @@ export class HatoClient {
       this.chat.stanza(m);
       return;
     }
-    if (omemo.event(m)) return;
+    if (omemo.event(m)) {
+      this.events.emit("omemoDevices", bare(m.attr("from") ?? this.jid));
+      return;
+    }
     // Decryption is asynchronous: a queue keeps messages (and their receipts) in order.
     this.inbox = this.inbox.then(() =>
       this.decrypted(omemo, m).catch((e) =>

@@ -75,6 +75,20 @@ export {
 } from "./keylog/leaf.js";
 export * as merkle from "./keylog/merkle.js";
 export {
+  type ContactCheck,
+  type DeviceCheck,
+  type DeviceKey,
+  type KeyLogMemory,
+  type KeyLogPorts,
+  type KeyLogState,
+  type KeyLogWatchEvents,
+  KeyLogWatcher,
+  type LogStatus,
+  type OwnAlert,
+  type WatchOptions,
+  type WatchProblem,
+} from "./keylog/watch.js";
+export {
   comparisonCode,
   fingerprintHex,
   formatFingerprint,

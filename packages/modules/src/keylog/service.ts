@@ -27,6 +27,16 @@ export interface KeyLogFaults {
   signWith?: KeyObject;
   /** The tree served has this leaf's hash replaced (history rewritten and re-signed). */
   swapLeaf?: { index: number; ik: string };
+  /** Every inclusion and consistency proof served has one bit of its first node flipped. */
+  tamperProofs?: boolean;
+}
+
+/** A proof with one bit flipped (the tamperProofs fault). */
+function tampered(proof: Buffer[]): Buffer[] {
+  if (proof.length === 0) return proof;
+  const first = Buffer.from(proof[0]!);
+  first[0] = first[0]! ^ 1;
+  return [first, ...proof.slice(1)];
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -142,11 +152,15 @@ export class KeyLogService {
     return mine
       .filter((l) => l.index < size)
       .slice(-this.limits.leavesPerAnswer)
-      .map((leaf) => ({ leaf, proof: tree.inclusion(leaf.index, size) }));
+      .map((leaf) => {
+        const proof = tree.inclusion(leaf.index, size);
+        return { leaf, proof: this.faults.tamperProofs ? tampered(proof) : proof };
+      });
   }
 
   /** PROOF(from, D[to]) in the served tree. */
   consistency(from: number, to: number): Buffer[] {
-    return this.served().consistency(from, to);
+    const proof = this.served().consistency(from, to);
+    return this.faults.tamperProofs ? tampered(proof) : proof;
   }
 }

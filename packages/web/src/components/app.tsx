@@ -3,6 +3,7 @@
 import { HatoClient, inviteToken } from "@hato/sdk";
 import { useState } from "preact/hooks";
 import { openOmemoStore } from "../crypto/idb-omemo-store.js";
+import { startKeyLog } from "../state/keylog.js";
 import { ChatStore } from "../state/store.js";
 import { InvitePage } from "./invite.js";
 import { Messenger } from "./messenger.js";
@@ -43,6 +44,7 @@ export function App() {
     });
     const client = new HatoClient({ service: serviceUrl(), jid, password, resource: "web", omemo });
     const next = new ChatStore(client);
+    startKeyLog(client);
     try {
       await client.connect();
     } catch (err) {

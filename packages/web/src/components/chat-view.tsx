@@ -7,6 +7,7 @@ import { Avatar } from "./avatar.js";
 import { Composer } from "./composer.js";
 import { contactName } from "./contact-list.js";
 import { EncryptionNotice, EncryptionState } from "./encryption.js";
+import { KeyLogStatus } from "./keylog-status.js";
 import { MessageLog } from "./message-log.js";
 import { presenceOf } from "./presence.js";
 import { SecurityPanel } from "./security-panel.js";
@@ -73,6 +74,7 @@ export function ChatView({ store, peer, contact }: Props) {
             {presence.word}
           </span>{" "}
           <EncryptionState state={store.e2ee.of(peer).state} />
+          <KeyLogStatus client={store.client} jid={peer} />
         </div>
         <button
           type="button"

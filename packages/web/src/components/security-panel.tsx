@@ -6,6 +6,7 @@ import { formatFingerprint, type Trust } from "@hato/sdk";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ChatStore } from "../state/store.js";
 import type { PeerTrust } from "../state/trust.js";
+import { KeyLogStatus } from "./keylog-status.js";
 import { QrCode, QrScanner } from "./qr.js";
 
 const TRUST_TEXT: Record<Trust, string> = {
@@ -88,8 +89,11 @@ export function SecurityPanel({
           Scan their code
         </button>
       )}
-      {/* Slot for the key-log status of this contact (h7/keylog-web's component goes here). */}
-      <div class="security-keylog" data-slot="keylog" />
+      <h4>Key log</h4>
+      {/* The contact's keys against the organisation's key log (keylog-status.tsx). */}
+      <div class="security-keylog" data-slot="keylog">
+        <KeyLogStatus client={store.client} jid={peer} />
+      </div>
     </section>
   );
 }
