@@ -139,6 +139,20 @@ describe("verifying contacts' devices in the web client", () => {
       .getByText(/Not verified/)
       .waitFor();
     assert.equal(await panel(page).locator("li.device.verified").count(), 0);
+    // Codes that are not a verification code of this contact: refused with the reason.
+    const fp = bob.omemo!.ownFingerprint().fingerprint;
+    for (const [text, why] of [
+      [
+        `xmpp:carol@localhost?omemo-sid-${bobId}=${fp}`,
+        "belongs to carol@localhost, not to bob@localhost",
+      ],
+      ["https://example.com/<b>hi</b>", "it is not an xmpp: URI"],
+    ] as const) {
+      await writeQrVideo(camera, text);
+      await panel(page).getByRole("button", { name: "Scan their code" }).click();
+      await panel(page).getByRole("alert").getByText(why, { exact: false }).waitFor();
+    }
+    assert.equal(await panel(page).locator("li.device.verified").count(), 0);
     await axeClean(page, "the mismatch warning");
     alice.assertClean();
   });

@@ -66,6 +66,12 @@ export interface UriVerified {
 export class Verification {
   /** Changed keys seen and refused, per `jid\ndevice`, until the user accepts one. */
   private readonly changed = new Map<string, Uint8Array>();
+  /**
+   * Devices whose bundle could not be read: not asked again on notifications (a hostile
+   * contact could list 100 devices without bundles in every publication), only when the user
+   * refreshes.
+   */
+  private readonly unreadable = new Set<string>();
 
   constructor(
     private readonly host: VerifyHost,
@@ -105,9 +111,13 @@ export class Verification {
     for (const device of listed ?? (await this.host.devices(j))) {
       if (j === this.host.self() && device === this.host.own()?.deviceId) continue;
       if ((await this.store.loadIdentity(j, device)) !== undefined) continue;
+      const id = `${j}\n${device}`;
+      if (listed !== undefined && this.unreadable.has(id)) continue;
       try {
         await this.learn(j, device, await this.host.bundleIdentity(j, device));
+        this.unreadable.delete(id);
       } catch (err) {
+        this.unreadable.add(id);
         problems.push(`device ${device}: ${(err as Error).message}`);
       }
     }
