@@ -177,6 +177,17 @@ test("a changed identity key is refused and announced until the user accepts it;
   const after = incoming(bob, carol.jid, (m) => m.encryption === "omemo");
   await mallory.sendEncrypted(bob.jid, "accepted now");
   assert.equal((await after).body, "accepted now");
+
+  // A listed device without a bundle: reported by refreshDevices, never announced or shown.
+  const publish = mallory.omemo as unknown as { publishDevices(ids: number[]): Promise<unknown> };
+  await publish.publishDevices([carolId, 777]);
+  const problems = await bob.omemo!.refreshDevices(carol.jid);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /^device 777: /);
+  assert.deepEqual(
+    (await bob.omemo!.fingerprints(carol.jid)).map((f) => f.device),
+    [carolId],
+  );
   await mallory.disconnect();
 });
 
