@@ -24,6 +24,7 @@ import { mutualContacts, RawClient, startServer, type TestServer } from "../supp
 import { type CuttableProxy, startCuttableProxy } from "./net-cut.js";
 import {
   addContactBox,
+  allowUnencrypted,
   approveButton,
   contactItem,
   contactList,
@@ -106,7 +107,11 @@ describe("accessibility of every view (axe-core)", () => {
 
       await openChat(page, "Bob Builder");
       await expectMessage(page, "Hi Alice, can you see this? https://example.com/");
+      // Bob's client has no OMEMO: the notice that says so, then the explicit choice.
+      await page.getByText(/app cannot receive encrypted messages/).waitFor();
       await check("chat");
+      await allowUnencrypted(page);
+      await check("chat-unencrypted");
 
       // Correcting the last own message (XEP-0308): the composer in edit mode.
       await sendMessage(page, `from alice at ${label} width`);
@@ -151,6 +156,9 @@ describe("accessibility of every view (axe-core)", () => {
       await page.goto(webUrl(t.tlsPort));
       await signIn(page, { jid: "alice@localhost", password: "alice-pw" });
       await openChat(page, "Bob Builder");
+      // Bob's client has no OMEMO: files go unencrypted only once alice chose so for the chat
+      // (in an encrypted chat they would be XEP-0454 encrypted files, without previews).
+      await allowUnencrypted(page);
       await page.getByRole("button", { name: "Attach file" }).waitFor();
 
       // Slow uploads keep the progress bar on screen while axe looks at it.

@@ -1,14 +1,19 @@
 // The web client's automatic key log checks in Chromium (docs/key-transparency.md): a device
 // logged for the user that this browser did not create raises the account banner, "This is
 // mine" acknowledges it for good; a contact's logged keys show as checked in the chat header;
-// a remembered head tampered with in localStorage is a failure the user sees.
+// a head signed with another key, and a remembered head tampered with in localStorage, are
+// failures the user sees. The banner passes axe-core with an alert and with a failure.
 
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { createKeyLog, type KeyLogFaults } from "@hato/modules";
 import { HatoClient, MemoryOmemoStore } from "@hato/sdk";
 import type { Page } from "playwright-core";
 import WebSocket from "ws";
 import {
+  axeCheck,
+  describeViolations,
   launchBrowser,
   newUser,
   screenshot,
@@ -37,6 +42,8 @@ describe("key log checks in the web client", () => {
   let b: TestBrowser;
   let alice: WatchedPage;
   let phoneDevice = 0;
+  /** The server's test-only hooks for lying. */
+  const faults: KeyLogFaults = {};
   const clients: HatoClient[] = [];
 
   /** An SDK client with OMEMO: connecting publishes its device key, which the server logs. */
@@ -62,7 +69,7 @@ describe("key log checks in the web client", () => {
   }
 
   before(async () => {
-    t = await startServer(WEB_FLAGS);
+    t = await startServer(WEB_FLAGS, undefined, [createKeyLog({ faults })]);
     await t.addUser("alice", "alice-pw");
     await t.addUser("bob", "bob-pw");
     await mutualContacts(t, "alice", "bob");
@@ -92,6 +99,8 @@ describe("key log checks in the web client", () => {
     await alert.waitFor();
     assert.equal(await banner(page).getAttribute("role"), "alert");
     await screenshot(page, "keylog-own-device-alert");
+    const v = await axeCheck(page);
+    assert.deepEqual(v, [], describeViolations(v));
     await page.getByRole("button", { name: `This is mine: device ${phoneDevice}` }).click();
     await alert.waitFor({ state: "detached" });
     const saved = JSON.parse((await stored(page))!);
@@ -128,6 +137,28 @@ describe("key log checks in the web client", () => {
     alice.assertClean();
   });
 
+  it("a head signed with another key shows the failure; an honest head again clears it", async () => {
+    const page = alice.page;
+    const before = await stored(page);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    faults.signWith = generateKeyPairSync("ed25519").privateKey;
+    try {
+      await signIn(page, { jid: "alice@localhost", password: "alice-pw" });
+      await banner(page)
+        .getByText("the key log's head carries an invalid signature", { exact: false })
+        .waitFor();
+      assert.equal(await stored(page), before, "the remembered head is kept");
+      await page.getByRole("button", { name: "Sign out" }).click();
+    } finally {
+      delete faults.signWith;
+    }
+    await signIn(page, { jid: "alice@localhost", password: "alice-pw" });
+    await openChat(page, "bob@localhost");
+    await page.getByText("Keys checked against your organisation's key log").waitFor();
+    assert.equal(await banner(page).textContent(), "");
+    alice.assertClean();
+  });
+
   it("a remembered head tampered with in storage is a visible failure, and is not overwritten", async () => {
     const page = alice.page;
     await page.getByRole("button", { name: "Sign out" }).click();
@@ -147,6 +178,8 @@ describe("key log checks in the web client", () => {
       .getByText(/^Keys not checked: the key log failed its check/)
       .waitFor();
     await screenshot(page, "keylog-tampered-head");
+    const v = await axeCheck(page);
+    assert.deepEqual(v, [], describeViolations(v));
     assert.equal(await stored(page), tampered);
     alice.assertClean();
   });

@@ -74,6 +74,46 @@ describe("KeyLogWatcher decisions", () => {
     w.stop();
   });
 
+  it("a device missing from a full answer is not shown, not 'not logged'", async () => {
+    const logged = [20, 21, 22].map((i) => leaf("bob@x", i, i, i));
+    const w = new KeyLogWatcher(
+      ports({
+        logged,
+        devicesOf: async () => [
+          { ns: NS, device: 21, ik: ik(21) },
+          { ns: NS, device: 5, ik: ik(5) },
+        ],
+      }),
+      state(),
+      { intervalMs: 0, leavesPerAnswer: 3 },
+    );
+    await w.checkContact("bob@x");
+    const r = w.contact("bob@x");
+    assert.deepEqual(r?.state === "ok" && r.devices.map((d) => [d.device, d.status]), [
+      [21, "logged"],
+      [5, "not-shown"],
+    ]);
+    w.stop();
+  });
+
+  it("a contact on another server is not looked up in our log", async () => {
+    let asked = 0;
+    const w = new KeyLogWatcher(
+      ports({
+        devicesOf: async () => {
+          asked++;
+          return [{ ns: NS, device: 1, ik: ik(1) }];
+        },
+      }),
+      state(),
+      { intervalMs: 0 },
+    );
+    await w.checkContact("bob@elsewhere.example");
+    assert.deepEqual(w.contact("bob@elsewhere.example"), { state: "elsewhere" });
+    assert.equal(asked, 0);
+    w.stop();
+  });
+
   it("a hostile device list is cut at 100 devices", async () => {
     const many = Array.from({ length: 5000 }, (_, i) => ({ ns: NS, device: i + 1, ik: ik(i) }));
     const w = new KeyLogWatcher(ports({ devicesOf: async () => many }), state(), {
@@ -132,6 +172,23 @@ describe("KeyLogWatcher decisions", () => {
     assert.equal((s.data as KeyLogMemory).ownChecked, 100);
     w.stop();
     w2.stop();
+  });
+
+  it("a state that cannot be saved is a failed check, not an exception", async () => {
+    const w = new KeyLogWatcher(
+      ports({}),
+      {
+        load: async () => undefined,
+        save: async () => {
+          throw new Error("QuotaExceededError");
+        },
+      },
+      { intervalMs: 0 },
+    );
+    await w.check();
+    assert.equal(w.status.state === "failed" && w.status.problem, "unavailable");
+    assert.match(w.status.state === "failed" ? w.status.message : "", /QuotaExceededError/);
+    w.stop();
   });
 
   it("checks asked for while one runs are folded into one more round", async () => {

@@ -66,6 +66,7 @@ export function watchClient(
   watcher.onStop(
     client.on("status", (s) => {
       if (s === "online") void watcher.start();
+      else if (s === "disconnected" || s === "auth-failed") watcher.pause();
     }),
   );
   watcher.onStop(

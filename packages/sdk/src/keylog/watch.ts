@@ -4,6 +4,7 @@
 // this device did not create. DOM-free: persistence and device lookup are ports.
 
 import { Emitter } from "../emitter.js";
+import { bare, domainOf } from "../jid.js";
 import { after, cancel, type Timer } from "../platform.js";
 import { KeyLogError, type KeyLogProblem, type LoggedKey } from "./client.js";
 import type { SignedHead } from "./leaf.js";
@@ -72,9 +73,11 @@ export interface DeviceCheck {
   ik?: string;
   /**
    * "logged": this key is in the log; "not-logged": no key of this device is; "mismatch": the
-   * log has another key for this device; "no-bundle": the device publishes no key to check.
+   * log has another key for this device; "no-bundle": the device publishes no key to check;
+   * "not-shown": the log's answer was full (`keylog.leaves-per-answer` newest keys of the
+   * address) without this device, whose key may be older: unknown, not a finding.
    */
-  status: "logged" | "not-logged" | "mismatch" | "no-bundle";
+  status: "logged" | "not-logged" | "mismatch" | "no-bundle" | "not-shown";
   /** When the key was logged. */
   at?: string;
 }
@@ -82,6 +85,8 @@ export interface DeviceCheck {
 /** One contact's result. */
 export type ContactCheck =
   | { state: "ok"; devices: DeviceCheck[]; size: number }
+  /** The contact's account is on another server: its keys are in that server's log, not ours. */
+  | { state: "elsewhere" }
   | { state: "failed"; problem: WatchProblem; message: string };
 
 export interface KeyLogWatchEvents {
@@ -117,6 +122,7 @@ export class KeyLogWatcher {
   private again = false;
   private timer: Timer | undefined;
   private stopped = false;
+  private paused = false;
   private readonly cleanups: (() => void)[] = [];
   private readonly contacts = new Map<string, ContactCheck>();
   /** Contacts to (re)check in the next round. */
@@ -144,17 +150,18 @@ export class KeyLogWatcher {
 
   /** The last result for `jid` (undefined until it was checked: see watch()). */
   contact(jid: string): ContactCheck | undefined {
-    return this.contacts.get(jid);
+    return this.contacts.get(bare(jid));
   }
 
   /** Starts checking `jid` (once, then with every round) unless it is checked already. */
   watch(jid: string): void {
-    if (!this.contacts.has(jid) && !this.dirty.has(jid)) void this.checkContact(jid);
+    const b = bare(jid);
+    if (!this.contacts.has(b) && !this.dirty.has(b)) void this.checkContact(b);
   }
 
   /** Checks `jid` (again), e.g. after its device list changed; resolves when done. */
   checkContact(jid: string): Promise<void> {
-    this.dirty.add(jid);
+    this.dirty.add(bare(jid));
     return this.check();
   }
 
@@ -168,7 +175,8 @@ export class KeyLogWatcher {
     const run = (async () => {
       do {
         this.again = false;
-        await this.round();
+        // Whatever breaks (storage full, say) is a failed check, never an unhandled rejection.
+        await this.round().catch((err: unknown) => this.failWith(err));
       } while (this.again && !this.stopped);
     })().finally(() => {
       this.running = undefined;
@@ -178,9 +186,17 @@ export class KeyLogWatcher {
     return run;
   }
 
-  /** Starts watching: a check now, then periodically (until stop()). */
+  /** Starts watching: a check now, then periodically (until pause() or stop()). */
   start(): Promise<void> {
+    this.paused = false;
     return this.check();
+  }
+
+  /** No periodic checks until start() (the client went offline; a timer must not keep it alive). */
+  pause(): void {
+    this.paused = true;
+    cancel(this.timer);
+    this.timer = undefined;
   }
 
   /** Stops for good: no more checks, and whatever was registered with onStop() is undone. */
@@ -223,7 +239,7 @@ export class KeyLogWatcher {
   private schedule(): void {
     cancel(this.timer);
     this.timer = undefined;
-    if (this.stopped || this.interval <= 0) return;
+    if (this.stopped || this.paused || this.interval <= 0) return;
     this.timer = after(this.interval, () => {
       for (const jid of this.contacts.keys()) this.dirty.add(jid);
       void this.check();
@@ -320,6 +336,7 @@ export class KeyLogWatcher {
 
   /** One contact's devices against the log under `head`. */
   private async checkOne(jid: string, head: SignedHead): Promise<ContactCheck> {
+    if (domainOf(jid) !== domainOf(this.ports.self)) return { state: "elsewhere" };
     try {
       const [devices, logged] = await Promise.all([
         this.ports.devicesOf(jid),
@@ -333,7 +350,14 @@ export class KeyLogWatcher {
           continue;
         }
         const hit = same.find((k) => k.ik === d.ik);
-        const status = hit ? "logged" : same.length > 0 ? "mismatch" : "not-logged";
+        const full = logged.length >= this.leavesPerAnswer;
+        const status = hit
+          ? "logged"
+          : same.length > 0
+            ? "mismatch"
+            : full
+              ? "not-shown"
+              : "not-logged";
         out.push({ ns: d.ns, device: d.device, ik: d.ik, status, at: hit?.at });
       }
       return { state: "ok", devices: out, size: head.size };

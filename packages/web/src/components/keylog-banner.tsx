@@ -1,11 +1,11 @@
 // Alerts from the key log watcher that concern the whole account: a device key on our own
 // address that this browser did not create (with "This is mine"), and a key log that failed
 // its checks (a lie by the server, or a damaged memory on this device).
-import type { HatoClient, OwnAlert } from "@hato/sdk";
+import type { HatoClient, LogStatus, OwnAlert } from "@hato/sdk";
 import { useKeyLog } from "../state/keylog.js";
 
 /** A failed check that is worth an alarm: everything but "the server did not answer". */
-function logFailure(status: { state: string; problem?: string; message?: string }) {
+function logFailure(status: LogStatus): string | undefined {
   return status.state === "failed" && status.problem !== "unavailable" ? status.message : undefined;
 }
 

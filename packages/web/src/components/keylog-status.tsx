@@ -14,8 +14,11 @@ const PROBLEM: Partial<Record<DeviceCheck["status"], string>> = {
 function describe(watcher: KeyLogWatcher, r: ContactCheck | undefined): [string, boolean] {
   const s = watcher.status;
   if (s.state === "failed" && s.problem !== "unavailable")
-    return [`Keys not checked: the key log failed its check (${s.message})`, true];
+    // The banner above says why, once for every chat.
+    return ["Keys not checked: the key log failed its check", true];
   if (r === undefined) return ["Checking keys against your organisation's key log…", false];
+  if (r.state === "elsewhere")
+    return ["Keys not checked: this contact is on another server, outside your key log", false];
   if (r.state === "failed") {
     if (r.problem === "unavailable")
       return ["Keys could not be checked against the key log", false];
@@ -24,8 +27,15 @@ function describe(watcher: KeyLogWatcher, r: ContactCheck | undefined): [string,
   const bad = r.devices.filter((d) => PROBLEM[d.status] !== undefined);
   if (bad.length > 0)
     return [bad.map((d) => `Device ${d.device}: ${PROBLEM[d.status]}`).join("; "), true];
-  if (!r.devices.some((d) => d.status === "logged")) return ["No encryption keys to check", false];
-  return ["Keys checked against your organisation's key log", false];
+  // The log answers with an address's newest keys only: older devices are not a finding.
+  const unshown = r.devices.filter((d) => d.status === "not-shown").length;
+  const note =
+    unshown === 0
+      ? ""
+      : ` (${unshown} older device${unshown === 1 ? "" : "s"} not shown by the log)`;
+  if (!r.devices.some((d) => d.status === "logged"))
+    return [unshown === 0 ? "No encryption keys to check" : `Keys not checked${note}`, false];
+  return [`Keys checked against your organisation's key log${note}`, false];
 }
 
 /** The key log status of contact `jid`; checks it when shown for the first time. */

@@ -66,6 +66,10 @@ export class E2ee {
       this.chats.set(peer, c);
       // Not during the render that asked.
       void Promise.resolve().then(() => this.check(peer));
+    } else if (c.state === "off" && this.required) {
+      // The organisation now requires encryption: the earlier choice of plain text is void.
+      c.state = "checking";
+      void Promise.resolve().then(() => this.check(peer));
     }
     return c;
   }
@@ -121,6 +125,11 @@ export class E2ee {
     );
   }
 
+  /** Whether what goes to `peer` goes unencrypted: the user's choice for this chat, if the policy allows it. */
+  plainFor(peer: string): boolean {
+    return this.of(peer).state === "off" && !this.required;
+  }
+
   /** Whether message `m` failed to decrypt as it arrived, so that "Fix session" may help. */
   canFix(m: ChatMessage): boolean {
     return m.encryption === "failed" && this.fixable.has(`${m.peer} ${m.id}`);
@@ -171,7 +180,9 @@ export class E2ee {
         return true;
       } catch (err) {
         if (err instanceof OmemoError) {
-          this.set(c, "unavailable", err.message, err.reasons.length === 0);
+          // No reason per device: the peer has none, unless our own device is not set up.
+          const ours = this.host.client.omemo?.deviceId !== undefined;
+          this.set(c, "unavailable", err.message, ours && err.reasons.length === 0);
         } else {
           this.host.error(`Message to ${peer} not sent: ${String(err)}`);
         }
