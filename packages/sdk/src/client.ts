@@ -186,6 +186,9 @@ export class HatoClient {
               request: (type, to, payload, direct) =>
                 this.conn.iq.request(type, to, payload, direct),
               error: (text) => this.events.emit("error", text),
+              newDevice: (jid, device, info) =>
+                this.events.emit("omemoNewDevice", jid, device, info),
+              keyChanged: (jid, info) => this.events.emit("omemoKeyChanged", jid, info),
             },
             opts.omemo,
             opts.omemoTiming,

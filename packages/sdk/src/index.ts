@@ -127,6 +127,15 @@ export {
   LOCAL_HISTORY_LIMITS,
   MemoryHistoryStore,
 } from "./local-history.js";
+export {
+  comparisonCode,
+  fingerprintHex,
+  formatFingerprint,
+  parseVerificationUri,
+  URI_LIMITS,
+  VerificationError,
+  verificationUri,
+} from "./omemo/fingerprint.js";
 export { FALLBACK_BODY, OmemoError } from "./omemo/omemo.js";
 export {
   type KeyPair,
@@ -139,6 +148,12 @@ export {
   type Trust,
 } from "./omemo/store.js";
 export { DEFAULT_TIMING as OMEMO_DEFAULT_TIMING, type OmemoTiming } from "./omemo/timing.js";
+export type {
+  DeviceFingerprint,
+  KeyChangeInfo,
+  NewDeviceInfo,
+  UriVerified,
+} from "./omemo/verify.js";
 export type { PolicyLine } from "./policy.js";
 export {
   inviteToken,

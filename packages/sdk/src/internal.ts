@@ -10,7 +10,7 @@ export { createOwnDevice, newDeviceId, parseBundle, parseDeviceList } from "./om
 export { Omemo } from "./omemo/omemo.js";
 export { open as openPayload, seal as sealPayload } from "./omemo/payload.js";
 export { libsignal } from "./omemo/signal.js";
-export { judgeKey, maySendTo } from "./omemo/trust.js";
+export { effectiveTrust, judgeKey, maySendTo } from "./omemo/trust.js";
 export { Roster } from "./roster.js";
 export { StreamManagement } from "./sm.js";
 export { MessageStore, STORE_LIMITS } from "./store.js";

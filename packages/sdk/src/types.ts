@@ -3,6 +3,7 @@
 import type { HistoryStore } from "./local-history.js";
 import type { OmemoStore } from "./omemo/store.js";
 import type { OmemoTiming } from "./omemo/timing.js";
+import type { KeyChangeInfo, NewDeviceInfo } from "./omemo/verify.js";
 import type { PolicyLine } from "./policy.js";
 /** A contact's best presence; "offline" when no resource is available. */
 export type Show = "chat" | "available" | "away" | "xa" | "dnd" | "offline";
@@ -163,6 +164,10 @@ export interface ClientEvents {
   error: (text: string) => void;
   /** An encrypted message could not be decrypted (also delivered as a message with encryption "failed"). */
   cannotDecrypt: (peer: string, reason: string, id?: string) => void;
+  /** OMEMO: a device of `jid` we had not seen (trusted blindly or not, by the rule in docs/e2ee.md). */
+  omemoNewDevice: (jid: string, device: number, info: NewDeviceInfo) => void;
+  /** OMEMO: a known device of `jid` presented another identity key; refused until `omemo.acceptNewKey()`. */
+  omemoKeyChanged: (jid: string, info: KeyChangeInfo) => void;
   /** The server pushed a new policy summary (after its policy was reloaded). */
   policy: (lines: PolicyLine[]) => void;
   /** A PEP notification brought a new OMEMO device list of `jid` (bare; ours included). */

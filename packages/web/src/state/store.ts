@@ -12,6 +12,7 @@ import {
   type UploadFile,
 } from "@hato/sdk";
 import { E2ee } from "./e2ee.js";
+import { TrustState } from "./trust.js";
 
 /**
  * A file we are sharing, as the sender sees it: uploading (bytes going out), scanning (all
@@ -89,12 +90,15 @@ export class ChatStore {
   onIncoming: ((m: ChatMessage) => void) | undefined;
   /** End-to-end encryption per conversation; sending goes through it. */
   readonly e2ee: E2ee = new E2ee(this);
+  /** Contacts' devices: the Security panel and the chat's key-change and new-device notices. */
+  readonly trust: TrustState = new TrustState(this);
 
   constructor(readonly client: HatoClient) {
     this.status = client.status;
     this.contacts = client.contacts();
     this.requests = client.pendingRequests();
     this.unsubscribe.push(
+      ...this.trust.listen(),
       client.on("status", (s, detail) => {
         this.status = s;
         this.statusDetail = detail ?? "";
