@@ -8,6 +8,7 @@ import type { HatoClient } from "../client.js";
 import { NS_OMEMO } from "../ns.js";
 import { fetchBundle, fetchDeviceList, type PepRequest } from "../omemo/pep.js";
 import { identityKeyHash } from "./leaf.js";
+import { keyLogVetter } from "./vet.js";
 import { type KeyLogPorts, type KeyLogState, KeyLogWatcher, type WatchOptions } from "./watch.js";
 
 /** An identity key in a bundle is 33 bytes; the text is refused well beyond that. */
@@ -63,6 +64,9 @@ export function watchClient(
   opts?: WatchOptions,
 ): KeyLogWatcher {
   const watcher = new KeyLogWatcher(clientPorts(client, request), state, opts);
+  const vet = keyLogVetter(watcher, client.keylog(), client.jid, opts?.leavesPerAnswer ?? 64);
+  client.omemo?.setKeyVetter(vet);
+  watcher.onStop(() => client.omemo?.setKeyVetter(undefined));
   watcher.onStop(
     client.on("status", (s) => {
       if (s === "online") void watcher.start();

@@ -13,8 +13,8 @@ import {
   NS_PUBSUB_EVENT,
 } from "../ns.js";
 import { fromUtf8, utf8 } from "../platform.js";
-import { ab, bytes, preKeyMessageIdentity } from "./bytes.js";
 import { DeviceLists } from "./devices.js";
+import { readEncrypted, unwrapKey } from "./incoming.js";
 import {
   bundleElement,
   createOwnDevice,
@@ -25,12 +25,13 @@ import {
   topUpPreKeys,
 } from "./keys.js";
 import { loadSignal } from "./load.js";
+import { type KeysOut, type KeyVetter, keyFor, keysFor, type Outgoing } from "./outgoing.js";
 import { open, seal } from "./payload.js";
 import { fetchBundle, type PepRequest, publishCurrent } from "./pep.js";
 import { maintainSignedPreKey, Rotation } from "./rotation.js";
 import type { OmemoStore, OwnDevice, Trust } from "./store.js";
 import { DEFAULT_TIMING, type OmemoTiming } from "./timing.js";
-import { anyVerified, effectiveTrust, judgeKey, maySendTo } from "./trust.js";
+import { anyVerified, effectiveTrust } from "./trust.js";
 import {
   type DeviceFingerprint,
   type KeyChangeInfo,
@@ -42,9 +43,6 @@ import {
 /** The body other clients show instead of the encrypted message (what Conversations sends). */
 export const FALLBACK_BODY =
   "I sent you an OMEMO encrypted message but your client doesn't seem to support that. Find more information on https://conversations.im/omemo";
-
-/** Most keys (recipient devices) one message may carry; more is refused as hostile. */
-const MAX_KEYS = 500;
 
 /** What OMEMO needs from the client. */
 export interface OmemoHost {
@@ -76,12 +74,6 @@ export class OmemoError extends Error {
   ) {
     super(message);
   }
-}
-
-/** Keys collected for one message, and why devices got none. */
-interface KeysOut {
-  keys: Element[];
-  reasons: string[];
 }
 
 /** One account's OMEMO device: keys, publishing, encryption and decryption. */
@@ -228,11 +220,12 @@ export class Omemo {
     const sealed = await seal(utf8(body));
     const out: KeysOut = { keys: [], reasons: [] };
     const listed = await this.deviceLists.get(peer);
-    let peerKeys = await this.keysFor(own, peer, listed.ids, sealed.keyMaterial, out);
+    let peerKeys = await keysFor(this.outgoing, own, peer, listed.ids, sealed.keyMaterial, out);
     if (peerKeys === 0 && listed.cached) {
       // The cached list may be out of date (a missed notification): read it before giving up.
       out.reasons.length = 0;
-      peerKeys = await this.keysFor(
+      peerKeys = await keysFor(
+        this.outgoing,
         own,
         peer,
         await this.deviceLists.read(peer),
@@ -241,7 +234,8 @@ export class Omemo {
       );
     }
     if (peer !== self)
-      await this.keysFor(
+      await keysFor(
+        this.outgoing,
         own,
         self,
         (await this.deviceLists.get(self)).ids,
@@ -284,7 +278,7 @@ export class Omemo {
     for (const d of devices) {
       await this.store.removeSession(address(peer, d).toString());
       try {
-        const key = await this.encryptKey(own, peer, d, sealed.keyMaterial);
+        const key = await keyFor(this.outgoing, own, peer, d, sealed.keyMaterial);
         if (key === undefined) reasons.push(`${peer} device ${d}: not trusted`);
         else keys.push(key);
       } catch (err) {
@@ -313,59 +307,21 @@ export class Omemo {
     await this.ready; // a failed start was reported by the client; `own` then says so below
     const own = this.own;
     if (own === undefined) return { ok: false, reason: "OMEMO is not set up on this device yet" };
-    const header = enc.getChild("header", NS_OMEMO);
-    const sid = Number(header?.attr("sid"));
-    if (header === undefined || !Number.isInteger(sid) || sid <= 0 || sid > 0x7fffffff)
-      return { ok: false, reason: "the OMEMO header lacks a valid sender device id (sid)" };
-    await this.deviceLists.sawDevice(sender, sid);
-    const keyEls = header.getChildren("key", NS_OMEMO);
-    if (keyEls.length > MAX_KEYS)
-      return { ok: false, reason: "too many keys in the OMEMO header", device: sid };
-    const mine = keyEls.find((k) => Number(k.attr("rid")) === own.deviceId);
-    if (mine === undefined)
-      return {
-        ok: false,
-        reason: `the message was not encrypted for this device (${own.deviceId})`,
-        device: sid,
-      };
-    const keyBytes = fromBase64(mine.text().trim(), 4096);
-    const iv = fromBase64(header.getChildText("iv", NS_OMEMO)?.trim() ?? "", 64);
-    if (keyBytes === undefined || keyBytes.length === 0 || iv === undefined || iv.length === 0)
-      return { ok: false, reason: "the OMEMO key or IV is not valid base64", device: sid };
-    const prekey = mine.attr("prekey") === "true" || mine.attr("prekey") === "1";
-    let used: number[] = [];
-    let isNew = false;
-    let keyMaterial: Uint8Array;
+    const m = readEncrypted(enc, own.deviceId);
+    if (!("sid" in m)) return { ok: false, ...m };
+    await this.deviceLists.sawDevice(sender, m.sid);
+    let used = 0;
+    let unwrapped: { keyMaterial: Uint8Array; isNew: boolean };
     try {
-      if (prekey) {
-        const presented = preKeyMessageIdentity(keyBytes);
-        if (presented === undefined) throw new Error("malformed PreKeySignalMessage");
-        const verdict = await judgeKey(this.store, sender, sid, presented);
-        if (!verdict.ok) {
-          this.verification.keyRefused(sender, sid, verdict.presented, verdict.reason);
-          throw new Error(verdict.reason);
-        }
-        isNew = verdict.isNew;
-      }
-      const { libsignal, signalStorage, address } = await loadSignal();
-      const cipher = new libsignal.SessionCipher(
-        signalStorage(this.store, own, sender, sid, (id) => used.push(id)),
-        address(sender, sid),
-      );
-      keyMaterial = bytes(
-        prekey
-          ? await cipher.decryptPreKeyWhisperMessage(ab(keyBytes), "binary")
-          : await cipher.decryptWhisperMessage(ab(keyBytes), "binary"),
-      );
+      unwrapped = await unwrapKey(this.store, own, sender, m, {
+        refused: (presented, reason) =>
+          this.verification.keyRefused(sender, m.sid, presented, reason),
+        usedPreKey: () => used++,
+      });
     } catch (err) {
-      return {
-        ok: false,
-        reason: `the Signal session refused the key: ${signalReason(err)}`,
-        device: sid,
-      };
+      return { ok: false, reason: (err as Error).message, device: m.sid };
     }
-    if (used.length > 0) {
-      used = [];
+    if (used > 0) {
       // A pre-key is single use: replace it and republish the bundle (XEP-0384 §4.7).
       await topUpPreKeys(this.store, own);
       await this.store.saveOwn(own);
@@ -373,18 +329,19 @@ export class Omemo {
         this.host.error(`could not republish our OMEMO bundle: ${String(e)}`),
       );
     }
-    if (isNew) await this.verification.announce(sender, sid);
-    const identity = await this.store.loadIdentity(sender, sid);
+    if (unwrapped.isNew) await this.verification.announce(sender, m.sid);
+    const identity = await this.store.loadIdentity(sender, m.sid);
     const trust = effectiveTrust(identity?.trust ?? "blind", await anyVerified(this.store, sender));
-    const payloadText = enc.getChildText("payload", NS_OMEMO);
-    if (payloadText === undefined) return { ok: true, body: undefined, device: sid, trust }; // key transport
-    const payload = fromBase64(payloadText.trim(), 1 << 20);
+    const device = m.sid;
+    if (m.payload === undefined) return { ok: true, body: undefined, device, trust }; // key transport
+    const payload = fromBase64(m.payload.trim(), 1 << 20);
     if (payload === undefined)
-      return { ok: false, reason: "the OMEMO payload is not valid base64", device: sid };
+      return { ok: false, reason: "the OMEMO payload is not valid base64", device };
     try {
-      return { ok: true, body: fromUtf8(await open(keyMaterial, iv, payload)), device: sid, trust };
+      const body = fromUtf8(await open(unwrapped.keyMaterial, m.iv, payload));
+      return { ok: true, body, device, trust };
     } catch (err) {
-      return { ok: false, reason: (err as Error).message, device: sid };
+      return { ok: false, reason: (err as Error).message, device };
     }
   }
 
@@ -428,84 +385,27 @@ export class Omemo {
   private readonly pepRequest: PepRequest = (type, to, payload) =>
     this.host.request(type, to, payload, this.settingUp);
 
+  /** The key log's check of new device keys (set by the key log watcher), if any. */
+  private vetter: KeyVetter | undefined;
+
+  /** Asks `vet` before a new device gets blind trust (the key log watcher does; outgoing.ts). */
+  setKeyVetter(vet: KeyVetter | undefined): void {
+    this.vetter = vet;
+  }
+
+  private get outgoing(): Outgoing {
+    return {
+      store: this.store,
+      self: () => this.host.self(),
+      bundle: (jid, device) => fetchBundle(this.pepRequest, this.host.self(), jid, device),
+      verification: this.verification,
+      vet: this.vetter,
+    };
+  }
+
   private requireOwn(): OwnDevice {
     if (this.own === undefined) throw new OmemoError("OMEMO is not set up on this device yet", []);
     return this.own;
-  }
-
-  /** Adds a <key/> for each of `devices` of `jid` (not our own device) to `out`; returns how many. */
-  private async keysFor(
-    own: OwnDevice,
-    jid: string,
-    devices: number[],
-    keyMaterial: Uint8Array,
-    out: KeysOut,
-  ): Promise<number> {
-    let n = 0;
-    for (const device of devices) {
-      if (jid === this.host.self() && device === own.deviceId) continue;
-      try {
-        const key = await this.encryptKey(own, jid, device, keyMaterial);
-        if (key === undefined) {
-          out.reasons.push(`${jid} device ${device}: not trusted`);
-          continue;
-        }
-        out.keys.push(key);
-        n++;
-      } catch (err) {
-        out.reasons.push(`${jid} device ${device}: ${(err as Error).message}`);
-      }
-    }
-    return n;
-  }
-
-  /** One <key/> for a device: its session (built from its bundle when there is none). */
-  private async encryptKey(
-    own: OwnDevice,
-    jid: string,
-    device: number,
-    keyMaterial: Uint8Array,
-  ): Promise<Element | undefined> {
-    const { libsignal, signalStorage, address } = await loadSignal();
-    const storage = signalStorage(this.store, own, jid, device, () => undefined);
-    const addr = address(jid, device);
-    if ((await this.store.loadSession(addr.toString())) === undefined) {
-      const bundle = parseBundle(await fetchBundle(this.pepRequest, this.host.self(), jid, device));
-      const verdict = await judgeKey(this.store, jid, device, bundle.identityKey);
-      if (!verdict.ok) {
-        this.verification.keyRefused(jid, device, verdict.presented, verdict.reason);
-        throw new Error(verdict.reason);
-      }
-      if (!maySendTo(verdict.identity.trust)) {
-        // Remember it anyway, so that the user sees it and can verify it.
-        if (verdict.isNew) await this.store.saveIdentity(jid, device, verdict.identity);
-        if (verdict.isNew) await this.verification.announce(jid, device);
-        return undefined;
-      }
-      const pre = bundle.preKeys[Math.floor(Math.random() * bundle.preKeys.length)]!;
-      await new libsignal.SessionBuilder(storage, addr).processPreKey({
-        identityKey: ab(bundle.identityKey),
-        registrationId: device,
-        signedPreKey: {
-          keyId: bundle.signedPreKey.id,
-          publicKey: ab(bundle.signedPreKey.pub),
-          signature: ab(bundle.signedPreKey.signature),
-        },
-        preKey: { keyId: pre.id, publicKey: ab(pre.pub) },
-      });
-      if (verdict.isNew) await this.verification.announce(jid, device);
-    }
-    const identity = await this.store.loadIdentity(jid, device);
-    const strict = await anyVerified(this.store, jid); // blind stops counting after a verification
-    if (identity !== undefined && !maySendTo(effectiveTrust(identity.trust, strict)))
-      return undefined;
-    const msg = await new libsignal.SessionCipher(storage, addr).encrypt(ab(keyMaterial));
-    if (msg.body === undefined) throw new Error("the Signal session produced no message");
-    return xml(
-      "key",
-      { rid: String(device), ...(msg.type === 3 ? { prekey: "true" } : {}) },
-      toBase64(bytes(msg.body)),
-    );
   }
 
   /** `jid`'s device list read from PEP now (the stored one when that fails); fresh from now. */
@@ -522,18 +422,4 @@ export class Omemo {
     const bundle = await bundleElement(this.store, own);
     await publishCurrent(this.pepRequest, `${NS_OMEMO_BUNDLES}:${own.deviceId}`, bundle);
   }
-}
-
-/** The library's error as a sentence (it throws Error objects and, at times, strings). */
-function signalReason(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  if (/Bad MAC/i.test(msg))
-    return "message authentication failed (Bad MAC): tampered, or not for this session";
-  if (/Missing Signed PreKey/i.test(msg))
-    return "the message was built on a signed pre-key of ours that has been retired (older than its grace period)";
-  if (/counter was repeated|Message key not found/i.test(msg))
-    return "this message was already decrypted (a replay) or its key is gone";
-  if (/No session|No record/i.test(msg))
-    return "no session with this device (it must send a pre-key message first)";
-  return msg;
 }
