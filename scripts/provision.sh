@@ -14,6 +14,8 @@ PACKAGES=(
   chromium         # Debian's Chromium, driven by playwright-core: test/browser/*.test.ts
   fonts-dejavu-core  # a font for Chromium's screenshots and layout
   clamav-daemon    # clamd, the production upload scanner: test/interop/upload-clamd.test.ts
+  python3-omemo    # python-omemo, an independent OMEMO implementation: test/interop/omemo2-python.test.ts
+  python3-twomemo  # its urn:xmpp:omemo:2 backend (pulls x3dh, doubleratchet, xeddsa): same test
 )
 
 missing=()

@@ -30,6 +30,8 @@ import {
   NS_VERSION,
 } from "./ns.js";
 import { FALLBACK_BODY, Omemo } from "./omemo/omemo.js";
+import { NS_OMEMO2, NS_OMEMO2_DEVICES } from "./omemo2/keys.js";
+import { Omemo2 } from "./omemo2/omemo2.js";
 import { type PolicyLine, policyLines } from "./policy.js";
 import { Roster, rosterSet } from "./roster.js";
 import { MessageStore } from "./store.js";
@@ -94,6 +96,8 @@ export class HatoClient {
   private contactsScheduled = false;
   /** OMEMO, when the options gave it a store. */
   readonly omemo: Omemo | undefined;
+  /** OMEMO 2 (urn:xmpp:omemo:2), when the options gave it a store. */
+  readonly omemo2: Omemo2 | undefined;
   /** Incoming messages in order while decryption (async) runs. */
   private inbox: Promise<void> = Promise.resolve();
 
@@ -138,19 +142,19 @@ export class HatoClient {
       (type, to, payload) => this.conn.iq.request(type, to, payload),
       () => this.jid,
     );
-    this.features = opts.omemo === undefined ? FEATURES : [...FEATURES, ...OMEMO_FEATURES];
-    this.omemo =
-      opts.omemo === undefined
-        ? undefined
-        : new Omemo(
-            {
-              self: () => this.jid,
-              request: (type, to, payload, direct) =>
-                this.conn.iq.request(type, to, payload, direct),
-              error: (text) => this.events.emit("error", text),
-            },
-            opts.omemo,
-          );
+    this.features = [
+      ...FEATURES,
+      ...(opts.omemo === undefined ? [] : OMEMO_FEATURES),
+      ...(opts.omemo2 === undefined ? [] : [`${NS_OMEMO2_DEVICES}+notify`]),
+    ];
+    const omemoHost = {
+      self: () => this.jid,
+      request: (type: "get" | "set", to: string | undefined, payload: Element, direct?: boolean) =>
+        this.conn.iq.request(type, to, payload, direct),
+      error: (text: string) => this.events.emit("error", text),
+    };
+    this.omemo = opts.omemo === undefined ? undefined : new Omemo(omemoHost, opts.omemo);
+    this.omemo2 = opts.omemo2 === undefined ? undefined : new Omemo2(omemoHost, opts.omemo2);
   }
 
   /** The roster with presence and avatars. */
@@ -208,9 +212,18 @@ export class HatoClient {
    * off or no device of `peer` can read it: it never falls back to plain text.
    */
   async sendEncrypted(peer: string, body: string): Promise<ChatMessage> {
-    if (this.omemo === undefined) throw new Error("OMEMO is off: the client has no omemo store");
-    const elements = await this.omemo.encrypt(bare(peer), body);
-    return this.chat.send(bare(peer), body, undefined, { fallback: FALLBACK_BODY, elements });
+    const to = bare(peer);
+    const { omemo, omemo2 } = this;
+    if (omemo === undefined && omemo2 === undefined)
+      throw new Error("OMEMO is off: the client has no omemo store");
+    // Legacy by default (what deployed clients read); OMEMO 2 for a peer that has only that.
+    const useLegacy =
+      omemo !== undefined &&
+      (omemo2 === undefined ||
+        (await omemo.devicesOf(to)).length > 0 ||
+        (await omemo2.devices(to)).length === 0);
+    const elements = useLegacy ? await omemo.encrypt(to, body) : await omemo2!.encrypt(to, body);
+    return this.chat.send(to, body, undefined, { fallback: FALLBACK_BODY, elements });
   }
 
   /** XEP-0308: corrects our message `id` to `peer` (normally our last one). */
@@ -350,6 +363,9 @@ export class HatoClient {
     await this.omemo
       ?.start()
       .catch((e) => this.events.emit("error", `OMEMO could not be set up: ${String(e)}`));
+    await this.omemo2
+      ?.start()
+      .catch((e) => this.events.emit("error", `OMEMO 2 could not be set up: ${String(e)}`));
   }
 
   private presenceStanza(): Element {
@@ -462,25 +478,26 @@ export class HatoClient {
   private onMessage(m: Element): void {
     if (this.archive.result(m)) return;
     if (this.avatars.event(m)) return;
-    const omemo = this.omemo;
-    if (omemo === undefined) {
+    if (this.omemo === undefined && this.omemo2 === undefined) {
       this.chat.stanza(m);
       return;
     }
-    if (omemo.event(m)) return;
+    if (this.omemo?.event(m) || this.omemo2?.event(m)) return;
     // Decryption is asynchronous: a queue keeps messages (and their receipts) in order.
     this.inbox = this.inbox.then(() =>
-      this.decrypted(omemo, m).catch((e) =>
+      this.decrypted(m).catch((e) =>
         this.events.emit("error", `an incoming message failed: ${String(e)}`),
       ),
     );
   }
 
   /** Hands a message to the chat with its decrypted body, or marked plain or undecryptable. */
-  private async decrypted(omemo: Omemo, m: Element): Promise<void> {
+  private async decrypted(m: Element): Promise<void> {
     const u = unwrap(m, this.jid);
     if (u === undefined) return;
-    const enc = u.msg.getChild("encrypted", NS_OMEMO);
+    const legacy = this.omemo && u.msg.getChild("encrypted", NS_OMEMO);
+    const enc2 = this.omemo2 && !legacy ? u.msg.getChild("encrypted", NS_OMEMO2) : undefined;
+    const enc = legacy ?? enc2;
     const type = u.msg.attr("type");
     if (enc === undefined || type === "groupchat" || type === "error") {
       const plain = u.msg.getChild("body") !== undefined;
@@ -492,7 +509,9 @@ export class HatoClient {
       return;
     }
     const sender = u.route === "carbon-sent" ? this.jid : bare(u.msg.attr("from") ?? "");
-    const r = await omemo.decrypt(sender, enc);
+    const r = legacy
+      ? await this.omemo!.decrypt(sender, legacy)
+      : await this.omemo2!.decrypt(sender, enc);
     let content: Content;
     if (r.ok) content = { body: r.body, encryption: "omemo" };
     else {

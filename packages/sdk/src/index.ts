@@ -83,6 +83,7 @@ export {
   type RemoteIdentity,
   type Trust,
 } from "./omemo/store.js";
+export { MemoryOmemo2Store, type Omemo2Store } from "./omemo2/store.js";
 export type { PolicyLine } from "./policy.js";
 export {
   inviteToken,

@@ -1,6 +1,7 @@
 // The SDK's public data types: contacts, messages, options and events.
 
 import type { OmemoStore } from "./omemo/store.js";
+import type { Omemo2Store } from "./omemo2/store.js";
 import type { PolicyLine } from "./policy.js";
 /** A contact's best presence; "offline" when no resource is available. */
 export type Show = "chat" | "available" | "away" | "xa" | "dnd" | "offline";
@@ -108,6 +109,11 @@ export interface ClientOptions {
    * `sendEncrypted()` works and incoming encrypted messages are decrypted.
    */
   omemo?: OmemoStore;
+  /**
+   * OMEMO 2 (XEP-0384 0.8+, urn:xmpp:omemo:2) beside the legacy namespace: its keys and
+   * sessions. `sendEncrypted()` uses it for a peer that has OMEMO 2 devices but no legacy one.
+   */
+  omemo2?: Omemo2Store;
   /** Seconds of silence before asking the server for a sign of life (default 30); a second silent period means the connection is dead. */
   keepaliveSeconds?: number;
 }

@@ -255,6 +255,11 @@ export class Omemo {
     }
   }
 
+  /** The device ids `jid` publishes in the legacy namespace (the cached list when unreadable). */
+  devicesOf(jid: string): Promise<number[]> {
+    return this.fetchDevices(jid);
+  }
+
   /** Sets our trust in a device of `jid` (the user verified or refused it). */
   async setTrust(jid: string, device: number, trust: Trust): Promise<void> {
     const r = await this.store.loadIdentity(jid, device);

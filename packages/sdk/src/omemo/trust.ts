@@ -21,7 +21,7 @@ export type KeyVerdict =
  * caller saves them once the session with them is established.
  */
 export async function judgeKey(
-  store: OmemoStore,
+  store: Pick<OmemoStore, "loadIdentity" | "identities">,
   jid: string,
   device: number,
   key: Uint8Array,
