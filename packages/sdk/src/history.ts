@@ -10,6 +10,7 @@ import {
   NS_MAM,
   NS_MARKERS,
   NS_OMEMO,
+  NS_OMEMO2,
   NS_RECEIPTS,
   NS_RSM,
 } from "./ns.js";
@@ -203,7 +204,9 @@ export class History {
       const id = messageId(m) ?? r.id;
       // An OMEMO message's body is the sender's fallback text, never the message: show what
       // this session decrypted, or say plainly that the text is not available here.
-      const encrypted = m.getChild("encrypted", NS_OMEMO) !== undefined;
+      const encrypted =
+        m.getChild("encrypted", NS_OMEMO) !== undefined ||
+        m.getChild("encrypted", NS_OMEMO2) !== undefined;
       const decrypted = encrypted ? this.store.find(peer, id, outgoing) : undefined;
       const readable = decrypted?.encryption === "omemo" ? decrypted.body : undefined;
       const file = encrypted ? undefined : fileOf(m, body);

@@ -4,16 +4,21 @@
 
 import { type Element, xml } from "@hato/xml";
 import { fromBase64, toBase64 } from "../base64.js";
-import { NS_DATA, NS_PUBSUB, NS_PUBSUB_PUBLISH_OPTIONS } from "../ns.js";
+import {
+  NS_DATA,
+  NS_OMEMO2,
+  NS_OMEMO2_BUNDLES,
+  NS_OMEMO2_DEVICES,
+  NS_PUBSUB,
+  NS_PUBSUB_PUBLISH_OPTIONS,
+} from "../ns.js";
 import { newDeviceId, OMEMO_LIMITS } from "../omemo/keys.js";
 import type { PepRequest } from "../omemo/pep.js";
 import { ed25519Pair, ed25519Sign, x25519Pair } from "./crypto.js";
 import type { Omemo2Own, Omemo2Store } from "./store.js";
 import type { PeerBundle } from "./x3dh.js";
 
-export const NS_OMEMO2 = "urn:xmpp:omemo:2";
-export const NS_OMEMO2_DEVICES = "urn:xmpp:omemo:2:devices";
-export const NS_OMEMO2_BUNDLES = "urn:xmpp:omemo:2:bundles";
+export { NS_OMEMO2, NS_OMEMO2_BUNDLES, NS_OMEMO2_DEVICES };
 
 /** Creates our identity, signed pre-key and pre-keys. */
 export async function createOwn2(store: Omemo2Store, deviceId: number): Promise<Omemo2Own> {

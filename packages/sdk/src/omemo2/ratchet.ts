@@ -40,12 +40,17 @@ export interface RatchetState {
 
 const ZERO = new Uint8Array(32);
 
-async function rootStep(root: Uint8Array, dh: Uint8Array): Promise<[Uint8Array, Uint8Array]> {
+/** One step of the root chain: (new root key, new chain key). */
+export async function rootStep(
+  root: Uint8Array,
+  dh: Uint8Array,
+): Promise<[Uint8Array, Uint8Array]> {
   const out = await hkdf(dh, root, "OMEMO Root Chain", 64);
   return [out.slice(0, 32), out.slice(32)];
 }
 
-async function chainStep(c: Chain): Promise<Uint8Array> {
+/** One step of a message chain: the message key; the chain key advances. */
+export async function chainStep(c: Chain): Promise<Uint8Array> {
   const mk = await hmacSha256(c.key, Uint8Array.of(0x01));
   c.key = await hmacSha256(c.key, Uint8Array.of(0x02));
   c.n++;
@@ -90,19 +95,42 @@ export async function initPassive(
   };
 }
 
+/** The AEAD of XEP-0384 §5.3.3: an OMEMOAuthenticatedMessage for `plain` under message key `mk`. */
+export async function sealMessage(
+  mk: Uint8Array,
+  ad: Uint8Array,
+  header: { n: number; pn: number; dhPub: Uint8Array },
+  plain: Uint8Array,
+): Promise<Uint8Array> {
+  const [enc, auth, iv] = await keys(mk);
+  const message = encodeMessage({ ...header, ciphertext: await aesCbc("encrypt", enc, iv, plain) });
+  const mac = (await hmacSha256(auth, concat(ad, message))).slice(0, 16);
+  return encodeAuthenticated(mac, message);
+}
+
+/** Checks the MAC over `ad` ‖ `message` (the OMEMOMessage as received) and decrypts `ciphertext`. */
+export async function openMessage(
+  mk: Uint8Array,
+  ad: Uint8Array,
+  mac: Uint8Array,
+  message: Uint8Array,
+  ciphertext: Uint8Array,
+): Promise<Uint8Array> {
+  const [enc, auth, iv] = await keys(mk);
+  const expected = (await hmacSha256(auth, concat(ad, message))).slice(0, 16);
+  if (!sameBytes(expected, mac))
+    throw new Error("message authentication failed: tampered, or not for this session");
+  try {
+    return await aesCbc("decrypt", enc, iv, ciphertext);
+  } catch {
+    throw new Error("the key material does not decrypt (bad padding)");
+  }
+}
+
 /** Encrypts `plain` (the key material) as an OMEMOAuthenticatedMessage; advances `s`. */
 export async function ratchetEncrypt(s: RatchetState, plain: Uint8Array): Promise<Uint8Array> {
-  const n = s.sending.n;
-  const mk = await chainStep(s.sending);
-  const [enc, auth, iv] = await keys(mk);
-  const message = encodeMessage({
-    n,
-    pn: s.pn,
-    dhPub: s.own.pub,
-    ciphertext: await aesCbc("encrypt", enc, iv, plain),
-  });
-  const mac = (await hmacSha256(auth, concat(s.ad, message))).slice(0, 16);
-  return encodeAuthenticated(mac, message);
+  const header = { n: s.sending.n, pn: s.pn, dhPub: s.own.pub };
+  return sealMessage(await chainStep(s.sending), s.ad, header, plain);
 }
 
 function clone(s: RatchetState): RatchetState {
@@ -163,15 +191,6 @@ export async function ratchetDecrypt(
     await skipTo(s, header.n);
     mk = await chainStep(r);
   }
-  const [enc, auth, iv] = await keys(mk);
-  const expected = (await hmacSha256(auth, concat(s.ad, message))).slice(0, 16);
-  if (!sameBytes(expected, mac))
-    throw new Error("message authentication failed: tampered, or not for this session");
-  let plain: Uint8Array;
-  try {
-    plain = await aesCbc("decrypt", enc, iv, header.ciphertext);
-  } catch {
-    throw new Error("the key material does not decrypt (bad padding)");
-  }
+  const plain = await openMessage(mk, s.ad, mac, message, header.ciphertext);
   return { state: s, plain };
 }
