@@ -1,0 +1,238 @@
+// OMEMO 2 (urn:xmpp:omemo:2) between SDK clients over a real Hato server, beside the legacy
+// namespace: keys in PEP, the namespace chosen per peer (legacy by default), messages both
+// ways, the wire format and archive, and visible failures for tampering and replay.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { type ChatMessage, type HatoClient, MemoryOmemo2Store, MemoryOmemoStore } from "@hato/sdk";
+import { type Element, parseElement, xml } from "@hato/xml";
+import { befriend, nextEvent, type SdkWorld, sdkWorld } from "../support/sdk.js";
+
+const NS2 = "urn:xmpp:omemo:2";
+const LEGACY = "eu.siacs.conversations.axolotl";
+let world: SdkWorld;
+const stores = {
+  alice: new MemoryOmemo2Store(),
+  bob: new MemoryOmemo2Store(),
+  carol: new MemoryOmemo2Store(),
+};
+let alice: HatoClient;
+let bob: HatoClient;
+let carol: HatoClient;
+
+before(async () => {
+  world = await sdkWorld(["alice", "bob", "carol"]);
+  // alice and bob speak both namespaces; carol only OMEMO 2.
+  alice = world.client("alice", { omemo: new MemoryOmemoStore(), omemo2: stores.alice });
+  bob = world.client("bob", { omemo: new MemoryOmemoStore(), omemo2: stores.bob });
+  carol = world.client("carol", { omemo2: stores.carol });
+  await Promise.all([alice.connect(), bob.connect(), carol.connect()]);
+  await befriend(alice, bob);
+  await befriend(alice, carol);
+});
+after(() => world.stop());
+
+const incoming = (c: HatoClient, peer: string, pred: (m: ChatMessage) => boolean = () => true) =>
+  nextEvent(c, "message", (m) => m.peer === peer && !m.outgoing && pred(m)).then(([m]) => m);
+
+function writeRaw(c: HatoClient, el: Element): void {
+  (c as unknown as { conn: { write(el: Element): void } }).conn.write(el);
+}
+
+async function archived(user: string): Promise<Element[]> {
+  const page = await world.server.storage.archive.query(user, { limit: 1000 });
+  return page!.messages.map((m) => parseElement(m.stanza));
+}
+
+test("keys are published: devices item 'current' and one bundle item per device, both open", async () => {
+  const own = (await stores.carol.loadOwn())!;
+  assert.ok(own.deviceId > 0 && own.deviceId < 2 ** 31);
+  assert.equal(carol.omemo2?.deviceId, own.deviceId);
+  assert.equal((await stores.carol.preKeyIds()).length, 100);
+  const devices = await world.server.storage.pubsub.node("carol", "urn:xmpp:omemo:2:devices");
+  assert.equal(devices?.config.access_model, "open");
+  const items = await world.server.storage.pubsub.items("carol", "urn:xmpp:omemo:2:devices");
+  assert.equal(items[0]?.id, "current");
+  assert.match(items[0]!.payload, new RegExp(`<device id=["']${own.deviceId}["']`));
+  const bundles = await world.server.storage.pubsub.node("carol", "urn:xmpp:omemo:2:bundles");
+  assert.equal(bundles?.config.access_model, "open");
+  const b = await world.server.storage.pubsub.items("carol", "urn:xmpp:omemo:2:bundles");
+  assert.deepEqual(
+    b.map((i) => i.id),
+    [String(own.deviceId)],
+  );
+  // carol has no legacy store: no legacy node.
+  assert.equal(await world.server.storage.pubsub.node("carol", `${LEGACY}.devicelist`), undefined);
+});
+
+test("to a peer with only OMEMO 2 devices: OMEMO 2 both ways; carol's used pre-key is replaced", async () => {
+  const got = incoming(carol, alice.jid);
+  const sent = await alice.sendEncrypted(carol.jid, "the heron flies at noon");
+  assert.equal(sent.encryption, "omemo");
+  const m = await got;
+  assert.equal(m.body, "the heron flies at noon");
+  assert.equal(m.encryption, "omemo");
+  assert.equal((await stores.carol.preKeyIds()).length, 100, "the used pre-key was replaced");
+  const back = incoming(alice, carol.jid);
+  await carol.sendEncrypted(alice.jid, "copied, heron at noon");
+  const r = await back;
+  assert.equal(r.body, "copied, heron at noon");
+  assert.equal(r.encryption, "omemo");
+  const again = incoming(carol, alice.jid);
+  await alice.sendEncrypted(carol.jid, "and again");
+  assert.equal((await again).body, "and again");
+});
+
+test("the wire format: <keys jid> per account, kex only until answered, payload, EME", async () => {
+  const toCarol = (await archived("carol")).filter((m) => m.getChild("encrypted", NS2));
+  assert.equal(toCarol.length, 3);
+  const [first, , third] = toCarol.map((m) => m.getChild("encrypted", NS2)!);
+  const carolId = String((await stores.carol.loadOwn())!.deviceId);
+  const key = (enc: Element) =>
+    enc
+      .getChild("header", NS2)!
+      .getChildren("keys", NS2)
+      .find((k) => k.attr("jid") === carol.jid)!
+      .getChildren("key", NS2)
+      .find((k) => k.attr("rid") === carolId)!;
+  assert.equal(first!.getChild("header", NS2)!.attr("sid"), String(alice.omemo2!.deviceId));
+  assert.equal(key(first!).attr("kex"), "true", "the first message carries the key exchange");
+  assert.equal(key(third!).attr("kex"), undefined, "after carol's answer, no key exchange");
+  assert.ok(first!.getChildText("payload", NS2));
+  const msg = toCarol[0]!;
+  assert.equal(msg.getChild("encryption", "urn:xmpp:eme:0")?.attr("namespace"), NS2);
+  assert.ok(msg.getChild("store", "urn:xmpp:hints"));
+});
+
+test("to a peer with both: the legacy namespace, as deployed clients read it", async () => {
+  const got = incoming(bob, alice.jid);
+  await alice.sendEncrypted(bob.jid, "legacy by default");
+  assert.equal((await got).body, "legacy by default");
+  const last = (await archived("bob")).filter((m) => m.getChild("body")).at(-1)!;
+  assert.ok(last.getChild("encrypted", LEGACY), "sent in eu.siacs.conversations.axolotl");
+  assert.equal(last.getChild("encrypted", NS2), undefined);
+});
+
+test("no archive holds a readable body, and history does not show the fallback text", async () => {
+  for (const user of ["alice", "carol"]) {
+    const all = (await world.server.storage.archive.query(user, { limit: 1000 }))!.messages
+      .map((m) => m.stanza)
+      .join("\n");
+    assert.ok(all.includes(NS2));
+    for (const secret of ["heron", "noon", "and again"])
+      assert.ok(!all.includes(secret), `${user}'s archive shows "${secret}"`);
+  }
+  const fresh = world.client("carol", { resource: "fresh" });
+  await fresh.connect();
+  const page = await fresh.history(alice.jid, { max: 50 });
+  await fresh.disconnect();
+  assert.ok(page.messages.length >= 3);
+  for (const h of page.messages) {
+    assert.equal(h.encryption, "failed");
+    assert.equal(h.body, "");
+  }
+});
+
+/** An OMEMO 2 message stanza from alice to carol, as sendEncrypted would build it. */
+async function stanza(body: string, id: string): Promise<Element> {
+  const els = await alice.omemo2!.encrypt(carol.jid, body);
+  return xml("message", { type: "chat", to: carol.jid, id }, xml("body", null, "fallback"), ...els);
+}
+
+test("tampered payload, tampered key and a replay each fail visibly, never as plaintext", async () => {
+  const tp = await stanza("do not read me", "t2p");
+  // Elements built in code leave children's xmlns unset: look them up by name.
+  const p = tp.getChild("encrypted", NS2)!.getChild("payload")!;
+  const bytes = Buffer.from(p.text(), "base64");
+  bytes[3]! ^= 1;
+  p.children.splice(0, p.children.length, bytes.toString("base64"));
+  const failed = nextEvent(carol, "cannotDecrypt", (_p, _r, id) => id === "t2p");
+  const shown = incoming(carol, alice.jid, (m) => m.id === "t2p");
+  writeRaw(alice, tp);
+  assert.match((await failed)[1], /HMAC mismatch/);
+  const m = await shown;
+  assert.equal(m.encryption, "failed");
+  assert.equal(m.body, "");
+
+  const tk = await stanza("nor me", "t2k");
+  const carolId = String((await stores.carol.loadOwn())!.deviceId);
+  const key = tk
+    .getChild("encrypted", NS2)!
+    .getChild("header")!
+    .getChildren("keys")
+    .flatMap((k) => k.getChildren("key"))
+    .find((k) => k.attr("rid") === carolId)!;
+  const raw = Buffer.from(key.text(), "base64");
+  raw[4]! ^= 1; // inside the 16-byte MAC
+  key.children.splice(0, key.children.length, raw.toString("base64"));
+  const refused = nextEvent(carol, "cannotDecrypt", (_p, _r, id) => id === "t2k");
+  writeRaw(alice, tk);
+  assert.match((await refused)[1], /authentication failed/);
+
+  const once = await stanza("only once", "r2a");
+  const first = incoming(carol, alice.jid, (x) => x.id === "r2a");
+  writeRaw(alice, once);
+  assert.equal((await first).body, "only once");
+  once.attrs.id = "r2b";
+  const replay = nextEvent(carol, "cannotDecrypt", (_p, _r, id) => id === "r2b");
+  writeRaw(alice, once);
+  assert.match((await replay)[1], /replay|already decrypted/);
+});
+
+test("malformed OMEMO 2 elements fail with a reason", async () => {
+  const cases: [string, Element, RegExp][] = [
+    ["m1", xml("encrypted", { xmlns: NS2 }, xml("header", {})), /sender device id/],
+    [
+      "m2",
+      xml(
+        "encrypted",
+        { xmlns: NS2 },
+        xml("header", { sid: "5" }, xml("keys", { jid: carol.jid })),
+      ),
+      /not encrypted for this device/,
+    ],
+    [
+      "m3",
+      xml(
+        "encrypted",
+        { xmlns: NS2 },
+        xml(
+          "header",
+          { sid: "5" },
+          xml(
+            "keys",
+            { jid: carol.jid },
+            xml("key", { rid: String(carol.omemo2!.deviceId), kex: "true" }, "AAAA"),
+          ),
+        ),
+      ),
+      /protobuf|truncated|missing/,
+    ],
+  ];
+  for (const [id, enc, reason] of cases) {
+    const failed = nextEvent(carol, "cannotDecrypt", (_p, _r, i) => i === id);
+    writeRaw(alice, xml("message", { type: "chat", to: carol.jid, id }, enc));
+    assert.match((await failed)[1], reason);
+  }
+});
+
+test("a swapped identity key in a bundle is refused with the reason", async () => {
+  // The server (or a thief of carol's password) replaces carol's bundle with another key.
+  const own = (await stores.carol.loadOwn())!;
+  await alice.omemo2!.store.removeSession(`${carol.jid}.${own.deviceId}`);
+  const items = await world.server.storage.pubsub.items("carol", "urn:xmpp:omemo:2:bundles");
+  const swapped = items[0]!.payload.replace(
+    /<ik>[^<]+<\/ik>/,
+    `<ik>${Buffer.from((await import("node:crypto")).randomBytes(32)).toString("base64")}</ik>`,
+  );
+  await world.server.storage.pubsub.publish(
+    "carol",
+    "urn:xmpp:omemo:2:bundles",
+    { ...items[0]!, payload: swapped },
+    100,
+  );
+  await assert.rejects(
+    alice.sendEncrypted(carol.jid, "to a swapped key"),
+    /identity key .* changed/,
+  );
+});
