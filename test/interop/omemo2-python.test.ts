@@ -94,7 +94,7 @@ describe("OMEMO 2 with python-omemo (twomemo)", () => {
     for (const body of ["Hi Bob, python-omemo here", "and a second one"]) {
       const back = nextEvent(bob, "message", (m) => !m.outgoing && m.body === body);
       peer!.writeLine(JSON.stringify({ send: "bob@localhost", body }));
-      await next("sent");
+      assert.deepEqual((await next("sent")).errors, []);
       const [m] = await back;
       assert.equal(m.encryption, "omemo");
       assert.equal(m.peer, "alice@localhost");

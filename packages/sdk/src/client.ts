@@ -25,13 +25,14 @@ import {
   NS_DISCO_INFO,
   NS_HATO_POLICY,
   NS_OMEMO,
+  NS_OMEMO2,
+  NS_OMEMO2_DEVICES,
   NS_PING,
   NS_ROSTER,
   NS_VERSION,
 } from "./ns.js";
 import { FALLBACK_BODY, Omemo } from "./omemo/omemo.js";
-import { NS_OMEMO2, NS_OMEMO2_DEVICES } from "./omemo2/keys.js";
-import { Omemo2 } from "./omemo2/omemo2.js";
+import { LazyOmemo2 } from "./omemo2/lazy.js";
 import { type PolicyLine, policyLines } from "./policy.js";
 import { Roster, rosterSet } from "./roster.js";
 import { MessageStore } from "./store.js";
@@ -97,7 +98,7 @@ export class HatoClient {
   /** OMEMO, when the options gave it a store. */
   readonly omemo: Omemo | undefined;
   /** OMEMO 2 (urn:xmpp:omemo:2), when the options gave it a store. */
-  readonly omemo2: Omemo2 | undefined;
+  readonly omemo2: LazyOmemo2 | undefined;
   /** Incoming messages in order while decryption (async) runs. */
   private inbox: Promise<void> = Promise.resolve();
 
@@ -154,7 +155,7 @@ export class HatoClient {
       error: (text: string) => this.events.emit("error", text),
     };
     this.omemo = opts.omemo === undefined ? undefined : new Omemo(omemoHost, opts.omemo);
-    this.omemo2 = opts.omemo2 === undefined ? undefined : new Omemo2(omemoHost, opts.omemo2);
+    this.omemo2 = opts.omemo2 === undefined ? undefined : new LazyOmemo2(omemoHost, opts.omemo2);
   }
 
   /** The roster with presence and avatars. */
