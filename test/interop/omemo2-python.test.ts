@@ -84,6 +84,14 @@ describe("OMEMO 2 with python-omemo (twomemo)", () => {
   it("the SDK starts the session: python-omemo decrypts, answers, and the SDK decrypts", async () => {
     const bob = await sdk("bob");
     assert.ok(bob.omemo2?.deviceId, "bob has an OMEMO 2 device");
+    // python-omemo answers a key exchange with an empty OMEMO message: it must complete the
+    // session silently, neither shown as a message nor as a failure.
+    const shown: string[] = [];
+    const problems: string[] = [];
+    bob.on("message", (m) => {
+      if (!m.outgoing) shown.push(`${m.encryption}: ${m.body}`);
+    });
+    bob.on("cannotDecrypt", (_peer, reason) => problems.push(reason));
     // alice publishes OMEMO 2 devices only, so the SDK picks urn:xmpp:omemo:2 for her.
     await bob.sendEncrypted("alice@localhost", "Hello Alice, from the Hato SDK over OMEMO 2");
     const got = await next("message");
@@ -102,6 +110,8 @@ describe("OMEMO 2 with python-omemo (twomemo)", () => {
     // The session is confirmed now: the next message goes without a key exchange.
     await bob.sendEncrypted("alice@localhost", "Third from the SDK");
     assert.equal((await next("message")).body, "Third from the SDK");
+    assert.deepEqual(shown, ["omemo: Hi Bob, python-omemo here", "omemo: and a second one"]);
+    assert.deepEqual(problems, []);
   });
 
   it("python-omemo starts the session: the SDK decrypts, answers, and python-omemo decrypts", async () => {
@@ -114,7 +124,7 @@ describe("OMEMO 2 with python-omemo (twomemo)", () => {
     peer!.writeLine(
       JSON.stringify({ send: "carol@localhost", body: "Hello Carol, python-omemo first" }),
     );
-    await next("sent");
+    assert.deepEqual((await next("sent")).errors, []);
     const [m] = await first;
     assert.equal(m.body, "Hello Carol, python-omemo first");
     assert.equal(m.encryption, "omemo");
