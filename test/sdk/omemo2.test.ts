@@ -133,6 +133,33 @@ test("no archive holds a readable body, and history does not show the fallback t
   }
 });
 
+test("a second device: both of carol's devices read alice; a carbon of carol's reply decrypts", async () => {
+  const carol2 = world.client("carol", { omemo2: new MemoryOmemo2Store(), resource: "second" });
+  await carol2.connect();
+  const listed = await carol.omemo2!.devices(carol.jid);
+  assert.deepEqual(
+    [...listed].sort(),
+    [carol.omemo2!.deviceId, carol2.omemo2!.deviceId].sort(),
+    "the second device joined the list, keeping the first",
+  );
+  const one = incoming(carol, alice.jid, (m) => m.body === "to both of you");
+  const two = incoming(carol2, alice.jid, (m) => m.body === "to both of you");
+  await alice.sendEncrypted(carol.jid, "to both of you");
+  assert.equal((await one).encryption, "omemo");
+  assert.equal((await two).encryption, "omemo");
+
+  const reply = incoming(alice, carol.jid, (m) => m.body === "from the second device");
+  const carbon = nextEvent(
+    carol,
+    "message",
+    (m) => m.outgoing && m.body === "from the second device",
+  );
+  await carol2.sendEncrypted(alice.jid, "from the second device");
+  assert.equal((await reply).encryption, "omemo");
+  assert.equal((await carbon)[0].encryption, "omemo");
+  await carol2.disconnect();
+});
+
 /** An OMEMO 2 message stanza from alice to carol, as sendEncrypted would build it. */
 async function stanza(body: string, id: string): Promise<Element> {
   const els = await alice.omemo2!.encrypt(carol.jid, body);
@@ -217,22 +244,24 @@ test("malformed OMEMO 2 elements fail with a reason", async () => {
 });
 
 test("a swapped identity key in a bundle is refused with the reason", async () => {
-  // The server (or a thief of carol's password) replaces carol's bundle with another key.
-  const own = (await stores.carol.loadOwn())!;
-  await alice.omemo2!.store.removeSession(`${carol.jid}.${own.deviceId}`);
+  // The server (or a thief of carol's password) replaces carol's bundles with other keys.
+  const { randomBytes } = await import("node:crypto");
+  for (const device of await carol.omemo2!.devices(carol.jid))
+    await alice.omemo2!.store.removeSession(`${carol.jid}.${device}`);
   const items = await world.server.storage.pubsub.items("carol", "urn:xmpp:omemo:2:bundles");
-  const swapped = items[0]!.payload.replace(
-    /<ik>[^<]+<\/ik>/,
-    `<ik>${Buffer.from((await import("node:crypto")).randomBytes(32)).toString("base64")}</ik>`,
-  );
-  await world.server.storage.pubsub.publish(
-    "carol",
-    "urn:xmpp:omemo:2:bundles",
-    { ...items[0]!, payload: swapped },
-    100,
-  );
+  assert.equal(items.length, 2);
+  for (const item of items) {
+    const ik = randomBytes(32).toString("base64");
+    const payload = item.payload.replace(/<ik>[^<]+<\/ik>/, `<ik>${ik}</ik>`);
+    await world.server.storage.pubsub.publish(
+      "carol",
+      "urn:xmpp:omemo:2:bundles",
+      { ...item, payload },
+      100,
+    );
+  }
   await assert.rejects(
     alice.sendEncrypted(carol.jid, "to a swapped key"),
-    /identity key .* changed/,
+    /identity key of carol@localhost's device \d+ changed.*identity key of carol@localhost's device \d+ changed/,
   );
 });
