@@ -10,6 +10,7 @@ import {
   agreePassive,
   omemo2Crypto as c,
   envelope,
+  identityPair,
   openEnvelope,
   openPayload2,
   parseBundle2,
@@ -84,6 +85,15 @@ test("Ed25519 → X25519: python's xeddsa answers for RFC 8032's key, and the tw
   }
   assert.throws(() => c.edToX25519(new Uint8Array(31)), /32 bytes/);
   assert.throws(() => c.edToX25519(new Uint8Array(32).fill(0xff)), /not canonical/);
+});
+
+test("identity keys have the sign bit 0, so XEdDSA verifiers (Converse.js) recover them", async () => {
+  for (let i = 0; i < 16; i++) {
+    const id = await identityPair();
+    assert.equal(id.pub[31]! & 0x80, 0);
+    const sig = await c.ed25519Sign(id.priv, utf8("spk"));
+    assert.equal(await c.ed25519Verify(id.pub, sig, utf8("spk")), true);
+  }
 });
 
 test("HKDF-SHA-256: RFC 5869 test case 3 (empty salt and info)", async () => {

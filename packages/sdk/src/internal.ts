@@ -10,7 +10,7 @@ export { open as openPayload, seal as sealPayload } from "./omemo/payload.js";
 export { libsignal } from "./omemo/signal.js";
 export { judgeKey, maySendTo } from "./omemo/trust.js";
 export * as omemo2Crypto from "./omemo2/crypto.js";
-export { parseBundle2, parseDevices } from "./omemo2/keys.js";
+export { identityPair, parseBundle2, parseDevices } from "./omemo2/keys.js";
 export { envelope, openEnvelope, openPayload as openPayload2 } from "./omemo2/payload.js";
 export * as omemo2Proto from "./omemo2/proto.js";
 export * as omemo2Ratchet from "./omemo2/ratchet.js";

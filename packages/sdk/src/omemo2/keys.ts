@@ -14,15 +14,28 @@ import {
 } from "../ns.js";
 import { newDeviceId, OMEMO_LIMITS } from "../omemo/keys.js";
 import type { PepRequest } from "../omemo/pep.js";
-import { ed25519Pair, ed25519Sign, x25519Pair } from "./crypto.js";
+import { ed25519Pair, ed25519Sign, type RawPair, x25519Pair } from "./crypto.js";
 import type { Omemo2Own, Omemo2Store } from "./store.js";
 import type { PeerBundle } from "./x3dh.js";
 
 export { NS_OMEMO2, NS_OMEMO2_BUNDLES, NS_OMEMO2_DEVICES };
 
+/**
+ * An Ed25519 identity whose public key has the sign bit 0. Implementations that verify the
+ * signed pre-key's signature with XEdDSA over the key's Montgomery form (Converse.js 14's
+ * libomemo, libsignal-based ones) can only recover such keys; plain Ed25519 verifiers
+ * (python-omemo) accept every key. Half the seeds qualify, so this costs about two draws.
+ */
+export async function identityPair(): Promise<RawPair> {
+  for (;;) {
+    const pair = await ed25519Pair();
+    if ((pair.pub[31]! & 0x80) === 0) return pair;
+  }
+}
+
 /** Creates our identity, signed pre-key and pre-keys. */
 export async function createOwn2(store: Omemo2Store, deviceId: number): Promise<Omemo2Own> {
-  const identity = await ed25519Pair();
+  const identity = await identityPair();
   const spk = await x25519Pair();
   const own: Omemo2Own = {
     deviceId,
