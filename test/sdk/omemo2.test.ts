@@ -243,6 +243,32 @@ test("malformed OMEMO 2 elements fail with a reason", async () => {
   }
 });
 
+test("a message in the namespace a client does not speak fails visibly, not as its fallback text", async () => {
+  const failed = nextEvent(carol, "cannotDecrypt", (_p, _r, id) => id === "legacy1");
+  const shown = incoming(carol, alice.jid, (m) => m.id === "legacy1");
+  writeRaw(
+    alice,
+    xml(
+      "message",
+      { type: "chat", to: carol.jid, id: "legacy1" },
+      xml("body", null, "I sent you an OMEMO encrypted message but …"),
+      xml(
+        "encrypted",
+        { xmlns: LEGACY },
+        xml("header", { sid: "5" }),
+        xml("payload", null, "AAAA"),
+      ),
+    ),
+  );
+  assert.match(
+    (await failed)[1],
+    /eu\.siacs\.conversations\.axolotl, which this client does not speak/,
+  );
+  const m = await shown;
+  assert.equal(m.encryption, "failed");
+  assert.equal(m.body, "");
+});
+
 test("a swapped identity key in a bundle is refused with the reason", async () => {
   // The server (or a thief of carol's password) replaces carol's bundles with other keys.
   const { randomBytes } = await import("node:crypto");

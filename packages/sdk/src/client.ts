@@ -31,7 +31,7 @@ import {
   NS_ROSTER,
   NS_VERSION,
 } from "./ns.js";
-import { FALLBACK_BODY, Omemo } from "./omemo/omemo.js";
+import { type Decrypted, FALLBACK_BODY, Omemo } from "./omemo/omemo.js";
 import { LazyOmemo2 } from "./omemo2/lazy.js";
 import { type PolicyLine, policyLines } from "./policy.js";
 import { Roster, rosterSet } from "./roster.js";
@@ -498,7 +498,12 @@ export class HatoClient {
     if (u === undefined) return;
     const legacy = this.omemo && u.msg.getChild("encrypted", NS_OMEMO);
     const enc2 = this.omemo2 && !legacy ? u.msg.getChild("encrypted", NS_OMEMO2) : undefined;
-    const enc = legacy ?? enc2;
+    // A namespace we have no store for is still encrypted: its body is only the fallback text.
+    const foreign =
+      legacy || enc2
+        ? undefined
+        : (u.msg.getChild("encrypted", NS_OMEMO) ?? u.msg.getChild("encrypted", NS_OMEMO2));
+    const enc = legacy ?? enc2 ?? foreign;
     const type = u.msg.attr("type");
     if (enc === undefined || type === "groupchat" || type === "error") {
       const plain = u.msg.getChild("body") !== undefined;
@@ -510,9 +515,15 @@ export class HatoClient {
       return;
     }
     const sender = u.route === "carbon-sent" ? this.jid : bare(u.msg.attr("from") ?? "");
-    const r = legacy
-      ? await this.omemo!.decrypt(sender, legacy)
-      : await this.omemo2!.decrypt(sender, enc);
+    const r: Decrypted =
+      enc === foreign
+        ? {
+            ok: false,
+            reason: `it is encrypted with ${enc.xmlns}, which this client does not speak`,
+          }
+        : legacy
+          ? await this.omemo!.decrypt(sender, legacy)
+          : await this.omemo2!.decrypt(sender, enc);
     let content: Content;
     if (r.ok) content = { body: r.body, encryption: "omemo" };
     else {
