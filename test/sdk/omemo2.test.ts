@@ -65,6 +65,17 @@ test("keys are published: devices item 'current' and one bundle item per device,
   assert.equal(await world.server.storage.pubsub.node("carol", `${LEGACY}.devicelist`), undefined);
 });
 
+test("the server's key log records the OMEMO 2 device with its Ed25519 identity key", async () => {
+  const own = (await stores.carol.loadOwn())!;
+  const log = carol.keylog();
+  const keys = await log.keysOf(carol.jid, await log.head());
+  const mine = keys.filter((k) => k.ns === NS2);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.device, own.deviceId);
+  const { createHash } = await import("node:crypto");
+  assert.equal(mine[0]!.ik, createHash("sha256").update(own.identity.pub).digest("hex"));
+});
+
 test("to a peer with only OMEMO 2 devices: OMEMO 2 both ways; carol's used pre-key is replaced", async () => {
   const got = incoming(carol, alice.jid);
   const sent = await alice.sendEncrypted(carol.jid, "the heron flies at noon");
