@@ -115,6 +115,17 @@ test("the wire format: <keys jid> per account, kex only until answered, payload,
   assert.ok(msg.getChild("store", "urn:xmpp:hints"));
 });
 
+test("messages sent at once each use their own message key", async () => {
+  const bodies = ["one at once", "two at once", "three at once"];
+  const got = Promise.all(bodies.map((b) => incoming(carol, alice.jid, (m) => m.body === b)));
+  // A reused message key shows as a failure ("already decrypted"): fail on the first one.
+  const failed = nextEvent(carol, "cannotDecrypt").then(([, reason]) => {
+    throw new Error(`carol could not decrypt: ${reason}`);
+  });
+  await Promise.all(bodies.map((b) => alice.sendEncrypted(carol.jid, b)));
+  for (const m of await Promise.race([got, failed])) assert.equal(m.encryption, "omemo");
+});
+
 test("to a peer with both: the legacy namespace, as deployed clients read it", async () => {
   const got = incoming(bob, alice.jid);
   await alice.sendEncrypted(bob.jid, "legacy by default");

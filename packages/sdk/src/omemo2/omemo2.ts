@@ -49,6 +49,7 @@ export class Omemo2 {
   private settingUp = false;
   private readonly ready: Promise<void>;
   private markReady!: () => void;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly host: OmemoHost,
@@ -111,7 +112,26 @@ export class Omemo2 {
   }
 
   /** The elements of an encrypted message for `peer`; throws OmemoError when no device of it can read it. */
-  async encrypt(peer: string, body: string): Promise<Element[]> {
+  encrypt(peer: string, body: string): Promise<Element[]> {
+    return this.serially(() => this.encryptNow(peer, body));
+  }
+
+  /** Decrypts the <encrypted xmlns='urn:xmpp:omemo:2'/> of a message from `sender`; never throws. */
+  decrypt(sender: string, enc: Element): Promise<Decrypted> {
+    return this.serially(() => this.decryptNow(sender, enc));
+  }
+
+  /**
+   * Runs session work one at a time: a session is loaded, advanced and stored, and two sends
+   * (or a send and a receive) interleaved would reuse a message key or lose a ratchet step.
+   */
+  private serially<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async encryptNow(peer: string, body: string): Promise<Element[]> {
     const own = this.requireOwn();
     const self = this.host.self();
     const sealed = await sealPayload(envelope(body, self));
@@ -152,8 +172,7 @@ export class Omemo2 {
     ];
   }
 
-  /** Decrypts the <encrypted xmlns='urn:xmpp:omemo:2'/> of a message from `sender`; never throws. */
-  async decrypt(sender: string, enc: Element): Promise<Decrypted> {
+  private async decryptNow(sender: string, enc: Element): Promise<Decrypted> {
     await this.ready;
     const own = this.own;
     if (own === undefined) return { ok: false, reason: "OMEMO 2 is not set up on this device yet" };
