@@ -7,7 +7,7 @@ import { type Element, xml } from "@hato/xml";
 import { fromBase64, toBase64 } from "../base64.js";
 import { NS_EME, NS_HINTS, NS_PUBSUB_EVENT } from "../ns.js";
 import { newDeviceId } from "../omemo/keys.js";
-import { type Decrypted, FALLBACK_BODY, OmemoError, type OmemoHost } from "../omemo/omemo.js";
+import { type Decrypted, OmemoError, type OmemoHost } from "../omemo/omemo.js";
 import type { PepRequest } from "../omemo/pep.js";
 import type { Trust } from "../omemo/store.js";
 import { judgeKey, maySendTo } from "../omemo/trust.js";
@@ -35,8 +35,6 @@ import {
 import { initActive, initPassive, ratchetDecrypt, ratchetEncrypt } from "./ratchet.js";
 import type { Omemo2Own, Omemo2Session, Omemo2Store } from "./store.js";
 import { agreeActive, agreePassive } from "./x3dh.js";
-
-export { FALLBACK_BODY };
 
 /** Most <key/> elements one message may carry; more is refused as hostile. */
 const MAX_KEYS = 500;
