@@ -26,6 +26,7 @@ import { createCa } from "@hato/cli";
 import { Accounts } from "@hato/core";
 import { openSqliteStorage } from "@hato/storage";
 import { chromium, type Page } from "playwright-core";
+import { CHROMIUM_ARGS } from "./chromium.js";
 import { spawnServer } from "./webclient-server.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -46,18 +47,6 @@ const ROUNDS = Number(values.rounds);
 const DOMAIN = "localhost";
 const USER = "me";
 const PASSWORD = "bench-pass";
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--host-resolver-rules=MAP localhost 127.0.0.1",
-];
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

@@ -24,6 +24,7 @@ import { mutualContacts, RawClient, startServer, type TestServer } from "../supp
 import { type CuttableProxy, startCuttableProxy } from "./net-cut.js";
 import {
   addContactBox,
+  allowUnencrypted,
   approveButton,
   contactItem,
   contactList,
@@ -106,7 +107,11 @@ describe("accessibility of every view (axe-core)", () => {
 
       await openChat(page, "Bob Builder");
       await expectMessage(page, "Hi Alice, can you see this? https://example.com/");
+      // Bob's client has no OMEMO: the notice that says so, then the explicit choice.
+      await page.getByText(/app cannot receive encrypted messages/).waitFor();
       await check("chat");
+      await allowUnencrypted(page);
+      await check("chat-unencrypted");
 
       // Correcting the last own message (XEP-0308): the composer in edit mode.
       await sendMessage(page, `from alice at ${label} width`);

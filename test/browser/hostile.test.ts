@@ -15,7 +15,15 @@ import {
   webUrl,
 } from "../support/browser.js";
 import { mutualContacts, RawClient, startServer, type TestServer } from "../support/inproc.js";
-import { expectMessage, messageBox, messageLog, messageText, openChat, sendMessage } from "./ui.js";
+import {
+  allowUnencrypted,
+  expectMessage,
+  messageBox,
+  messageLog,
+  messageText,
+  openChat,
+  sendMessage,
+} from "./ui.js";
 
 const PAYLOADS = [
   `<script>window.__pwned = "script"</script>`,
@@ -218,7 +226,8 @@ describe("hostile text in the browser", () => {
     );
     assert.equal(await messageText(alice.page, "carol's forgery").count(), 0);
 
-    // Mallory "corrects" alice's own message.
+    // Mallory "corrects" alice's own message (sent unencrypted: mallory has no OMEMO).
+    await allowUnencrypted(alice.page);
     await sendMessage(alice.page, "I will bring the slides");
     const mine = await mallory.expect(
       (e) => e.name === "message" && e.getChildText("body") === "I will bring the slides",

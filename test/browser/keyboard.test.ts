@@ -67,6 +67,12 @@ describe("keyboard only", () => {
     await tabTo(page, bobItem);
     await page.keyboard.press("Enter");
     await messageBox(page).waitFor();
+    // Bob's client has no OMEMO: the explicit choice to send unencrypted, by keyboard too.
+    const plain = page.getByRole("button", { name: "Send unencrypted in this chat" });
+    await plain.waitFor();
+    await tabTo(page, plain);
+    await page.keyboard.press("Enter");
+    await plain.waitFor({ state: "detached" });
     await tabTo(page, messageBox(page));
     await page.keyboard.type("typed, not clicked");
     await page.keyboard.press("Enter");

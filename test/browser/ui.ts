@@ -97,3 +97,17 @@ export async function createAccount(page: Page, username: string, password: stri
 /** The "Your organisation" panel: the policy rules that apply to the signed-in user. */
 export const policyPanel = (page: Page): Locator =>
   page.getByRole("region", { name: "Your organisation" });
+
+/** The chat header's encryption state ("End-to-end encrypted", "Cannot encrypt", "Not encrypted"…). */
+export const encryptionState = (page: Page): Locator =>
+  page.locator(".chat-head").getByTestId("e2ee-state");
+
+/**
+ * The explicit per-chat choice to send unencrypted, for a peer whose app cannot receive
+ * encrypted messages: waits for the notice that says so, then clicks "Send unencrypted in this chat".
+ */
+export async function allowUnencrypted(page: Page): Promise<void> {
+  await page.getByText(/app cannot receive encrypted messages/).waitFor();
+  await page.getByRole("button", { name: "Send unencrypted in this chat" }).click();
+  await encryptionState(page).getByText("Not encrypted", { exact: true }).waitFor();
+}

@@ -17,7 +17,14 @@ import {
   webUrl,
 } from "../support/browser.js";
 import { mutualContacts, startServer, type TestServer } from "../support/inproc.js";
-import { contactItem, expectMessage, messageBox, messageLog, openChat } from "./ui.js";
+import {
+  allowUnencrypted,
+  contactItem,
+  expectMessage,
+  messageBox,
+  messageLog,
+  openChat,
+} from "./ui.js";
 
 /** Waits until the message box holds `value` (Preact renders after the key event). */
 async function boxHolds(page: Page, value: string): Promise<void> {
@@ -126,6 +133,8 @@ describe("web client controls", () => {
   });
 
   it("Enter sends, Up arrow in the empty box edits the last message, the peer gets the correction", async () => {
+    // Bob's client has no OMEMO: alice chooses, for this chat, to send unencrypted.
+    await allowUnencrypted(alice.page);
     const box = messageBox(alice.page);
     const sent = next<ChatMessage>(
       (fn) => bob.on("message", fn),

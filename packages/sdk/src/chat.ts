@@ -123,7 +123,7 @@ export class Chat {
     if (body !== undefined) {
       const replace = m.getChild("replace", NS_CORRECT)?.attr("id");
       if (replace !== undefined && content?.encryption !== "failed")
-        this.correction(peer, sender, replace, id, body);
+        this.correction(peer, sender, replace, id, body, content);
       else this.fresh(m, { peer, sender, outgoing, body, id, self, content });
     }
     // XEP-0184 §5.4: only to requests in messages addressed to us (never carbons), with an id.
@@ -173,6 +173,21 @@ export class Chat {
     };
     // A resent copy (after a lost acknowledgement) has the id we already keep: show it once.
     if (this.store.add(k)) this.host.message(snapshot(k));
+    else this.decryptedLater(k);
+  }
+
+  /**
+   * An archive page loaded while this message was still being decrypted keeps the archive's
+   * copy, which could not show the text: the decrypted message replaces it.
+   */
+  private decryptedLater(k: Kept): void {
+    const known = this.store.find(k.peer, k.id, k.outgoing);
+    if (known?.encryption !== "failed" || k.encryption !== "omemo") return;
+    known.body = k.body;
+    known.encryption = "omemo";
+    delete known.problem;
+    if (k.file !== undefined) known.file = k.file;
+    this.host.updated(snapshot(known));
   }
 
   /** XEP-0308: applied only when the correction comes from whoever sent the original. */
@@ -182,12 +197,16 @@ export class Chat {
     replaces: string,
     id: string | undefined,
     body: string,
+    content: Content | undefined,
   ): void {
     const k = this.store.find(peer, replaces);
     if (k === undefined || k.sender !== sender) return;
     if (id !== undefined && (id === k.id || k.aliases.includes(id))) return; // a resent correction
     k.body = body;
     k.corrected = true;
+    // The text shown is the correction's: a plaintext correction of an encrypted message is
+    // not encrypted, whatever the original was.
+    if (content !== undefined) k.encryption = content.encryption;
     // A file message corrected into other text is text from now on.
     if (k.file !== undefined && k.file.url !== body.trim()) delete k.file;
     if (id !== undefined) this.store.alias(k, id);
@@ -260,22 +279,31 @@ export class Chat {
     this.host.updated(snapshot(k));
   }
 
-  /** XEP-0308: replaces the body of our message `id` to `peer`. */
-  correct(peer: string, id: string, body: string): void {
+  /** XEP-0308: replaces the body of our message `id` to `peer` (`encrypted` as for send()). */
+  correct(
+    peer: string,
+    id: string,
+    body: string,
+    encrypted?: { fallback: string; elements: Element[] } | "plain",
+  ): void {
     const k = this.store.find(peer, id, true);
     if (k === undefined) throw new Error(`no message ${id} to ${peer} to correct`);
+    const sealed = encrypted === "plain" ? undefined : encrypted;
     const cid = randomId();
     this.host.send(
       xml(
         "message",
         { type: "chat", to: peer, id: cid },
-        xml("body", null, body),
+        xml("body", null, sealed?.fallback ?? body),
+        ...(sealed?.elements ?? []),
         xml("replace", { xmlns: NS_CORRECT, id: k.id }),
         xml("origin-id", { xmlns: NS_SID, id: cid }),
       ),
     );
     k.body = body;
     k.corrected = true;
+    // The text shown is the correction's: so is its encryption state.
+    if (encrypted !== undefined) k.encryption = sealed === undefined ? "none" : "omemo";
     this.store.alias(k, cid);
     this.host.updated(snapshot(k));
   }

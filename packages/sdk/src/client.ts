@@ -20,10 +20,13 @@ import { History, type HistoryPage } from "./history.js";
 import { iqError, iqResult } from "./iq.js";
 import { bare, domainOf } from "./jid.js";
 import { KeyLog } from "./keylog/client.js";
+import type { KeyLogState, KeyLogWatcher, WatchOptions } from "./keylog/watch.js";
+import { watchClient } from "./keylog/watch-client.js";
 import {
   NS_CARBONS,
   NS_DISCO_INFO,
   NS_HATO_POLICY,
+  NS_HINTS,
   NS_OMEMO,
   NS_OMEMO2,
   NS_OMEMO2_DEVICES,
@@ -33,6 +36,7 @@ import {
 } from "./ns.js";
 import { type Decrypted, FALLBACK_BODY, Omemo } from "./omemo/omemo.js";
 import { LazyOmemo2 } from "./omemo2/lazy.js";
+import { randomId } from "./platform.js";
 import { type PolicyLine, policyLines } from "./policy.js";
 import { Roster, rosterSet } from "./roster.js";
 import { MessageStore } from "./store.js";
@@ -108,6 +112,7 @@ export class HatoClient {
     this.conn = new Connection(opts, {
       status: (s, detail) => {
         this.status = s;
+        this.omemo?.setOnline(s === "online");
         this.events.emit("status", s, detail);
       },
       setUp: () => this.setUp(),
@@ -154,7 +159,8 @@ export class HatoClient {
         this.conn.iq.request(type, to, payload, direct),
       error: (text: string) => this.events.emit("error", text),
     };
-    this.omemo = opts.omemo === undefined ? undefined : new Omemo(omemoHost, opts.omemo);
+    this.omemo =
+      opts.omemo === undefined ? undefined : new Omemo(omemoHost, opts.omemo, opts.omemoTiming);
     this.omemo2 = opts.omemo2 === undefined ? undefined : new LazyOmemo2(omemoHost, opts.omemo2);
   }
 
@@ -221,15 +227,43 @@ export class HatoClient {
     const useLegacy =
       omemo !== undefined &&
       (omemo2 === undefined ||
-        (await omemo.devicesOf(to)).length > 0 ||
+        (await omemo.deviceLists.get(to)).ids.length > 0 ||
         (await omemo2.devices(to)).length === 0);
     const elements = useLegacy ? await omemo.encrypt(to, body) : await omemo2!.encrypt(to, body);
     return this.chat.send(to, body, undefined, { fallback: FALLBACK_BODY, elements });
   }
 
-  /** XEP-0308: corrects our message `id` to `peer` (normally our last one). */
+  /** XEP-0308: corrects our message `id` to `peer` (normally our last one), in plain text. */
   correct(peer: string, id: string, body: string): void {
-    this.chat.correct(bare(peer), id, body);
+    this.chat.correct(bare(peer), id, body, this.omemo ? "plain" : undefined);
+  }
+
+  /**
+   * XEP-0308 with OMEMO: the new text end-to-end encrypted (the <replace/> stays outside, as
+   * Conversations sends it). Rejects with OmemoError, sending nothing, as sendEncrypted() does.
+   */
+  async correctEncrypted(peer: string, id: string, body: string): Promise<void> {
+    if (this.omemo === undefined) throw new Error("OMEMO is off: the client has no omemo store");
+    const elements = await this.omemo.encrypt(bare(peer), body);
+    this.chat.correct(bare(peer), id, body, { fallback: FALLBACK_BODY, elements });
+  }
+
+  /**
+   * OMEMO: repairs the session with `peer` (one device, or all of them): drops it, builds a new
+   * one from the peer's bundle and sends a key-transport message (no text), so that the peer's
+   * device gets a fresh PreKey session. Rejects with OmemoError when no device can be reached.
+   */
+  async repairOmemo(peer: string, device?: number): Promise<void> {
+    if (this.omemo === undefined) throw new Error("OMEMO is off: the client has no omemo store");
+    const enc = await this.omemo.repair(bare(peer), device);
+    this.conn.write(
+      xml(
+        "message",
+        { type: "chat", to: bare(peer), id: randomId() },
+        enc,
+        xml("store", { xmlns: NS_HINTS }),
+      ),
+    );
   }
 
   /** XEP-0085: sends a standalone chat state notification. */
@@ -305,9 +339,12 @@ export class HatoClient {
     return this.uploads.requestSlot(name, size, type);
   }
 
-  /** Shares an uploaded file's URL: the body is the URL, with XEP-0066 x:oob (as Conversations and Dino send it). */
+  /**
+   * Shares an uploaded file's URL: the body is the URL, with XEP-0066 x:oob (as Conversations
+   * and Dino send it). In plain text: marked encryption "none" when OMEMO is on.
+   */
   sendFile(peer: string, url: string, meta: Omit<FileInfo, "url"> = {}): ChatMessage {
-    return this.chat.send(bare(peer), url, { ...meta, url });
+    return this.chat.send(bare(peer), url, { ...meta, url }, this.omemo ? "plain" : undefined);
   }
 
   /**
@@ -404,6 +441,20 @@ export class HatoClient {
     });
   }
 
+  /**
+   * Automatic key-log checks (keylog/watch.ts): the log's growth, contacts' keys, and alerts for
+   * keys on our own address this device did not create. Starts when the client is online;
+   * `state` keeps the last verified head and the keys the user acknowledged.
+   */
+  watchKeyLog(state: KeyLogState, opts?: WatchOptions): KeyLogWatcher {
+    return watchClient(
+      this,
+      (type, to, payload) => this.conn.iq.request(type, to, payload),
+      state,
+      opts,
+    );
+  }
+
   async policySummary(): Promise<PolicyLine[]> {
     const res = await this.conn.iq.request(
       "get",
@@ -483,7 +534,11 @@ export class HatoClient {
       this.chat.stanza(m);
       return;
     }
-    if (this.omemo?.event(m) || this.omemo2?.event(m)) return;
+    if (this.omemo?.event(m)) {
+      this.events.emit("omemoDevices", bare(m.attr("from") ?? this.jid));
+      return;
+    }
+    if (this.omemo2?.event(m)) return;
     // Decryption is asynchronous: a queue keeps messages (and their receipts) in order.
     this.inbox = this.inbox.then(() =>
       this.decrypted(m).catch((e) =>

@@ -74,6 +74,20 @@ export {
   type SignedHead,
 } from "./keylog/leaf.js";
 export * as merkle from "./keylog/merkle.js";
+export {
+  type ContactCheck,
+  type DeviceCheck,
+  type DeviceKey,
+  type KeyLogMemory,
+  type KeyLogPorts,
+  type KeyLogState,
+  type KeyLogWatchEvents,
+  KeyLogWatcher,
+  type LogStatus,
+  type OwnAlert,
+  type WatchOptions,
+  type WatchProblem,
+} from "./keylog/watch.js";
 export { FALLBACK_BODY, OmemoError } from "./omemo/omemo.js";
 export {
   type KeyPair,
@@ -81,8 +95,11 @@ export {
   type OmemoStore,
   type OwnDevice,
   type RemoteIdentity,
+  type RetiredSignedPreKey,
+  type SignedPreKey,
   type Trust,
 } from "./omemo/store.js";
+export { DEFAULT_TIMING as OMEMO_DEFAULT_TIMING, type OmemoTiming } from "./omemo/timing.js";
 export { MemoryOmemo2Store, type Omemo2Store } from "./omemo2/store.js";
 export type { PolicyLine } from "./policy.js";
 export {

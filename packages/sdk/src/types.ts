@@ -1,6 +1,7 @@
 // The SDK's public data types: contacts, messages, options and events.
 
 import type { OmemoStore } from "./omemo/store.js";
+import type { OmemoTiming } from "./omemo/timing.js";
 import type { Omemo2Store } from "./omemo2/store.js";
 import type { PolicyLine } from "./policy.js";
 /** A contact's best presence; "offline" when no resource is available. */
@@ -116,6 +117,8 @@ export interface ClientOptions {
   omemo2?: Omemo2Store;
   /** Seconds of silence before asking the server for a sign of life (default 30); a second silent period means the connection is dead. */
   keepaliveSeconds?: number;
+  /** OMEMO's periods (signed pre-key rotation, device list freshness); defaults in omemo/timing.ts. */
+  omemoTiming?: Partial<OmemoTiming>;
 }
 
 /** Events a HatoClient emits. */
@@ -135,4 +138,6 @@ export interface ClientEvents {
   cannotDecrypt: (peer: string, reason: string, id?: string) => void;
   /** The server pushed a new policy summary (after its policy was reloaded). */
   policy: (lines: PolicyLine[]) => void;
+  /** A PEP notification brought a new OMEMO device list of `jid` (bare; ours included). */
+  omemoDevices: (jid: string) => void;
 }

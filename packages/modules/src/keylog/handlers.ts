@@ -5,7 +5,7 @@ import { type ModuleApi, Priority, StanzaError, type StanzaEvent } from "@hato/c
 import { parseJid } from "@hato/jid";
 import { type Element, xml } from "@hato/xml";
 import { bundleKey } from "./leaf.js";
-import type { KeyLogService } from "./service.js";
+import type { Appended, KeyLogService } from "./service.js";
 
 export const NS_KEYLOG = "urn:hato:keylog:0";
 const NS_PUBSUB = "http://jabber.org/protocol/pubsub";
@@ -89,8 +89,11 @@ export function registerKeyLogHandlers(api: ModuleApi, log: KeyLogService): void
     );
   });
 
-  // Before PEP stores a bundle: one the log cannot read, or a key beyond the day's allowance,
-  // is refused here, so that no device key is ever published without being logged.
+  // Before PEP stores a bundle: its key is logged here, or the publish is refused (a bundle the
+  // log cannot read, a key beyond the day's allowance, a log that cannot write). Logging
+  // first, in one step with the allowance check, means no device key is ever published
+  // without being logged, even when publishes race; a publish that PEP then refuses leaves a
+  // leaf for a key that was announced but never served, which only over-states.
   api.hook(
     `iq-set/bare/${NS_PUBSUB}:pubsub`,
     async (ev: StanzaEvent) => {
@@ -105,7 +108,19 @@ export function registerKeyLogHandlers(api: ModuleApi, log: KeyLogService): void
         return true;
       }
       const jid = ev.from.bare.toString();
-      if (await log.mayAppend(jid, key)) return false;
+      let done: Appended;
+      try {
+        done = await log.admit(jid, key);
+      } catch (err) {
+        api.log.error("key log: a device key could not be logged; its publish is refused", {
+          jid,
+          err,
+        });
+        const text = "the key log could not record this device key, so it was not published";
+        api.bounce(ev, new StanzaError("internal-server-error", text));
+        return true;
+      }
+      if (done !== "over-limit") return false;
       const text = `at most ${log.limits.leavesPerUserPerDay} new device keys a day may be published; try again tomorrow`;
       api.bounce(ev, new StanzaError("policy-violation", text));
       void api.fire("policy-denied", { user: ev.from.local, rule: "keylog", text });

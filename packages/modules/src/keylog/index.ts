@@ -9,7 +9,7 @@ import { type KeyLogFaults, type KeyLogLimits, KeyLogService } from "./service.j
 
 export { NS_KEYLOG } from "./handlers.js";
 export { canonicalLeaf, headMessage } from "./leaf.js";
-export type { KeyLogFaults, KeyLogLimits, ServedHead } from "./service.js";
+export type { Appended, KeyLogFaults, KeyLogLimits, ServedHead } from "./service.js";
 export { MerkleTree } from "./tree.js";
 
 export interface KeyLogOptions {
@@ -52,7 +52,14 @@ export function createKeyLog(opts: KeyLogOptions = {}): HatoModule & {
           const found = bundleKey(node, id, payload);
           if (found === undefined || !found.ok) return;
           const { ns, device, ik } = found;
-          await log.append(`${owner}@${api.domain}`, { ns, device, ik });
+          // Client publishes were logged before PEP stored them (handlers.ts): "known" here.
+          // This catches publishes that did not come from a client stream.
+          const jid = `${owner}@${api.domain}`;
+          if ((await log.admit(jid, { ns, device, ik })) === "over-limit")
+            api.log.error("key log: a published device key is beyond the day's allowance", {
+              jid,
+              device,
+            });
         },
         Priority.OBSERVE,
       );

@@ -27,9 +27,22 @@ export interface KeyLogFaults {
   signWith?: KeyObject;
   /** The tree served has this leaf's hash replaced (history rewritten and re-signed). */
   swapLeaf?: { index: number; ik: string };
+  /** Every inclusion and consistency proof served has one bit of its first node flipped. */
+  tamperProofs?: boolean;
+}
+
+/** A proof with one bit flipped (the tamperProofs fault). */
+function tampered(proof: Buffer[]): Buffer[] {
+  if (proof.length === 0) return proof;
+  const first = Buffer.from(proof[0]!);
+  first[0] = first[0]! ^ 1;
+  return [first, ...proof.slice(1)];
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** What admit() did: logged a new leaf, found the key logged already, or refused it. */
+export type Appended = "new" | "known" | "over-limit";
 
 /** The append-only log of device keys and its signed heads. */
 export class KeyLogService {
@@ -72,18 +85,24 @@ export class KeyLogService {
     return run;
   }
 
-  /** Whether `jid` may log one more new key now. */
-  async mayAppend(jid: string, key: { ns: string; device: number; ik: string }): Promise<boolean> {
-    if (await this.store.has({ jid, ...key })) return true;
-    const since = new Date(this.now().getTime() - DAY_MS).toISOString();
-    return (await this.store.countSince(jid, since)) < this.limits.leavesPerUserPerDay;
+  /** Appends the key unless it is logged or beyond the allowance; true when a leaf was added. */
+  async append(jid: string, key: { ns: string; device: number; ik: string }): Promise<boolean> {
+    return (await this.admit(jid, key)) === "new";
   }
 
-  /** Appends the key unless this exact (jid, ns, device, ik) is logged; signs a new head. */
-  append(jid: string, key: { ns: string; device: number; ik: string }): Promise<boolean> {
-    return this.serial(async () => {
-      if (await this.store.has({ jid, ...key })) return false;
-      if (!(await this.mayAppend(jid, key))) return false;
+  /**
+   * Logs the key unless this exact (jid, ns, device, ik) is logged already, within `jid`'s
+   * daily allowance; signs a new head. The check and the append run as one step, serialised
+   * with every other append, so two publishes racing for the day's last slot cannot both
+   * pass. "over-limit": nothing was logged (the publish must be refused). Rejects when the
+   * store fails (the publish must be refused too: a key is never published unlogged).
+   */
+  admit(jid: string, key: { ns: string; device: number; ik: string }): Promise<Appended> {
+    return this.serial(async (): Promise<Appended> => {
+      if (await this.store.has({ jid, ...key })) return "known";
+      const since = new Date(this.now().getTime() - DAY_MS).toISOString();
+      if ((await this.store.countSince(jid, since)) >= this.limits.leavesPerUserPerDay)
+        return "over-limit";
       const fields: LeafFields = { jid, ...key, at: this.now().toISOString() };
       const hash = hashLeaf(Buffer.from(canonicalLeaf(fields), "utf8"));
       const leaf: KeyLogLeaf = { index: this.tree.size, ...fields, hash: hash.toString("hex") };
@@ -91,7 +110,7 @@ export class KeyLogService {
       this.tree.append(hash);
       this.leaves?.push(leaf);
       await this.signHead();
-      return true;
+      return "new";
     });
   }
 
@@ -142,11 +161,15 @@ export class KeyLogService {
     return mine
       .filter((l) => l.index < size)
       .slice(-this.limits.leavesPerAnswer)
-      .map((leaf) => ({ leaf, proof: tree.inclusion(leaf.index, size) }));
+      .map((leaf) => {
+        const proof = tree.inclusion(leaf.index, size);
+        return { leaf, proof: this.faults.tamperProofs ? tampered(proof) : proof };
+      });
   }
 
   /** PROOF(from, D[to]) in the served tree. */
   consistency(from: number, to: number): Buffer[] {
-    return this.served().consistency(from, to);
+    const proof = this.served().consistency(from, to);
+    return this.faults.tamperProofs ? tampered(proof) : proof;
   }
 }

@@ -14,6 +14,7 @@ import {
 } from "../ns.js";
 import { fromUtf8, utf8 } from "../platform.js";
 import { ab, bytes, preKeyMessageIdentity } from "./bytes.js";
+import { DeviceLists } from "./devices.js";
 import {
   bundleElement,
   createOwnDevice,
@@ -25,8 +26,10 @@ import {
 } from "./keys.js";
 import { loadSignal } from "./load.js";
 import { open, seal } from "./payload.js";
-import { fetchBundle, fetchDeviceList, type PepRequest, publishCurrent } from "./pep.js";
+import { fetchBundle, type PepRequest, publishCurrent } from "./pep.js";
+import { maintainSignedPreKey, Rotation } from "./rotation.js";
 import type { OmemoStore, OwnDevice, Trust } from "./store.js";
+import { DEFAULT_TIMING, type OmemoTiming } from "./timing.js";
 import { judgeKey, maySendTo } from "./trust.js";
 
 /** The body other clients show instead of the encrypted message (what Conversations sends). */
@@ -64,6 +67,12 @@ export class OmemoError extends Error {
   }
 }
 
+/** Keys collected for one message, and why devices got none. */
+interface KeysOut {
+  keys: Element[];
+  reasons: string[];
+}
+
 /** One account's OMEMO device: keys, publishing, encryption and decryption. */
 export class Omemo {
   private own: OwnDevice | undefined;
@@ -76,14 +85,31 @@ export class Omemo {
    */
   private readonly ready: Promise<void>;
   private markReady!: () => void;
+  private readonly timing: OmemoTiming;
+  /** Device lists, cached from notifications and reads (devices.ts). */
+  readonly deviceLists: DeviceLists;
+  /** Signed pre-key rotation at login and periodically while online (rotation.ts). */
+  private readonly rotation: Rotation;
 
   constructor(
     private readonly host: OmemoHost,
     readonly store: OmemoStore,
+    timing: Partial<OmemoTiming> = {},
   ) {
     this.ready = new Promise((resolve) => {
       this.markReady = resolve;
     });
+    this.timing = { ...DEFAULT_TIMING, ...timing };
+    this.deviceLists = new DeviceLists(store, this.pepRequest, () => this.host.self(), this.timing);
+    this.rotation = new Rotation(
+      {
+        own: () => this.own,
+        save: (own) => this.store.saveOwn(own),
+        publish: () => this.publishBundle(),
+        error: (text) => this.host.error(text),
+      },
+      this.timing,
+    );
   }
 
   /** Our device id (after start()). */
@@ -102,16 +128,37 @@ export class Omemo {
 
   private async setUp(): Promise<void> {
     const self = this.host.self();
+    this.deviceLists.forgetAll();
     const listed = await this.fetchDevices(self);
     this.own =
       (await this.store.loadOwn()) ?? (await createOwnDevice(this.store, newDeviceId(listed)));
-    if ((await topUpPreKeys(this.store, this.own)) > 0) await this.store.saveOwn(this.own);
+    let changed = (await topUpPreKeys(this.store, this.own)) > 0;
+    const spk = await maintainSignedPreKey(this.own, this.timing, this.timing.now());
+    changed ||= spk.changed;
+    if (changed) await this.store.saveOwn(this.own);
     await this.publishBundle();
     if (!listed.includes(this.own.deviceId)) {
       const ids = [...listed, this.own.deviceId];
       await this.publishDevices(ids);
       await this.store.saveDevices(self, ids);
     }
+  }
+
+  /**
+   * The client's connection went online (true) or not (false). While online, a periodic
+   * check replaces the signed pre-key when due (start() checks at every login too).
+   */
+  setOnline(on: boolean): void {
+    this.rotation.setOnline(on);
+  }
+
+  /**
+   * Replaces the signed pre-key when it is older than `signedPreKeyAge`, deletes replaced
+   * ones past their grace period, and republishes the bundle after a replacement. Runs
+   * periodically while online; never throws (failures go to the client's error event).
+   */
+  maintain(): Promise<void> {
+    return this.rotation.check();
   }
 
   /** A PEP notification; returns whether it was an OMEMO device list (ours gets our id back if dropped). */
@@ -123,7 +170,9 @@ export class Omemo {
     const jid = from.includes("/") ? from.slice(0, from.indexOf("/")) : from;
     const item = items.getChildren("item", NS_PUBSUB_EVENT).at(-1);
     const ids = parseDeviceList(item?.getChild("list", NS_OMEMO));
-    void this.store.saveDevices(jid, ids);
+    this.deviceLists
+      .heard(jid, ids)
+      .catch((e) => this.host.error(`could not store ${jid}'s OMEMO device list: ${String(e)}`));
     const own = this.own?.deviceId;
     if (jid === self && own !== undefined && !ids.includes(own)) {
       // Another client of ours published a list without us: put us back, keeping theirs.
@@ -143,27 +192,29 @@ export class Omemo {
     const own = this.requireOwn();
     const self = this.host.self();
     const sealed = await seal(utf8(body));
-    const reasons: string[] = [];
-    const keys: Element[] = [];
-    let peerKeys = 0;
-    const targets: [string, number[]][] = [[peer, await this.fetchDevices(peer)]];
-    if (peer !== self) targets.push([self, await this.fetchDevices(self)]);
-    for (const [jid, devices] of targets) {
-      for (const device of devices) {
-        if (jid === self && device === own.deviceId) continue;
-        try {
-          const key = await this.encryptKey(own, jid, device, sealed.keyMaterial);
-          if (key === undefined) {
-            reasons.push(`${jid} device ${device}: not trusted`);
-            continue;
-          }
-          keys.push(key);
-          if (jid === peer) peerKeys++;
-        } catch (err) {
-          reasons.push(`${jid} device ${device}: ${(err as Error).message}`);
-        }
-      }
+    const out: KeysOut = { keys: [], reasons: [] };
+    const listed = await this.deviceLists.get(peer);
+    let peerKeys = await this.keysFor(own, peer, listed.ids, sealed.keyMaterial, out);
+    if (peerKeys === 0 && listed.cached) {
+      // The cached list may be out of date (a missed notification): read it before giving up.
+      out.reasons.length = 0;
+      peerKeys = await this.keysFor(
+        own,
+        peer,
+        await this.deviceLists.read(peer),
+        sealed.keyMaterial,
+        out,
+      );
     }
+    if (peer !== self)
+      await this.keysFor(
+        own,
+        self,
+        (await this.deviceLists.get(self)).ids,
+        sealed.keyMaterial,
+        out,
+      );
+    const { keys, reasons } = out;
     if (peerKeys === 0) {
       throw new OmemoError(
         `cannot encrypt to ${peer}: no trusted OMEMO device${reasons.length ? ` (${reasons.join("; ")})` : ""}`,
@@ -182,6 +233,47 @@ export class Omemo {
     ];
   }
 
+  /**
+   * Rebuilds broken sessions with `peer`: drops our session with `device` (or with each of its
+   * devices), builds a new one from its bundle and returns an OMEMO key-transport element
+   * (XEP-0384 0.3 "Key transport": header and keys, no payload). Sent to the peer, it gives each
+   * device a fresh PreKey session; no chat message shows. Throws OmemoError when no device
+   * could be reached.
+   */
+  async repair(peer: string, device?: number): Promise<Element> {
+    const own = this.requireOwn();
+    const devices = device === undefined ? await this.fetchDevices(peer) : [device];
+    const { address } = await loadSignal();
+    const sealed = await seal(new Uint8Array(0)); // a fresh key nobody will use
+    const keys: Element[] = [];
+    const reasons: string[] = [];
+    for (const d of devices) {
+      await this.store.removeSession(address(peer, d).toString());
+      try {
+        const key = await this.encryptKey(own, peer, d, sealed.keyMaterial);
+        if (key === undefined) reasons.push(`${peer} device ${d}: not trusted`);
+        else keys.push(key);
+      } catch (err) {
+        reasons.push(`${peer} device ${d}: ${(err as Error).message}`);
+      }
+    }
+    if (keys.length === 0)
+      throw new OmemoError(
+        `cannot repair the session with ${peer}${reasons.length ? ` (${reasons.join("; ")})` : ": no OMEMO device"}`,
+        reasons,
+      );
+    return xml(
+      "encrypted",
+      { xmlns: NS_OMEMO },
+      xml("header", { sid: String(own.deviceId) }, ...keys, xml("iv", null, toBase64(sealed.iv))),
+    );
+  }
+
+  /** The OMEMO device ids `jid` publishes (fetched now; the last list seen when that fails). */
+  devices(jid: string): Promise<number[]> {
+    return this.fetchDevices(jid);
+  }
+
   /** Decrypts the <encrypted/> of a message from `sender` (bare JID); never throws. */
   async decrypt(sender: string, enc: Element): Promise<Decrypted> {
     await this.ready; // a failed start was reported by the client; `own` then says so below
@@ -191,6 +283,7 @@ export class Omemo {
     const sid = Number(header?.attr("sid"));
     if (header === undefined || !Number.isInteger(sid) || sid <= 0 || sid > 0x7fffffff)
       return { ok: false, reason: "the OMEMO header lacks a valid sender device id (sid)" };
+    await this.deviceLists.sawDevice(sender, sid);
     const keyEls = header.getChildren("key", NS_OMEMO);
     if (keyEls.length > MAX_KEYS)
       return { ok: false, reason: "too many keys in the OMEMO header", device: sid };
@@ -255,11 +348,6 @@ export class Omemo {
     }
   }
 
-  /** The device ids `jid` publishes in the legacy namespace (the cached list when unreadable). */
-  devicesOf(jid: string): Promise<number[]> {
-    return this.fetchDevices(jid);
-  }
-
   /** Sets our trust in a device of `jid` (the user verified or refused it). */
   async setTrust(jid: string, device: number, trust: Trust): Promise<void> {
     const r = await this.store.loadIdentity(jid, device);
@@ -275,6 +363,32 @@ export class Omemo {
   private requireOwn(): OwnDevice {
     if (this.own === undefined) throw new OmemoError("OMEMO is not set up on this device yet", []);
     return this.own;
+  }
+
+  /** Adds a <key/> for each of `devices` of `jid` (not our own device) to `out`; returns how many. */
+  private async keysFor(
+    own: OwnDevice,
+    jid: string,
+    devices: number[],
+    keyMaterial: Uint8Array,
+    out: KeysOut,
+  ): Promise<number> {
+    let n = 0;
+    for (const device of devices) {
+      if (jid === this.host.self() && device === own.deviceId) continue;
+      try {
+        const key = await this.encryptKey(own, jid, device, keyMaterial);
+        if (key === undefined) {
+          out.reasons.push(`${jid} device ${device}: not trusted`);
+          continue;
+        }
+        out.keys.push(key);
+        n++;
+      } catch (err) {
+        out.reasons.push(`${jid} device ${device}: ${(err as Error).message}`);
+      }
+    }
+    return n;
   }
 
   /** One <key/> for a device: its session (built from its bundle when there is none). */
@@ -315,12 +429,9 @@ export class Omemo {
     );
   }
 
-  /** The device list of `jid` from its PEP (empty when none); cached in the store. */
-  private async fetchDevices(jid: string): Promise<number[]> {
-    const ids = await fetchDeviceList(this.pepRequest, this.host.self(), jid);
-    if (ids === undefined) return (await this.store.loadDevices(jid)) ?? [];
-    await this.store.saveDevices(jid, ids);
-    return ids;
+  /** `jid`'s device list read from PEP now (the stored one when that fails); fresh from now. */
+  private fetchDevices(jid: string): Promise<number[]> {
+    return this.deviceLists.read(jid);
   }
 
   private publishDevices(ids: number[]): Promise<Element> {
@@ -339,9 +450,11 @@ function signalReason(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   if (/Bad MAC/i.test(msg))
     return "message authentication failed (Bad MAC): tampered, or not for this session";
+  if (/Missing Signed PreKey/i.test(msg))
+    return "the message was built on a signed pre-key of ours that has been retired (older than its grace period)";
   if (/counter was repeated|Message key not found/i.test(msg))
     return "this message was already decrypted (a replay) or its key is gone";
-  if (/No session/i.test(msg))
+  if (/No session|No record/i.test(msg))
     return "no session with this device (it must send a pre-key message first)";
   return msg;
 }

@@ -7,6 +7,7 @@
 
 import * as libsignal from "@privacyresearch/libsignal-protocol-typescript";
 import { ab, bytes } from "./bytes.js";
+import { findSignedPreKey } from "./rotation.js";
 import type { KeyPair, OmemoStore, OwnDevice } from "./store.js";
 import { judgeKey, sameBytes } from "./trust.js";
 
@@ -58,8 +59,11 @@ export function signalStorage(
     },
     storeSession: (addr, record) => store.storeSession(addr, record),
     loadSession: (addr) => store.loadSession(addr),
-    loadSignedPreKey: async (id) =>
-      Number(id) === own.signedPreKey.id ? pairOut(own.signedPreKey.pair) : undefined,
+    // The current signed pre-key or a replaced one still in its grace period (rotation.ts).
+    loadSignedPreKey: async (id) => {
+      const k = findSignedPreKey(own, Number(id));
+      return k === undefined ? undefined : pairOut(k.pair);
+    },
     storeSignedPreKey: async () => undefined, // ours live in OwnDevice
     removeSignedPreKey: async () => undefined,
   };

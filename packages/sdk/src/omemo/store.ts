@@ -8,12 +8,30 @@ export interface KeyPair {
   priv: Uint8Array;
 }
 
+/** A signed pre-key: its id, key pair, the identity key's signature of its public key. */
+export interface SignedPreKey {
+  id: number;
+  pair: KeyPair;
+  signature: Uint8Array;
+  /** When it was made (ms since 1970); absent in keys made before rotation existed. */
+  created?: number;
+}
+
+/** A replaced signed pre-key, kept for a grace period (PreKey messages built on it still decrypt). */
+export interface RetiredSignedPreKey extends SignedPreKey {
+  /** When it was replaced (ms since 1970). */
+  retired: number;
+}
+
 /** This device's long-term keys. */
 export interface OwnDevice {
   /** Random 31-bit device id (1 … 2^31-1), unique among our account's devices. */
   deviceId: number;
   identity: KeyPair;
-  signedPreKey: { id: number; pair: KeyPair; signature: Uint8Array };
+  /** The signed pre-key in our published bundle. */
+  signedPreKey: SignedPreKey;
+  /** Signed pre-keys replaced by rotation and still in their grace period (absent: none). */
+  oldSignedPreKeys?: RetiredSignedPreKey[];
   /** The id the next generated pre-key gets (ids are never reused). */
   nextPreKeyId: number;
 }
@@ -57,14 +75,18 @@ export interface OmemoStore {
 
 const copy = (b: Uint8Array) => new Uint8Array(b);
 const copyPair = (p: KeyPair): KeyPair => ({ pub: copy(p.pub), priv: copy(p.priv) });
+const copySpk = <T extends SignedPreKey>(k: T): T => ({
+  ...k,
+  pair: copyPair(k.pair),
+  signature: copy(k.signature),
+});
 const copyOwn = (o: OwnDevice): OwnDevice => ({
   ...o,
   identity: copyPair(o.identity),
-  signedPreKey: {
-    id: o.signedPreKey.id,
-    pair: copyPair(o.signedPreKey.pair),
-    signature: copy(o.signedPreKey.signature),
-  },
+  signedPreKey: copySpk(o.signedPreKey),
+  ...(o.oldSignedPreKeys === undefined
+    ? {}
+    : { oldSignedPreKeys: o.oldSignedPreKeys.map(copySpk) }),
 });
 
 /**

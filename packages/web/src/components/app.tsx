@@ -2,6 +2,8 @@
 // client is online, then the messenger.
 import { HatoClient, inviteToken } from "@hato/sdk";
 import { useState } from "preact/hooks";
+import { openOmemoStore } from "../crypto/idb-omemo-store.js";
+import { startKeyLog } from "../state/keylog.js";
 import { ChatStore } from "../state/store.js";
 import { InvitePage } from "./invite.js";
 import { Messenger } from "./messenger.js";
@@ -36,8 +38,13 @@ export function App() {
   const [invite, setInvite] = useState(inviteFromUrl);
 
   async function signIn(jid: string, password: string): Promise<void> {
-    const client = new HatoClient({ service: serviceUrl(), jid, password, resource: "web" });
+    // End-to-end encryption is on for everyone: the keys live in this browser's IndexedDB.
+    const omemo = await openOmemoStore(jid.toLowerCase()).catch((err) => {
+      throw new Error(`This browser cannot keep encryption keys (IndexedDB): ${String(err)}`);
+    });
+    const client = new HatoClient({ service: serviceUrl(), jid, password, resource: "web", omemo });
     const next = new ChatStore(client);
+    startKeyLog(client);
     try {
       await client.connect();
     } catch (err) {

@@ -6,6 +6,8 @@ import type { ChatStore } from "../state/store.js";
 import { Avatar } from "./avatar.js";
 import { Composer } from "./composer.js";
 import { contactName } from "./contact-list.js";
+import { EncryptionNotice, EncryptionState } from "./encryption.js";
+import { KeyLogStatus } from "./keylog-status.js";
 import { MessageLog } from "./message-log.js";
 import { presenceOf } from "./presence.js";
 
@@ -68,13 +70,16 @@ export function ChatView({ store, peer, contact }: Props) {
           <span class="presence">
             <span class={`dot ${presence.dot}`} aria-hidden="true" />
             {presence.word}
-          </span>
+          </span>{" "}
+          <EncryptionState state={store.e2ee.of(peer).state} />
+          <KeyLogStatus client={store.client} jid={peer} />
         </div>
       </header>
       <MessageLog store={store} peer={peer} name={name} />
       <p class="typing" aria-live="polite">
         {chat.typing ? `${name} is typing…` : ""}
       </p>
+      <EncryptionNotice store={store} peer={peer} name={name} />
       <Composer store={store} peer={peer} />
     </section>
   );

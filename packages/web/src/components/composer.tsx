@@ -25,11 +25,19 @@ export function Composer({ store, peer }: { store: ChatStore; peer: string }) {
   function send(): void {
     const body = text.trim();
     if (body === "") return;
+    // Encrypted unless the user chose otherwise for this chat; what could not be sent comes
+    // back into the box (the notice above says why).
+    const restore = () => setText((now) => (now === "" ? body : now));
     if (editing !== undefined) {
-      store.client.correct(peer, editing.id, body);
+      const original = editing;
       store.stopEdit();
+      void store.e2ee.correct(peer, original.id, body).then((ok) => {
+        if (ok) return;
+        store.startEdit(original);
+        restore();
+      });
     } else {
-      store.client.send(peer, body);
+      void store.e2ee.send(peer, body).then((ok) => ok || restore());
     }
     typing.sent();
     setText("");

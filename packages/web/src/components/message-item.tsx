@@ -1,5 +1,6 @@
 // One message in the log: who, when, the text, "edited", and for our own its delivery state.
 import type { ChatMessage } from "@hato/sdk";
+import type { ChatEncryption } from "../state/e2ee.js";
 import { FileView } from "./file-view.js";
 import { MessageText } from "./message-text.js";
 
@@ -20,10 +21,13 @@ interface Props {
   onEdit: () => void;
   /** Our own upload's bytes (this session), for its preview. */
   local?: Blob | undefined;
+  /** A message that failed to decrypt as it arrived: the conversation's "Fix session" state. */
+  fix?: ChatEncryption["repair"] | undefined;
+  onFix?: () => void;
 }
 
 /** A message row. */
-export function MessageItem({ message: m, name, editable, onEdit, local }: Props) {
+export function MessageItem({ message: m, name, editable, onEdit, local, fix, onFix }: Props) {
   return (
     <li class={m.outgoing ? "msg out" : "msg in"}>
       <div class="meta">
@@ -32,8 +36,15 @@ export function MessageItem({ message: m, name, editable, onEdit, local }: Props
           {timeFormat.format(m.time)}
         </time>
         {m.corrected ? <span class="edited"> (edited)</span> : null}
+        {m.encryption === "none" ? <span class="e2ee-mark"> Not encrypted</span> : null}
       </div>
-      {m.file ? <FileView file={m.file} local={local} /> : <MessageText body={m.body} />}
+      {m.encryption === "failed" ? (
+        <Undecryptable problem={m.problem} fix={fix} onFix={onFix} />
+      ) : m.file ? (
+        <FileView file={m.file} local={local} />
+      ) : (
+        <MessageText body={m.body} />
+      )}
       {m.outgoing ? (
         <div class="foot">
           {local !== undefined ? <span class="scan clean">Scanned, clean</span> : null}
@@ -46,5 +57,38 @@ export function MessageItem({ message: m, name, editable, onEdit, local }: Props
         </div>
       ) : null}
     </li>
+  );
+}
+
+/** "Could not decrypt: why", and for a live message the offer to fix the session. */
+function Undecryptable({
+  problem,
+  fix,
+  onFix,
+}: {
+  problem: string | undefined;
+  fix: ChatEncryption["repair"] | undefined;
+  onFix: (() => void) | undefined;
+}) {
+  return (
+    <div class="undecryptable">
+      <p>Could not decrypt: {problem ?? "unknown reason"}</p>
+      {fix === undefined || onFix === undefined ? null : (
+        <p class="fix">
+          <button type="button" disabled={fix === "working"} onClick={onFix}>
+            Fix session
+          </button>{" "}
+          <span role="status">
+            {fix === "working"
+              ? "Fixing…"
+              : fix === "done"
+                ? "Session renewed: new messages will decrypt. Ask for this one again."
+                : typeof fix === "object"
+                  ? `Could not fix the session: ${fix.error}`
+                  : ""}
+          </span>
+        </p>
+      )}
+    </div>
   );
 }

@@ -117,6 +117,8 @@ export function MessageLog({ store, peer, name }: Props) {
               name={m.outgoing ? "You" : name}
               editable={m === lastOwn && m.file === undefined}
               onEdit={() => store.startEdit(m)}
+              fix={store.e2ee.canFix(m) ? store.e2ee.of(peer).repair : undefined}
+              onFix={() => void store.e2ee.repair(peer)}
               local={
                 m.outgoing ? (store.uploadOf(peer, m.id)?.body as Blob | undefined) : undefined
               }

@@ -8,6 +8,7 @@ import { ChatView } from "./chat-view.js";
 import { ConnectionBanner } from "./connection-banner.js";
 import { ContactList } from "./contact-list.js";
 import { ErrorBar } from "./error-bar.js";
+import { KeyLogBanner } from "./keylog-banner.js";
 import { NotificationsButton } from "./notifications-button.js";
 import { PolicyPanel } from "./policy-panel.js";
 import { Requests } from "./requests.js";
@@ -46,6 +47,7 @@ export function Messenger({ store, onSignOut }: Props) {
     <div class={active === undefined ? "layout" : "layout chat-open"}>
       <ConnectionBanner status={store.status} detail={store.statusDetail} />
       <ErrorBar store={store} />
+      <KeyLogBanner client={store.client} />
       <header class="top">
         <h1>Hato</h1>
         <span class="me">{store.client.jid}</span>

@@ -10,6 +10,7 @@ import {
   UploadError,
   type UploadFile,
 } from "@hato/sdk";
+import { E2ee } from "./e2ee.js";
 
 /**
  * A file we are sharing, as the sender sees it: uploading (bytes going out), scanning (all
@@ -78,6 +79,8 @@ export class ChatStore {
   private readonly unsubscribe: (() => void)[] = [];
   /** Called for incoming live messages (desktop notifications). */
   onIncoming: ((m: ChatMessage) => void) | undefined;
+  /** End-to-end encryption per conversation; sending goes through it. */
+  readonly e2ee: E2ee = new E2ee(this);
 
   constructor(readonly client: HatoClient) {
     this.status = client.status;
@@ -109,11 +112,14 @@ export class ChatStore {
         this.chat(peer).typing = state === "composing";
         this.changed();
       }),
-      client.on("error", (text) => {
-        this.errors = [...this.errors.slice(-4), text];
-        this.changed();
-      }),
+      client.on("error", (text) => this.error(text)),
     );
+  }
+
+  /** Shows an error in the error bar (the last five are kept). */
+  error(text: string): void {
+    this.errors = [...this.errors.slice(-4), text];
+    this.changed();
   }
 
   /** Asks the server for our policy summary; a server without one leaves the panel away. */
@@ -260,6 +266,14 @@ export class ChatStore {
     const c = this.chat(peer);
     c.uploads.push(u);
     this.changed();
+    // A shared file's link goes out in plain text (marked so): never where plain text is refused.
+    if (this.e2ee.required) {
+      u.state = "failed";
+      u.reason =
+        "your organisation requires end-to-end encryption, and this file's link would be sent unencrypted";
+      this.changed();
+      return;
+    }
     let shown = -1;
     try {
       const m = await this.client.upload(peer, file, {
@@ -301,6 +315,7 @@ export class ChatStore {
   private onMessage(m: ChatMessage): void {
     const c = this.chat(m.peer);
     this.upsert(m);
+    this.e2ee.seen(m);
     if (!m.outgoing) {
       c.typing = false;
       if (this.active !== m.peer || !this.visible) c.unread += 1;
@@ -320,6 +335,7 @@ export class ChatStore {
     if (i !== -1) {
       const merged = { ...list[i], ...m, archiveId: m.archiveId ?? list[i]?.archiveId };
       if (m.file === undefined) delete merged.file; // corrected into text
+      if (m.problem === undefined) delete merged.problem; // decrypted after all
       list[i] = merged;
       return;
     }
