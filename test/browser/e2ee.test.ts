@@ -222,6 +222,13 @@ describe("end-to-end encryption in the web client", () => {
       ["Alice after the fix"],
       "the key transport showed no message at dave",
     );
+
+    // The other way: dave repairs, and alice's web client shows nothing for the key transport.
+    const rows = await messageLog(alice.page).getByRole("listitem").count();
+    await dave.repairOmemo("alice@localhost");
+    await dave.sendEncrypted("alice@localhost", "Dave after his own repair");
+    await expectMessage(alice.page, "Dave after his own repair");
+    assert.equal(await messageLog(alice.page).getByRole("listitem").count(), rows + 1);
     alice.assertClean();
   });
 

@@ -14,7 +14,14 @@ import {
   webUrl,
 } from "../support/browser.js";
 import { type Hato, startHato } from "../support/hato.js";
-import { approveRequest, contactItem, expectMessage, openChat, sendMessage } from "./ui.js";
+import {
+  allowUnencrypted,
+  approveRequest,
+  contactItem,
+  expectMessage,
+  openChat,
+  sendMessage,
+} from "./ui.js";
 
 describe("slixmpp and the web client", () => {
   let hato: Hato;
@@ -62,6 +69,8 @@ describe("slixmpp and the web client", () => {
     await openChat(alice.page, "sam@localhost");
     sam.send("alice@localhost", "Hello from slixmpp <b>not bold</b>");
     await expectMessage(alice.page, "Hello from slixmpp <b>not bold</b>");
+    // slixmpp has no OMEMO here: alice chooses to send unencrypted in this chat.
+    await allowUnencrypted(alice.page);
     await sendMessage(alice.page, "Hello from the browser ✓ ünïcödé");
     const got = await sam.message((m) => m.body === "Hello from the browser ✓ ünïcödé");
     assert.match(got.from, /^alice@localhost\/.+/);

@@ -38,6 +38,19 @@ async function roundTrip(a: HatoClient, b: HatoClient, text: string): Promise<Ch
   return got;
 }
 
+/**
+ * Resolves once the session record at `address` differs from what it is now: the sign that a
+ * key transport was handled (it shows no message to wait for).
+ */
+async function sessionChanged(store: MemoryOmemoStore, address: string): Promise<void> {
+  const was = await store.loadSession(address);
+  const deadline = Date.now() + 20_000;
+  while ((await store.loadSession(address)) === was) {
+    if (Date.now() > deadline) throw new Error(`the session ${address} never changed`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 test("a lost session fails visibly; repairOmemo makes messages flow both ways again", async () => {
   assert.equal((await roundTrip(alice, bob, "before the break")).encryption, "omemo");
   assert.equal((await roundTrip(bob, alice, "reply before the break")).encryption, "omemo");
@@ -52,8 +65,12 @@ test("a lost session fails visibly; repairOmemo makes messages flow both ways ag
 
   // Bob repairs: a key-transport message goes to alice, and nothing shows at alice.
   const before = seen.alice.length;
+  const bobDevice = (await stores.bob.loadOwn())!.deviceId;
+  const replaced = sessionChanged(stores.alice, `bob@localhost.${bobDevice}`);
   await bob.repairOmemo(alice.jid, aliceDevice);
-  // Alice answers (her session was replaced by the key transport's PreKey session).
+  // Alice answers once her session was replaced by the key transport's PreKey session (a
+  // message she encrypted before that is for the lost session, and fails at bob too).
+  await replaced;
   assert.equal((await roundTrip(alice, bob, "after the repair")).body, "after the repair");
   assert.equal((await roundTrip(bob, alice, "and back again")).body, "and back again");
   const shown = seen.alice.slice(before).filter((m) => !m.outgoing);
@@ -68,7 +85,10 @@ test("a corrupted session record is repaired for all of the peer's devices at on
   const bobDevice = (await stores.bob.loadOwn())!.deviceId;
   await stores.alice.storeSession(`bob@localhost.${bobDevice}`, "{not a session record}");
   await assert.rejects(alice.sendEncrypted(bob.jid, "cannot go"), /cannot encrypt/);
+  const aliceDevice = (await stores.alice.loadOwn())!.deviceId;
+  const replaced = sessionChanged(stores.bob, `alice@localhost.${aliceDevice}`);
   await alice.repairOmemo(bob.jid);
+  await replaced;
   assert.equal((await roundTrip(alice, bob, "repaired from alice")).body, "repaired from alice");
   assert.equal((await roundTrip(bob, alice, "and bob answers")).body, "and bob answers");
 });

@@ -23,7 +23,12 @@ export function startNotifications(store: ChatStore): () => void {
     const contact = store.contacts.find((c) => c.jid === m.peer);
     const title = contactName(contact, m.peer);
     // The notification is plain text: the platform renders it, never as HTML.
-    const text = m.file ? `Sent a file: ${displayName(m.file.name)}` : m.body;
+    const text =
+      m.encryption === "failed"
+        ? "A message that could not be decrypted"
+        : m.file
+          ? `Sent a file: ${displayName(m.file.name)}`
+          : m.body;
     const n = new Notification(title, {
       body: stripBidiControls(cutText(text, 200)),
       tag: m.peer,

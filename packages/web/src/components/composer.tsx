@@ -49,8 +49,8 @@ export function Composer({ store, peer }: { store: ChatStore; peer: string }) {
       send();
     } else if (e.key === "ArrowUp" && text === "") {
       const last = store.lastOwn(peer);
-      // A shared file is not text to edit.
-      if (last !== undefined && last.file === undefined) {
+      // A shared file is not text to edit, nor a message this device could not decrypt.
+      if (last !== undefined && last.file === undefined && last.encryption !== "failed") {
         e.preventDefault();
         setText(last.body);
         store.startEdit(last);

@@ -115,7 +115,7 @@ export function MessageLog({ store, peer, name }: Props) {
               key={`${m.outgoing ? "o" : "i"}:${m.id}`}
               message={m}
               name={m.outgoing ? "You" : name}
-              editable={m === lastOwn && m.file === undefined}
+              editable={m === lastOwn && m.file === undefined && m.encryption !== "failed"}
               onEdit={() => store.startEdit(m)}
               fix={store.e2ee.canFix(m) ? store.e2ee.of(peer).repair : undefined}
               onFix={() => void store.e2ee.repair(peer)}

@@ -175,7 +175,9 @@ export class E2ee {
         return true;
       } catch (err) {
         if (err instanceof OmemoError) {
-          this.set(c, "unavailable", err.message, err.reasons.length === 0);
+          // No reason per device: the peer has none, unless our own device is not set up.
+          const ours = this.host.client.omemo?.deviceId !== undefined;
+          this.set(c, "unavailable", err.message, ours && err.reasons.length === 0);
         } else {
           this.host.error(`Message to ${peer} not sent: ${String(err)}`);
         }
