@@ -291,6 +291,37 @@ test("a message in the namespace a client does not speak fails visibly, not as i
   assert.equal(m.body, "");
 });
 
+test("a lost OMEMO 2 session: repairOmemo sends a key exchange that shows nothing, then messages flow", async () => {
+  const aliceDevice = alice.omemo2!.deviceId!;
+  const carolDevice = carol.omemo2!.deviceId!;
+  await stores.carol.removeSession(`${alice.jid}.${aliceDevice}`);
+  const broken = nextEvent(carol, "cannotDecrypt", (peer) => peer === alice.jid);
+  await alice.sendEncrypted(carol.jid, "lost in the break");
+  assert.match((await broken)[1], /no session/);
+
+  const shownAtAlice: string[] = [];
+  const off = alice.on("message", (m) => {
+    if (!m.outgoing && m.peer === carol.jid) shownAtAlice.push(m.body);
+  });
+  // The key exchange shows no message: wait for alice's session to become the one carol started.
+  const address = `${carol.jid}.${carolDevice}`;
+  const before = (await stores.alice.loadSession(address))?.from;
+  await carol.repairOmemo(alice.jid, aliceDevice);
+  const deadline = Date.now() + 20_000;
+  while ((await stores.alice.loadSession(address))?.from?.ek.join() === before?.ek.join()) {
+    if (Date.now() > deadline) throw new Error("alice never took carol's key exchange");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const there = incoming(carol, alice.jid, (m) => m.body === "after the repair");
+  await alice.sendEncrypted(carol.jid, "after the repair");
+  assert.equal((await there).encryption, "omemo");
+  const back = incoming(alice, carol.jid, (m) => m.body === "and back again");
+  await carol.sendEncrypted(alice.jid, "and back again");
+  assert.equal((await back).encryption, "omemo");
+  off();
+  assert.deepEqual(shownAtAlice, ["and back again"], "the key exchange showed no message");
+});
+
 test("a swapped identity key in a bundle is refused with the reason", async () => {
   // The server (or a thief of carol's password) replaces carol's bundles with other keys.
   const { randomBytes } = await import("node:crypto");

@@ -34,7 +34,7 @@ import {
   NS_ROSTER,
   NS_VERSION,
 } from "./ns.js";
-import { type Decrypted, FALLBACK_BODY, Omemo } from "./omemo/omemo.js";
+import { type Decrypted, FALLBACK_BODY, Omemo, OmemoError } from "./omemo/omemo.js";
 import { LazyOmemo2 } from "./omemo2/lazy.js";
 import { randomId } from "./platform.js";
 import { type PolicyLine, policyLines } from "./policy.js";
@@ -254,16 +254,35 @@ export class HatoClient {
    * device gets a fresh PreKey session. Rejects with OmemoError when no device can be reached.
    */
   async repairOmemo(peer: string, device?: number): Promise<void> {
-    if (this.omemo === undefined) throw new Error("OMEMO is off: the client has no omemo store");
-    const enc = await this.omemo.repair(bare(peer), device);
-    this.conn.write(
-      xml(
-        "message",
-        { type: "chat", to: bare(peer), id: randomId() },
-        enc,
-        xml("store", { xmlns: NS_HINTS }),
-      ),
-    );
+    const to = bare(peer);
+    const { omemo, omemo2 } = this;
+    if (omemo === undefined && omemo2 === undefined)
+      throw new Error("OMEMO is off: the client has no omemo store");
+    // OMEMO 2 sessions are repaired when the peer publishes OMEMO 2 devices (that device, if
+    // named); the legacy ones as before, unless the named device is only an OMEMO 2 one.
+    const v2 =
+      omemo2 !== undefined &&
+      (await omemo2.devices(to)).some((d) => device === undefined || d === device);
+    const legacy =
+      omemo !== undefined &&
+      (!v2 || device === undefined || (await omemo.deviceLists.get(to)).ids.includes(device));
+    const tries: Promise<Element>[] = [];
+    if (legacy) tries.push(omemo.repair(to, device));
+    if (v2) tries.push(omemo2.repair(to, device));
+    if (tries.length === 0)
+      throw new OmemoError(`cannot repair the session with ${to}: no OMEMO device`, []);
+    const results = await Promise.allSettled(tries);
+    const sent = results.filter((r) => r.status === "fulfilled");
+    if (sent.length === 0) throw (results[0] as PromiseRejectedResult).reason;
+    for (const r of sent)
+      this.conn.write(
+        xml(
+          "message",
+          { type: "chat", to, id: randomId() },
+          r.value,
+          xml("store", { xmlns: NS_HINTS }),
+        ),
+      );
   }
 
   /** XEP-0085: sends a standalone chat state notification. */

@@ -60,6 +60,10 @@ export class LazyOmemo2 {
     }
   }
 
+  async repair(peer: string, device?: number): Promise<Element> {
+    return (await this.load()).repair(peer, device);
+  }
+
   async setTrust(jid: string, device: number, trust: Trust): Promise<void> {
     return (await this.load()).setTrust(jid, device, trust);
   }

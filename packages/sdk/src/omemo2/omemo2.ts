@@ -218,6 +218,41 @@ export class Omemo2 {
     }
   }
 
+  /**
+   * Repairs the sessions with `peer` (one device, or all of them): drops them, builds new ones
+   * from the bundles and returns an empty message (no payload: key transport) carrying the key
+   * exchange, which shows nothing at the peer. Throws OmemoError when no device can be reached.
+   */
+  repair(peer: string, device?: number): Promise<Element> {
+    return this.serially(async () => {
+      const own = this.requireOwn();
+      const devices = device === undefined ? await this.devices(peer) : [device];
+      const keys: Element[] = [];
+      const reasons: string[] = [];
+      for (const d of devices) {
+        await this.store.removeSession(address(peer, d));
+        try {
+          // An empty message's key material: 32 zero bytes and no tag (as python-omemo sends).
+          const key = await this.encryptKey(own, peer, d, new Uint8Array(32));
+          if (key === undefined) reasons.push(`${peer} device ${d}: not trusted`);
+          else keys.push(key);
+        } catch (err) {
+          reasons.push(`${peer} device ${d}: ${(err as Error).message}`);
+        }
+      }
+      if (keys.length === 0)
+        throw new OmemoError(
+          `cannot repair the OMEMO 2 session with ${peer}${reasons.length ? ` (${reasons.join("; ")})` : ": no OMEMO 2 device"}`,
+          reasons,
+        );
+      return xml(
+        "encrypted",
+        { xmlns: NS_OMEMO2 },
+        xml("header", { sid: String(own.deviceId) }, xml("keys", { jid: peer }, ...keys)),
+      );
+    });
+  }
+
   /** Sets our trust in a device of `jid`. */
   async setTrust(jid: string, device: number, trust: Trust): Promise<void> {
     const r = await this.store.loadIdentity(jid, device);
