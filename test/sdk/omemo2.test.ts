@@ -291,6 +291,20 @@ test("a message in the namespace a client does not speak fails visibly, not as i
   assert.equal(m.body, "");
 });
 
+test("OMEMO 2 corrections stay encrypted; an OMEMO 2-only client marks plain text", async () => {
+  const got = incoming(carol, alice.jid, (m) => m.body === "meet at 5");
+  const sent = await alice.sendEncrypted(carol.jid, "meet at 5");
+  await got;
+  const upd = nextEvent(carol, "updated", (m) => m.id === sent.id && m.body === "meet at 6");
+  await alice.correctEncrypted(carol.jid, sent.id, "meet at 6");
+  const [m] = await upd;
+  assert.equal(m.corrected, true);
+  assert.equal(m.encryption, "omemo");
+  const plain = incoming(alice, carol.jid, (x) => x.body === "plain words");
+  assert.equal(carol.send(alice.jid, "plain words").encryption, "none");
+  assert.equal((await plain).encryption, "none");
+});
+
 test("a lost OMEMO 2 session: repairOmemo sends a key exchange that shows nothing, then messages flow", async () => {
   const aliceDevice = alice.omemo2!.deviceId!;
   const carolDevice = carol.omemo2!.deviceId!;

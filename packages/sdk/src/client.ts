@@ -210,32 +210,43 @@ export class HatoClient {
    * acked), in plain text (marked encryption "none" when OMEMO is on; see sendEncrypted()).
    */
   send(peer: string, body: string): ChatMessage {
-    return this.chat.send(bare(peer), body, undefined, this.omemo ? "plain" : undefined);
+    return this.chat.send(
+      bare(peer),
+      body,
+      undefined,
+      this.omemo || this.omemo2 ? "plain" : undefined,
+    );
   }
 
   /**
    * OMEMO: sends `body` end-to-end encrypted to every trusted device of `peer` and our own
-   * other devices (XEP-0384 0.3.0). Rejects with OmemoError, sending nothing, when OMEMO is
+   * other devices (XEP-0384 0.3.0, or OMEMO 2 for a peer that has only that). Rejects with OmemoError, sending nothing, when OMEMO is
    * off or no device of `peer` can read it: it never falls back to plain text.
    */
   async sendEncrypted(peer: string, body: string): Promise<ChatMessage> {
-    const to = bare(peer);
+    const elements = await this.encryptFor(bare(peer), body);
+    return this.chat.send(bare(peer), body, undefined, { fallback: FALLBACK_BODY, elements });
+  }
+
+  /**
+   * The encrypted elements of `body` for `to`: in the legacy namespace by default (what
+   * deployed clients read), in urn:xmpp:omemo:2 for a peer that publishes only OMEMO 2 devices.
+   */
+  private async encryptFor(to: string, body: string): Promise<Element[]> {
     const { omemo, omemo2 } = this;
     if (omemo === undefined && omemo2 === undefined)
       throw new Error("OMEMO is off: the client has no omemo store");
-    // Legacy by default (what deployed clients read); OMEMO 2 for a peer that has only that.
     const useLegacy =
       omemo !== undefined &&
       (omemo2 === undefined ||
         (await omemo.deviceLists.get(to)).ids.length > 0 ||
         (await omemo2.devices(to)).length === 0);
-    const elements = useLegacy ? await omemo.encrypt(to, body) : await omemo2!.encrypt(to, body);
-    return this.chat.send(to, body, undefined, { fallback: FALLBACK_BODY, elements });
+    return useLegacy ? omemo.encrypt(to, body) : omemo2!.encrypt(to, body);
   }
 
   /** XEP-0308: corrects our message `id` to `peer` (normally our last one), in plain text. */
   correct(peer: string, id: string, body: string): void {
-    this.chat.correct(bare(peer), id, body, this.omemo ? "plain" : undefined);
+    this.chat.correct(bare(peer), id, body, this.omemo || this.omemo2 ? "plain" : undefined);
   }
 
   /**
@@ -243,8 +254,7 @@ export class HatoClient {
    * Conversations sends it). Rejects with OmemoError, sending nothing, as sendEncrypted() does.
    */
   async correctEncrypted(peer: string, id: string, body: string): Promise<void> {
-    if (this.omemo === undefined) throw new Error("OMEMO is off: the client has no omemo store");
-    const elements = await this.omemo.encrypt(bare(peer), body);
+    const elements = await this.encryptFor(bare(peer), body);
     this.chat.correct(bare(peer), id, body, { fallback: FALLBACK_BODY, elements });
   }
 
@@ -363,7 +373,12 @@ export class HatoClient {
    * and Dino send it). In plain text: marked encryption "none" when OMEMO is on.
    */
   sendFile(peer: string, url: string, meta: Omit<FileInfo, "url"> = {}): ChatMessage {
-    return this.chat.send(bare(peer), url, { ...meta, url }, this.omemo ? "plain" : undefined);
+    return this.chat.send(
+      bare(peer),
+      url,
+      { ...meta, url },
+      this.omemo || this.omemo2 ? "plain" : undefined,
+    );
   }
 
   /**
