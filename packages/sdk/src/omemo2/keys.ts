@@ -1,4 +1,4 @@
-// OMEMO 2 key material and its PEP form (XEP-0384 0.8 §5.3): our keys, the <bundle/> and
+// OMEMO 2 key material and its PEP form (XEP-0384 0.8): our keys, the <bundle/> and
 // <devices/> elements, parsing them from hostile input, and reading or publishing the nodes
 // urn:xmpp:omemo:2:devices (item "current") and urn:xmpp:omemo:2:bundles (item = device id).
 
@@ -180,7 +180,7 @@ export async function fetchBundle2(
   return parseBundle2(await fetchItem(request, to, NS_OMEMO2_BUNDLES, String(device)));
 }
 
-/** Publishes `payload` as item `id` of `node`, open to anyone (XEP-0384 §5.3: anyone may build a session). */
+/** Publishes `payload` as item `id` of `node`, open to anyone (XEP-0384: anyone may build a session). */
 export function publish2(
   request: PepRequest,
   node: string,

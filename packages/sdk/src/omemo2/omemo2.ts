@@ -371,7 +371,7 @@ export class Omemo2 {
       from: { pkId: kex.pkId, spkId: kex.spkId, ek: kex.ek },
     });
     if (verdict.isNew) await this.store.saveIdentity(jid, device, verdict.identity);
-    // A pre-key is single use: replace it and republish the bundle (XEP-0384 §5.3.2).
+    // A pre-key is single use: replace it and republish the bundle (XEP-0384).
     await this.store.removePreKey(kex.pkId);
     await topUp2(this.store, own);
     await this.store.saveOwn(own);

@@ -1,4 +1,4 @@
-// OMEMO 2's payload (XEP-0384 §5.3.4 "OMEMO Payload") and what it wraps: an XEP-0420 Stanza
+// OMEMO 2's payload (XEP-0384 "OMEMO Payload") and what it wraps: an XEP-0420 Stanza
 // Content Encryption envelope with the <body/>, random padding (<rpad/>) and the sender's bare
 // JID (<from/>), which the receiver checks so that a message cannot be replayed as another's.
 

@@ -1,4 +1,4 @@
-// The three protobuf messages of OMEMO 2 (XEP-0384 §5: OMEMOMessage, OMEMOAuthenticatedMessage,
+// The three protobuf messages of OMEMO 2 (XEP-0384: OMEMOMessage, OMEMOAuthenticatedMessage,
 // OMEMOKeyExchange, proto2), encoded and decoded by hand: only varints and byte strings occur.
 // Decoding is strict: every required field once, lengths bounded, unknown fields skipped.
 

@@ -1,6 +1,6 @@
 // The Double Ratchet (Signal's public-domain specification) with OMEMO 2's parameters
-// (XEP-0384 §5.3.2): root chain HKDF-SHA-256 "OMEMO Root Chain", message chains HMAC-SHA-256
-// with 0x01 (message key) and 0x02 (next chain key), and the AEAD of §5.3.3: HKDF to 80 bytes
+// (XEP-0384): root chain HKDF-SHA-256 "OMEMO Root Chain", message chains HMAC-SHA-256
+// with 0x01 (message key) and 0x02 (next chain key), and the AEAD: HKDF to 80 bytes
 // ("OMEMO Message Key Material"), AES-256-CBC, HMAC-SHA-256 truncated to 16 bytes over the
 // associated data and the OMEMOMessage. State is plain data so that any store can keep it.
 
@@ -95,7 +95,7 @@ export async function initPassive(
   };
 }
 
-/** The AEAD of XEP-0384 §5.3.3: an OMEMOAuthenticatedMessage for `plain` under message key `mk`. */
+/** The AEAD of XEP-0384: an OMEMOAuthenticatedMessage for `plain` under message key `mk`. */
 export async function sealMessage(
   mk: Uint8Array,
   ad: Uint8Array,

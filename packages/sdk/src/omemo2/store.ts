@@ -20,7 +20,7 @@ export interface Omemo2Session {
   ratchet: RatchetState;
   /**
    * Set while a session we started is unconfirmed: every message repeats the key exchange
-   * (XEP-0384 §4.5) until the peer has answered through the session.
+   * (XEP-0384) until the peer has answered through the session.
    */
   kex?: { pkId: number; spkId: number; ek: Uint8Array };
   /** For a session the peer started: its key exchange, to recognise a repeated one. */

@@ -1,5 +1,5 @@
 // X3DH key agreement (Signal's public-domain specification) with OMEMO 2's parameters
-// (XEP-0384 §5.3.1): Ed25519 identity keys converted to X25519, four DH outputs after 32 bytes
+// (XEP-0384): Ed25519 identity keys converted to X25519, four DH outputs after 32 bytes
 // of 0xFF, HKDF-SHA-256 with a zero salt and the info "OMEMO X3DH", associated data the two
 // Ed25519 identity keys (initiator first).
 
