@@ -266,7 +266,8 @@ describe("end-to-end encryption in the web client", () => {
       "no plaintext went out",
     );
     await messageBox(alice.page).fill("");
-    // A file's link would go out in plain text: refused before any byte is uploaded.
+    // A file is encrypted too (XEP-0454), and carol's app cannot decrypt it; its link never goes
+    // in plain text: refused before any byte is uploaded.
     await alice.page.locator("input[type=file]").setInputFiles({
       name: "plan.txt",
       mimeType: "text/plain",

@@ -1,5 +1,8 @@
 // What the upload browser tests share: alice and bob, mutual contacts, signed in in Chromium
 // with each other's chat open, on a server with its own data folder (uploads live there).
+// The web client encrypts files in encrypted chats (XEP-0454); the plain upload tests have
+// alice choose "Send unencrypted" for Bob, as a user does whose contact's app has no OMEMO
+// (Bob has not signed in yet then, so he has no device).
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,18 +16,23 @@ import {
   WEB_FLAGS,
 } from "../support/browser.js";
 import { mutualContacts, startServer, type TestServer } from "../support/inproc.js";
-import { openChat } from "./ui.js";
+import { allowUnencrypted, openChat } from "./ui.js";
 
 export interface UploadWorld {
   t: TestServer;
   b: TestBrowser;
   alice: WatchedPage;
   bob: WatchedPage;
+  /** The server's data folder (the upload store is in it). */
+  data: string;
   close(): Promise<void>;
 }
 
 /** Starts the server (with `flags` on top of the web client's), the browser and both users. */
-export async function startUploadWorld(flags: Record<string, string> = {}): Promise<UploadWorld> {
+export async function startUploadWorld(
+  flags: Record<string, string> = {},
+  { encrypted = false }: { encrypted?: boolean } = {},
+): Promise<UploadWorld> {
   const data = await mkdtemp(join(tmpdir(), "hato-web-upload-"));
   const t = await startServer({ ...WEB_FLAGS, data, ...flags });
   await t.addUser("alice", "alice-pw");
@@ -35,14 +43,19 @@ export async function startUploadWorld(flags: Record<string, string> = {}): Prom
   const bob = await b.newPage();
   const url = `https://localhost:${t.tlsPort}/`;
   await newUser(alice.page, { url, jid: "alice@localhost", password: "alice-pw" });
+  if (!encrypted) {
+    await openChat(alice.page, "Bob");
+    await allowUnencrypted(alice.page);
+  }
   await newUser(bob.page, { url, jid: "bob@localhost", password: "bob-pw" });
-  await openChat(alice.page, "Bob");
+  if (encrypted) await openChat(alice.page, "Bob");
   await openChat(bob.page, "Alice");
   return {
     t,
     b,
     alice,
     bob,
+    data,
     async close() {
       await b.close();
       await t.stop();

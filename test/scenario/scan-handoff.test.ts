@@ -59,6 +59,10 @@ function steps(ctx: Ctx) {
     assert.equal(r.attr("type"), "result");
     const el = r.getChild("token", NS_SCAN)!;
     assert.ok(Date.parse(el.attr("expires")!) > Date.now());
+    // Where /scan/* answers (the uploads' origin), and whether the user's organisation
+    // requires scanning (not in these tests).
+    assert.equal(el.attr("origin"), `https://localhost:${ctx.t.tlsPort}`);
+    assert.equal(el.attr("required"), "false");
     return el.text();
   }
 

@@ -3,7 +3,7 @@
 
 import { request } from "node:https";
 import { crc32, deflateSync } from "node:zlib";
-import type { PutFunction } from "@hato/sdk";
+import type { HttpFunction, PutFunction } from "@hato/sdk";
 
 /** A valid RGB PNG of `w`×`h` pixels; `stored` keeps the pixels uncompressed (a bigger file). */
 export function pngBytes(w: number, h: number, stored = false): Buffer {
@@ -93,4 +93,61 @@ export function httpsGet(
     });
     req.end();
   });
+}
+
+/** Requests seen by an httpsFetch function: method and URL, in order. */
+export type Seen = { method: string; url: string }[];
+
+/**
+ * An SDK HttpFunction over node:https trusting the test CA (what a Node bot passes as `http`),
+ * honouring `maxBytes`; `seen` records every request.
+ */
+export function httpsFetch(ca: string, seen: Seen = []): HttpFunction {
+  return (req) =>
+    new Promise((resolve, reject) => {
+      seen.push({ method: req.method, url: req.url });
+      const r = request(req.url, {
+        method: req.method,
+        ca,
+        family: 4,
+        servername: "localhost",
+        headers: {
+          ...req.headers,
+          ...(req.body === undefined
+            ? {}
+            : { "Content-Length": String(Buffer.byteLength(req.body)) }),
+        },
+      });
+      r.on("error", reject);
+      r.on("response", (res) => {
+        const header = (name: string) => {
+          const v = res.headers[name.toLowerCase()];
+          return Array.isArray(v) ? v.join(", ") : v;
+        };
+        const chunks: Buffer[] = [];
+        let got = 0;
+        res.on("data", (c: Buffer) => {
+          got += c.length;
+          if (req.maxBytes !== undefined && got > req.maxBytes) {
+            res.destroy();
+            resolve({
+              status: res.statusCode ?? 0,
+              header,
+              body: new Uint8Array(0),
+              tooLarge: true,
+            });
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            header,
+            body: new Uint8Array(Buffer.concat(chunks)),
+          }),
+        );
+      });
+      r.end(req.body);
+    });
 }

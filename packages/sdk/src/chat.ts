@@ -2,6 +2,7 @@
 // corrections, XEP-0085 chat states, XEP-0359 ids, XEP-0280 carbons.
 
 import { type Element, xml } from "@hato/xml";
+import { encryptedFileOf } from "./encrypted-files/link.js";
 import { bare } from "./jid.js";
 import {
   NS_CARBONS,
@@ -17,7 +18,7 @@ import {
 } from "./ns.js";
 import { randomId } from "./platform.js";
 import { type Kept, type MessageStore, snapshot } from "./store.js";
-import type { ChatMessage, ChatState, FileInfo } from "./types.js";
+import type { ChatMessage, ChatState, EncryptedFileInfo, FileInfo } from "./types.js";
 import { fileOf, oobElement } from "./upload.js";
 
 const CHAT_STATES = new Set<ChatState>(["active", "composing", "paused", "inactive", "gone"]);
@@ -157,6 +158,8 @@ export class Chat {
   ): void {
     const archiveId = archiveIdOf(m, a.self);
     const file = fileOf(m, a.body);
+    // Only a decrypted body can carry a file key that was secret on the way.
+    const encryptedFile = a.content?.encryption === "omemo" ? encryptedFileOf(a.body) : undefined;
     const k: Kept = {
       id: a.id ?? randomId(),
       peer: a.peer,
@@ -168,6 +171,7 @@ export class Chat {
       ...(archiveId !== undefined ? { archiveId } : {}),
       ...(a.outgoing ? { state: "sent" as const } : {}),
       ...(file !== undefined ? { file } : {}),
+      ...(encryptedFile !== undefined ? { encryptedFile } : {}),
       ...(a.content !== undefined ? { encryption: a.content.encryption } : {}),
       ...(a.content?.problem !== undefined ? { problem: a.content.problem } : {}),
     };
@@ -209,6 +213,8 @@ export class Chat {
     if (content !== undefined) k.encryption = content.encryption;
     // A file message corrected into other text is text from now on.
     if (k.file !== undefined && k.file.url !== body.trim()) delete k.file;
+    if (k.encryptedFile !== undefined && k.encryptedFile.link !== body.trim())
+      delete k.encryptedFile;
     if (id !== undefined) this.store.alias(k, id);
     this.host.updated(snapshot(k));
   }
@@ -238,6 +244,7 @@ export class Chat {
     body: string,
     file?: FileInfo,
     encrypted?: { fallback: string; elements: Element[] } | "plain",
+    encryptedFile?: EncryptedFileInfo,
   ): ChatMessage {
     const sealed = encrypted === "plain" ? undefined : encrypted;
     const id = randomId();
@@ -251,6 +258,7 @@ export class Chat {
       sender: this.host.self(),
       aliases: [],
       ...(file !== undefined ? { file: { ...file } } : {}),
+      ...(encryptedFile !== undefined ? { encryptedFile: { ...encryptedFile } } : {}),
       ...(sealed !== undefined ? { encryption: "omemo" as const } : {}),
       ...(encrypted === "plain" ? { encryption: "none" as const } : {}),
     };

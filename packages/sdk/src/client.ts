@@ -16,6 +16,18 @@ import {
 import { Chat, type Content, unwrap } from "./chat.js";
 import { Connection } from "./connection.js";
 import { Emitter } from "./emitter.js";
+import {
+  type DecryptedFile,
+  type DownloadOptions,
+  downloadEncrypted,
+} from "./encrypted-files/download.js";
+import { type AesgcmLink, httpsOrigin } from "./encrypted-files/link.js";
+import { ScanHandoff } from "./encrypted-files/scan.js";
+import {
+  type EncryptedUploadFile,
+  type EncryptedUploadOptions,
+  uploadEncrypted,
+} from "./encrypted-files/send.js";
 import { History, type HistoryPage } from "./history.js";
 import { iqError, iqResult } from "./iq.js";
 import { bare, domainOf } from "./jid.js";
@@ -93,6 +105,7 @@ export class HatoClient {
   private readonly archive: History;
   private readonly avatars: Avatars;
   private readonly uploads: Uploads;
+  private readonly scan: ScanHandoff;
   private show: Show = "available";
   private statusText: string | undefined;
   private capsVer: string | undefined;
@@ -147,6 +160,11 @@ export class HatoClient {
     this.uploads = new Uploads(
       (type, to, payload) => this.conn.iq.request(type, to, payload),
       () => this.jid,
+    );
+    this.scan = new ScanHandoff(
+      (type, to, payload) => this.conn.iq.request(type, to, payload),
+      () => domainOf(this.jid),
+      httpsOrigin(opts.service),
     );
     this.features = [
       ...FEATURES,
@@ -402,6 +420,57 @@ export class HatoClient {
     return this.sendFile(peer, slot.get, { name: file.name, size: file.size, type: file.type });
   }
 
+  /**
+   * XEP-0454: encrypts `file` (AES-256-GCM, fresh key and IV), uploads the ciphertext and sends
+   * its aesgcm:// link in an OMEMO message. When our organisation requires scanning, the key
+   * goes to its scanner first and the message only when the verdict is clean. Rejects with
+   * UploadError (`infected`, `not-scanned`, `scanner-unavailable`, the slot's and PUT's
+   * errors) or OmemoError (nobody to encrypt to), and then nothing is sent to `peer`.
+   */
+  async sendEncryptedFile(
+    peer: string,
+    file: EncryptedUploadFile,
+    opts: EncryptedUploadOptions = {},
+  ): Promise<ChatMessage> {
+    if (this.omemo === undefined && this.omemo2 === undefined)
+      throw new Error("OMEMO is off: the client has no omemo store");
+    const to = bare(peer);
+    let elements: Element[] = [];
+    const up = await uploadEncrypted(
+      { requestSlot: (n, size, type) => this.requestSlot(n, size, type), scan: this.scan },
+      file,
+      opts,
+      async (link) => {
+        elements = await this.encryptFor(to, link);
+      },
+    );
+    return this.chat.send(
+      to,
+      up.link,
+      undefined,
+      { fallback: FALLBACK_BODY, elements },
+      {
+        link: up.link,
+        url: up.url,
+        name: file.name,
+        size: up.size,
+        ...(file.type !== "" ? { type: file.type } : {}),
+      },
+    );
+  }
+
+  /**
+   * XEP-0454: fetches and decrypts the file of an aesgcm:// link (its GCM tag verified), at
+   * most `maxBytes`. When our organisation requires scanning, only a file its scanner found
+   * clean (these bytes, this key) is accepted. Rejects with DownloadError.
+   */
+  downloadEncryptedFile(
+    link: string | AesgcmLink,
+    opts: DownloadOptions = {},
+  ): Promise<DecryptedFile> {
+    return downloadEncrypted({ scan: this.scan }, link, opts);
+  }
+
   // ---- session ----
 
   private contactsChanged(): void {
@@ -416,6 +485,7 @@ export class HatoClient {
   /** A new session: carbons, the roster, then our presence. */
   private async setUp(): Promise<void> {
     this.uploads.reset();
+    this.scan.reset();
     await this.conn.iq
       .request("set", undefined, xml("enable", { xmlns: NS_CARBONS }), true)
       .catch(() => undefined);
@@ -519,6 +589,7 @@ export class HatoClient {
     if (type === "set" && payload?.name === "query" && payload.xmlns === NS_HATO_POLICY) {
       // Only our own server speaks for our organisation.
       if (from !== domainOf(this.jid)) return iqError(iq, "cancel", "service-unavailable");
+      this.scan.reset(); // the token's answer says whether scanning is required: ask again
       this.events.emit("policy", policyLines(payload));
       return iqResult(iq);
     }

@@ -47,6 +47,11 @@
  * eu.siacs.conversations.axolotl namespace) when it connects; `sendEncrypted(peer, text)`
  * encrypts to the peer's and our other devices; incoming messages carry `encryption`
  * ("omemo", "none", or "failed" with `problem`, plus a `cannotDecrypt` event). See docs/e2ee.md.
+ * Files in encrypted chats (XEP-0454): `sendEncryptedFile(peer, { name, type, body }, { put })`
+ * encrypts with AES-256-GCM, uploads the ciphertext and sends the `aesgcm://` link in an OMEMO
+ * message (handing the key to the organisation's scanner first when it requires scanning);
+ * received links arrive as `message.encryptedFile`, and `downloadEncryptedFile(link)` fetches,
+ * checks and decrypts them (`DownloadError` otherwise).
  *
  * Events: `message` fires for every new message, including the one `send()` returns and
  * our own messages sent from another device (carbons); `updated` fires when a message's
@@ -56,6 +61,30 @@
 export { fromBase64, toBase64 } from "./base64.js";
 export { CAPS_NODE, capsHash, type Identity, SDK_VERSION, verificationString } from "./caps.js";
 export { HatoClient, type UploadFile, type UploadOptions } from "./client.js";
+export {
+  DEFAULT_MAX_DOWNLOAD,
+  type DecryptedFile,
+  DownloadError,
+  type DownloadErrorCode,
+  type DownloadOptions,
+} from "./encrypted-files/download.js";
+export {
+  fetchHttp,
+  type HttpFunction,
+  type HttpRequest,
+  type HttpResponse,
+} from "./encrypted-files/http.js";
+export {
+  type AesgcmLink,
+  encryptedFileOf,
+  formatAesgcmLink,
+  parseAesgcmLink,
+} from "./encrypted-files/link.js";
+export { HandoffError, NS_SCAN, type ScanVerdict } from "./encrypted-files/scan.js";
+export type {
+  EncryptedUploadFile,
+  EncryptedUploadOptions,
+} from "./encrypted-files/send.js";
 export type { HistoryPage } from "./history.js";
 export {
   KeyLog,
@@ -115,6 +144,7 @@ export type {
   ClientEvents,
   ClientOptions,
   Contact,
+  EncryptedFileInfo,
   FileInfo,
   Show,
   Status,

@@ -2,6 +2,7 @@
 // not a stable API; applications use `@hato/sdk`.
 export { type AvatarHost, Avatars, sha1Hex } from "./avatars.js";
 export { Chat, type ChatHost } from "./chat.js";
+export { decryptFile, encryptFile } from "./encrypted-files/cipher.js";
 export { IqError } from "./iq.js";
 export { preKeyMessageIdentity } from "./omemo/bytes.js";
 export { createOwnDevice, newDeviceId, parseBundle, parseDeviceList } from "./omemo/keys.js";

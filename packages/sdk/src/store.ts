@@ -30,6 +30,7 @@ export function snapshot(k: Kept): ChatMessage {
   if (k.corrected) m.corrected = true;
   if (k.state !== undefined) m.state = k.state;
   if (k.file !== undefined) m.file = { ...k.file };
+  if (k.encryptedFile !== undefined) m.encryptedFile = { ...k.encryptedFile };
   if (k.encryption !== undefined) m.encryption = k.encryption;
   if (k.problem !== undefined) m.problem = k.problem;
   return m;

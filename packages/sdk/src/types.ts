@@ -49,6 +49,11 @@ export interface ChatMessage {
   /** A shared file (XEP-0363 upload, XEP-0066 x:oob): the body is exactly its URL. */
   file?: FileInfo;
   /**
+   * An end-to-end encrypted file (XEP-0454): the decrypted body is exactly its aesgcm:// link.
+   * Only in messages with encryption "omemo"; fetch it with downloadEncryptedFile().
+   */
+  encryptedFile?: EncryptedFileInfo;
+  /**
    * Set when the client has OMEMO on: "omemo" (end-to-end encrypted), "none" (it arrived
    * or was sent in plain text), "failed" (it could not be decrypted: the body is empty and
    * `problem` says why; the sender's fallback text is never shown as the message).
@@ -66,6 +71,21 @@ export interface ChatMessage {
 export interface FileInfo {
   url: string;
   name?: string;
+  size?: number;
+  type?: string;
+}
+
+/**
+ * An encrypted file shared by an aesgcm:// link. `link` holds the key: never show or log it.
+ * On the sender's side name, size and type are the file's; on the receiver's side the name
+ * comes from the URL (random when Hato's web client sent it) and is not to be trusted.
+ */
+export interface EncryptedFileInfo {
+  link: string;
+  /** The https URL of the ciphertext. */
+  url: string;
+  name?: string;
+  /** Plaintext bytes, when known (the sender's side). */
   size?: number;
   type?: string;
 }

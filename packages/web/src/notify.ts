@@ -23,12 +23,15 @@ export function startNotifications(store: ChatStore): () => void {
     const contact = store.contacts.find((c) => c.jid === m.peer);
     const title = contactName(contact, m.peer);
     // The notification is plain text: the platform renders it, never as HTML.
+    // An encrypted file's body is its link, key included: never shown.
     const text =
       m.encryption === "failed"
         ? "A message that could not be decrypted"
-        : m.file
-          ? `Sent a file: ${displayName(m.file.name)}`
-          : m.body;
+        : m.encryptedFile
+          ? "Sent an encrypted file"
+          : m.file
+            ? `Sent a file: ${displayName(m.file.name)}`
+            : m.body;
     const n = new Notification(title, {
       body: stripBidiControls(cutText(text, 200)),
       tag: m.peer,

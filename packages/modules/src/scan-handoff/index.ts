@@ -55,7 +55,21 @@ export function createScanHandoff(opts: ScanHandoffOptions = {}): HatoModule {
         if (ev.origin === undefined || ev.from.local === "" || ev.from.domain !== api.domain)
           throw new StanzaError("forbidden", "scan tokens are for this server's own users");
         const { token, expires } = tokens.issue(ev.from.local);
-        return xml("token", { xmlns: NS_SCAN, expires: expires.toISOString() }, token);
+        // The client learns here whether its organisation requires scanning (files.scanning-
+        // required): then it hands keys off before sending and refuses unscanned downloads.
+        const required = api.policy.current.forUser(ev.from.local).rules.files.scanningRequired;
+        return xml(
+          "token",
+          {
+            xmlns: NS_SCAN,
+            expires: expires.toISOString(),
+            required: required ? "true" : "false",
+            // Where /scan/* answers: the upload URLs' origin, which a client compares with a
+            // file's URL to know whether this server's scanner can vouch for it.
+            origin: ctx.svc.origin(),
+          },
+          token,
+        );
       });
       api.hook("user-deleted", ({ username }) => void tokens.forget(username), Priority.OBSERVE);
       api.handleHttp("/scan/encrypted", (req, res) => handleHandoff(ctx, req, res), {

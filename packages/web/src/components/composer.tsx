@@ -50,7 +50,12 @@ export function Composer({ store, peer }: { store: ChatStore; peer: string }) {
     } else if (e.key === "ArrowUp" && text === "") {
       const last = store.lastOwn(peer);
       // A shared file is not text to edit, nor a message this device could not decrypt.
-      if (last !== undefined && last.file === undefined && last.encryption !== "failed") {
+      if (
+        last !== undefined &&
+        last.file === undefined &&
+        last.encryptedFile === undefined &&
+        last.encryption !== "failed"
+      ) {
         e.preventDefault();
         setText(last.body);
         store.startEdit(last);

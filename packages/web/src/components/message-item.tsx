@@ -1,6 +1,7 @@
 // One message in the log: who, when, the text, "edited", and for our own its delivery state.
 import type { ChatMessage } from "@hato/sdk";
 import type { ChatEncryption } from "../state/e2ee.js";
+import { type Decrypt, EncryptedFileView } from "./encrypted-file-view.js";
 import { FileView } from "./file-view.js";
 import { MessageText } from "./message-text.js";
 
@@ -21,13 +22,27 @@ interface Props {
   onEdit: () => void;
   /** Our own upload's bytes (this session), for its preview. */
   local?: Blob | undefined;
+  /** Our own upload (this session): whether a scanner looked at its content. */
+  scanned?: "clean" | "not-scanned" | undefined;
   /** A message that failed to decrypt as it arrived: the conversation's "Fix session" state. */
   fix?: ChatEncryption["repair"] | undefined;
   onFix?: () => void;
+  /** Fetches and decrypts an encrypted file, when the user asks. */
+  decrypt?: Decrypt | undefined;
 }
 
 /** A message row. */
-export function MessageItem({ message: m, name, editable, onEdit, local, fix, onFix }: Props) {
+export function MessageItem({
+  message: m,
+  name,
+  editable,
+  onEdit,
+  local,
+  fix,
+  onFix,
+  decrypt,
+  scanned,
+}: Props) {
   return (
     <li class={m.outgoing ? "msg out" : "msg in"}>
       <div class="meta">
@@ -40,6 +55,8 @@ export function MessageItem({ message: m, name, editable, onEdit, local, fix, on
       </div>
       {m.encryption === "failed" ? (
         <Undecryptable problem={m.problem} fix={fix} onFix={onFix} />
+      ) : m.encryptedFile && decrypt ? (
+        <EncryptedFileView file={m.encryptedFile} decrypt={decrypt} />
       ) : m.file ? (
         <FileView file={m.file} local={local} />
       ) : (
@@ -47,7 +64,11 @@ export function MessageItem({ message: m, name, editable, onEdit, local, fix, on
       )}
       {m.outgoing ? (
         <div class="foot">
-          {local !== undefined ? <span class="scan clean">Scanned, clean</span> : null}
+          {scanned === "clean" ? (
+            <span class="scan clean">Scanned, clean</span>
+          ) : scanned === "not-scanned" ? (
+            <span class="scan">Not scanned (end-to-end encrypted)</span>
+          ) : null}
           <span class={`state ${m.state ?? "sent"}`}>{STATE_TEXT[m.state ?? "sent"]}</span>
           {editable ? (
             <button type="button" class="edit" onClick={onEdit}>

@@ -4,6 +4,7 @@
 import type { ChatMessage } from "@hato/sdk";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import type { ChatStore, Upload } from "../state/store.js";
+import type { Decrypt } from "./encrypted-file-view.js";
 import { MessageItem } from "./message-item.js";
 import { UploadItem } from "./upload-item.js";
 
@@ -79,6 +80,9 @@ export function MessageLog({ store, peer, name }: Props) {
     return () => io.disconnect();
   }, [store, peer, messages.length > 0]);
 
+  const decrypt: Decrypt = (link, onProgress) =>
+    store.client.downloadEncryptedFile(link, { onProgress });
+
   const onScroll = () => {
     const el = box.current;
     if (el === null) return;
@@ -115,13 +119,20 @@ export function MessageLog({ store, peer, name }: Props) {
               key={`${m.outgoing ? "o" : "i"}:${m.id}`}
               message={m}
               name={m.outgoing ? "You" : name}
-              editable={m === lastOwn && m.file === undefined && m.encryption !== "failed"}
+              editable={
+                m === lastOwn &&
+                m.file === undefined &&
+                m.encryptedFile === undefined &&
+                m.encryption !== "failed"
+              }
               onEdit={() => store.startEdit(m)}
               fix={store.e2ee.canFix(m) ? store.e2ee.of(peer).repair : undefined}
               onFix={() => void store.e2ee.repair(peer)}
+              decrypt={decrypt}
               local={
                 m.outgoing ? (store.uploadOf(peer, m.id)?.body as Blob | undefined) : undefined
               }
+              scanned={m.outgoing ? store.uploadOf(peer, m.id)?.scanned : undefined}
             />
           ),
         )}

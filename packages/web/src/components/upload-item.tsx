@@ -16,7 +16,7 @@ export function UploadItem({ upload: u }: { upload: Upload }) {
         <time dateTime={u.time.toISOString()}>{timeFormat.format(u.time)}</time>
       </div>
       <div class="file">
-        <bdi>{name}</bdi> ({formatSize(u.size)})
+        <bdi>{name}</bdi> ({formatSize(u.size)}){u.encrypted ? ", end-to-end encrypted" : ""}
       </div>
       {u.state === "uploading" ? (
         <div class="progress">

@@ -125,6 +125,11 @@ export class E2ee {
     );
   }
 
+  /** Whether what goes to `peer` goes unencrypted: the user's choice for this chat, if the policy allows it. */
+  plainFor(peer: string): boolean {
+    return this.of(peer).state === "off" && !this.required;
+  }
+
   /** Whether message `m` failed to decrypt as it arrived, so that "Fix session" may help. */
   canFix(m: ChatMessage): boolean {
     return m.encryption === "failed" && this.fixable.has(`${m.peer} ${m.id}`);

@@ -4,6 +4,7 @@ import {
   type ChatMessage,
   type Contact,
   type HatoClient,
+  OmemoError,
   type PolicyLine,
   type PutFunction,
   type Status,
@@ -33,6 +34,13 @@ export interface Upload {
   messageId?: string;
   /** The bytes (a File): the sender's own preview once the server found them clean. */
   body: unknown;
+  /** Sent end-to-end encrypted (XEP-0454): the server stores ciphertext only. */
+  encrypted: boolean;
+  /**
+   * Sent: whether a scanner looked at the file's content. A plain upload is always scanned; an
+   * encrypted one only when the organisation requires it (the key was handed off).
+   */
+  scanned?: "clean" | "not-scanned";
 }
 
 /** One conversation as the views show it, oldest message first. */
@@ -252,6 +260,8 @@ export class ChatStore {
    * the bytes (the browser's XMLHttpRequest, for progress).
    */
   async attach(peer: string, file: UploadFile, put: PutFunction): Promise<void> {
+    // In an encrypted chat the file is encrypted too (an aesgcm:// link in an OMEMO message).
+    const encrypted = !this.e2ee.plainFor(peer);
     const u: Upload = {
       key: `u${++this.uploadCount}`,
       peer,
@@ -262,12 +272,14 @@ export class ChatStore {
       state: "uploading",
       sent: 0,
       body: file.body,
+      encrypted,
     };
     const c = this.chat(peer);
     c.uploads.push(u);
     this.changed();
-    // A shared file's link goes out in plain text (marked so): never where plain text is refused.
-    if (this.e2ee.required) {
+    // A plain file's link goes out in plain text (marked so): never where plain text is
+    // refused. (plainFor() is false then, so files go encrypted; this is the safety net.)
+    if (!encrypted && this.e2ee.required) {
       u.state = "failed";
       u.reason =
         "your organisation requires end-to-end encryption, and this file's link would be sent unencrypted";
@@ -275,27 +287,46 @@ export class ChatStore {
       return;
     }
     let shown = -1;
+    const onProgress = (sent: number, total: number) => {
+      u.sent = Math.min(Math.floor((sent * u.size) / (total || 1)), u.size);
+      if (sent >= total) u.state = "scanning";
+      // A re-render per whole percent is plenty.
+      const pct = u.state === "scanning" ? 101 : Math.floor((100 * sent) / (total || 1));
+      if (pct !== shown) {
+        shown = pct;
+        this.changed();
+      }
+    };
+    let handedOff = false;
     try {
-      const m = await this.client.upload(peer, file, {
-        put,
-        onProgress: (sent, total) => {
-          u.sent = Math.min(sent, u.size);
-          if (sent >= total) u.state = "scanning";
-          // A re-render per whole percent is plenty.
-          const pct = u.state === "scanning" ? 101 : Math.floor((100 * sent) / (total || 1));
-          if (pct !== shown) {
-            shown = pct;
-            this.changed();
-          }
-        },
-      });
+      const m = encrypted
+        ? await this.client.sendEncryptedFile(
+            peer,
+            { name: file.name, type: file.type, body: file.body as Blob },
+            {
+              put,
+              onProgress,
+              onHandoff: () => {
+                handedOff = true;
+                u.state = "scanning";
+                this.changed();
+              },
+            },
+          )
+        : await this.client.upload(peer, file, { put, onProgress });
       u.state = "clean";
       u.sent = u.size;
       u.messageId = m.id;
+      u.scanned = !encrypted || handedOff ? "clean" : "not-scanned";
     } catch (err) {
       const e = err instanceof UploadError ? err : undefined;
       u.state = e?.code === "infected" || e?.code === "not-scanned" ? "blocked" : "failed";
-      u.reason = e?.reason ?? String(err);
+      u.reason = e?.reason ?? (err instanceof Error ? err.message : String(err));
+      // Nobody to encrypt to: nothing was uploaded, and the file never goes in plain text.
+      if (err instanceof OmemoError)
+        u.reason = this.e2ee.required
+          ? `your organisation requires end-to-end encryption, and the file cannot be encrypted for ${peer}: ${err.message}`
+          : `the file cannot be encrypted for ${peer}: ${err.message}`;
     }
     this.changed();
   }
@@ -335,6 +366,7 @@ export class ChatStore {
     if (i !== -1) {
       const merged = { ...list[i], ...m, archiveId: m.archiveId ?? list[i]?.archiveId };
       if (m.file === undefined) delete merged.file; // corrected into text
+      if (m.encryptedFile === undefined) delete merged.encryptedFile;
       if (m.problem === undefined) delete merged.problem; // decrypted after all
       list[i] = merged;
       return;
