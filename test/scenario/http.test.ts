@@ -46,6 +46,12 @@ function chatCsp(port: number): string {
   );
 }
 
+/** The chat page's own headers: its CSP, and the camera for the page itself (scanning QR codes). */
+const chatPage = (port: number) => ({
+  "Content-Security-Policy": chatCsp(port),
+  "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
+});
+
 const echoModule: HatoModule = {
   name: "echo-test",
   load(api) {
@@ -82,7 +88,7 @@ describe("HTTPS on the one port", () => {
   it("GET / serves index.html with no-cache, a charset, validators and every security header", async () => {
     const r = await get(t.tlsPort, t.ca, "/");
     assert.equal(r.status, 200);
-    assertSecure(r, "200", { "Content-Security-Policy": chatCsp(t.tlsPort) });
+    assertSecure(r, "200", chatPage(t.tlsPort));
     assert.equal(r.headers["content-type"], "text/html; charset=utf-8");
     assert.equal(r.headers["cache-control"], "no-cache");
     assert.match(r.body, /<title>Hato<\/title>/);
@@ -94,7 +100,7 @@ describe("HTTPS on the one port", () => {
     });
     assert.equal(again.status, 304);
     assert.equal(again.body, "");
-    assertSecure(again, "304", { "Content-Security-Policy": chatCsp(t.tlsPort) });
+    assertSecure(again, "304", chatPage(t.tlsPort));
   });
 
   it("hashed /assets/ files are cached for good, with the right types", async () => {

@@ -66,13 +66,31 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
+export interface LaunchOptions {
+  /**
+   * A Y4M (YUV4MPEG2) video file Chromium's fake camera plays (looped) to getUserMedia, which
+   * is granted without asking. The file is opened each time a page starts the camera, so a
+   * test may rewrite it between two uses.
+   */
+  fakeCamera?: string;
+}
+
+const fakeCameraArgs = (file: string | undefined): string[] =>
+  file === undefined
+    ? []
+    : [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        `--use-file-for-fake-video-capture=${file}`,
+      ];
+
 /**
  * Launches Chromium with a fresh profile in a temporary folder of ours, removed by `close()`.
  * playwright refuses `--user-data-dir` with `launch()` (that is `launchPersistentContext`, one
  * context only) and makes its profile under `os.tmpdir()`: TMPDIR points into our folder while
  * it launches, so the profile and Chromium's own temporary files land there.
  */
-export async function launchBrowser(): Promise<TestBrowser> {
+export async function launchBrowser(opts: LaunchOptions = {}): Promise<TestBrowser> {
   const tmp = await mkdtemp(join(tmpdir(), "hato-chromium-"));
   const saved = process.env.TMPDIR;
   process.env.TMPDIR = tmp;
@@ -80,7 +98,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
   try {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: [...CHROMIUM_ARGS],
+      args: [...CHROMIUM_ARGS, ...fakeCameraArgs(opts.fakeCamera)],
       env: { ...process.env, TMPDIR: tmp },
       timeout: 60_000,
     });

@@ -287,13 +287,13 @@ export class Chat {
     this.host.updated(snapshot(k));
   }
 
-  /** XEP-0308: replaces the body of our message `id` to `peer` (`encrypted` as for send()). */
+  /** XEP-0308: replaces the body of our message `id` to `peer` (`encrypted` as for send()); returns the correction's id. */
   correct(
     peer: string,
     id: string,
     body: string,
     encrypted?: { fallback: string; elements: Element[] } | "plain",
-  ): void {
+  ): string {
     const k = this.store.find(peer, id, true);
     if (k === undefined) throw new Error(`no message ${id} to ${peer} to correct`);
     const sealed = encrypted === "plain" ? undefined : encrypted;
@@ -314,6 +314,7 @@ export class Chat {
     if (encrypted !== undefined) k.encryption = sealed === undefined ? "none" : "omemo";
     this.store.alias(k, cid);
     this.host.updated(snapshot(k));
+    return cid;
   }
 
   /** XEP-0085 standalone notification (not archived). */

@@ -34,6 +34,7 @@ import { bare, domainOf } from "./jid.js";
 import { KeyLog } from "./keylog/client.js";
 import type { KeyLogState, KeyLogWatcher, WatchOptions } from "./keylog/watch.js";
 import { watchClient } from "./keylog/watch-client.js";
+import { LocalHistory, MemoryHistoryStore } from "./local-history.js";
 import {
   NS_CARBONS,
   NS_DISCO_INFO,
@@ -46,7 +47,7 @@ import {
   NS_ROSTER,
   NS_VERSION,
 } from "./ns.js";
-import { type Decrypted, FALLBACK_BODY, Omemo, OmemoError } from "./omemo/omemo.js";
+import { type Decrypted, FALLBACK_BODY, Omemo, OmemoError, type OmemoHost } from "./omemo/omemo.js";
 import { LazyOmemo2 } from "./omemo2/lazy.js";
 import { randomId } from "./platform.js";
 import { type PolicyLine, policyLines } from "./policy.js";
@@ -118,6 +119,8 @@ export class HatoClient {
   readonly omemo2: LazyOmemo2 | undefined;
   /** Incoming messages in order while decryption (async) runs. */
   private inbox: Promise<void> = Promise.resolve();
+  /** The decrypted history this device keeps (OMEMO on): the archive holds only ciphertext. */
+  private readonly local: LocalHistory | undefined;
 
   constructor(opts: ClientOptions) {
     this.jid = bare(opts.jid);
@@ -146,10 +149,22 @@ export class HatoClient {
       },
       this.store,
     );
+    this.local =
+      opts.omemo === undefined
+        ? undefined
+        : new LocalHistory(opts.history ?? new MemoryHistoryStore(), (text) =>
+            this.events.emit("error", text),
+          );
     this.archive = new History(
       (q) => this.conn.iq.request("set", undefined, q),
       () => this.jid,
       this.store,
+      {
+        lookup: async (peer, outgoing, stanzaId, id) =>
+          (await this.local?.lookup(peer, outgoing, stanzaId, id))?.body,
+        device: () => ({ id: this.omemo?.deviceId, created: this.omemo?.created }),
+        settled: () => this.inbox,
+      },
     );
     this.avatars = new Avatars({
       self: () => this.jid,
@@ -171,11 +186,12 @@ export class HatoClient {
       ...(opts.omemo === undefined ? [] : OMEMO_FEATURES),
       ...(opts.omemo2 === undefined ? [] : [`${NS_OMEMO2_DEVICES}+notify`]),
     ];
-    const omemoHost = {
+    const omemoHost: OmemoHost = {
       self: () => this.jid,
-      request: (type: "get" | "set", to: string | undefined, payload: Element, direct?: boolean) =>
-        this.conn.iq.request(type, to, payload, direct),
-      error: (text: string) => this.events.emit("error", text),
+      request: (type, to, payload, direct) => this.conn.iq.request(type, to, payload, direct),
+      error: (text) => this.events.emit("error", text),
+      newDevice: (jid, device, info) => this.events.emit("omemoNewDevice", jid, device, info),
+      keyChanged: (jid, info) => this.events.emit("omemoKeyChanged", jid, info),
     };
     this.omemo =
       opts.omemo === undefined ? undefined : new Omemo(omemoHost, opts.omemo, opts.omemoTiming);
@@ -243,7 +259,10 @@ export class HatoClient {
    */
   async sendEncrypted(peer: string, body: string): Promise<ChatMessage> {
     const elements = await this.encryptFor(bare(peer), body);
-    return this.chat.send(bare(peer), body, undefined, { fallback: FALLBACK_BODY, elements });
+    const sent = this.chat.send(bare(peer), body, undefined, { fallback: FALLBACK_BODY, elements });
+    // Our own copy in the archive is ciphertext too: keep the text (its id is the origin-id).
+    await this.local?.keepSent(sent.peer, sent.id, body, sent.time.getTime());
+    return sent;
   }
 
   /**
@@ -273,7 +292,9 @@ export class HatoClient {
    */
   async correctEncrypted(peer: string, id: string, body: string): Promise<void> {
     const elements = await this.encryptFor(bare(peer), body);
-    this.chat.correct(bare(peer), id, body, { fallback: FALLBACK_BODY, elements });
+    const cid = this.chat.correct(bare(peer), id, body, { fallback: FALLBACK_BODY, elements });
+    // Kept under the correction's own id: the archived correction finds its text by it.
+    await this.local?.keepSent(bare(peer), cid, body, Date.now());
   }
 
   /**
@@ -675,6 +696,13 @@ export class HatoClient {
       return;
     }
     const sender = u.route === "carbon-sent" ? this.jid : bare(u.msg.attr("from") ?? "");
+    // A copy delivered again (XEP-0198 after an unacknowledged session): its key is spent, and
+    // the ratchet would call it a replay. Its text is in the local history.
+    const again = await this.local?.seenLive(u.msg, u.route, this.jid);
+    if (again !== undefined) {
+      this.chat.process(u.msg, u.route, { body: again, encryption: "omemo" });
+      return;
+    }
     const r: Decrypted =
       enc === foreign
         ? {
@@ -692,5 +720,8 @@ export class HatoClient {
       this.events.emit("cannotDecrypt", peer, r.reason, u.msg.attr("id"));
     }
     this.chat.process(u.msg, u.route, content);
+    // The message key is spent: this is the only moment its text can be kept. Awaited inside
+    // the inbox queue, so that a history page asked for afterwards finds it.
+    if (r.ok && r.body !== undefined) await this.local?.keepLive(u.msg, u.route, this.jid, r.body);
   }
 }

@@ -46,12 +46,16 @@
  * the options and the client creates and publishes OMEMO keys (XEP-0384 0.3.0, the
  * eu.siacs.conversations.axolotl namespace) when it connects; `sendEncrypted(peer, text)`
  * encrypts to the peer's and our other devices; incoming messages carry `encryption`
- * ("omemo", "none", or "failed" with `problem`, plus a `cannotDecrypt` event). See docs/e2ee.md.
+ * ("omemo", "none", or "failed" with `problem`, plus a `cannotDecrypt` event).
  * Files in encrypted chats (XEP-0454): `sendEncryptedFile(peer, { name, type, body }, { put })`
  * encrypts with AES-256-GCM, uploads the ciphertext and sends the `aesgcm://` link in an OMEMO
  * message (handing the key to the organisation's scanner first when it requires scanning);
  * received links arrive as `message.encryptedFile`, and `downloadEncryptedFile(link)` fetches,
  * checks and decrypts them (`DownloadError` otherwise).
+ * The archive holds only ciphertext, so the client keeps the texts it decrypted and sent in a
+ * `HistoryStore` (`history: new MemoryHistoryStore()` or a persistent one) and `history()`
+ * pages take them from there; one it does not have comes with `unavailable` and a reason.
+ * See docs/e2ee.md.
  *
  * Events: `message` fires for every new message, including the one `send()` returns and
  * our own messages sent from another device (carbons); `updated` fires when a message's
@@ -85,7 +89,7 @@ export type {
   EncryptedUploadFile,
   EncryptedUploadOptions,
 } from "./encrypted-files/send.js";
-export type { HistoryPage } from "./history.js";
+export { ENCRYPTED_BEFORE_DEVICE, ENCRYPTED_HISTORY, type HistoryPage } from "./history.js";
 export {
   KeyLog,
   KeyLogError,
@@ -117,6 +121,21 @@ export {
   type WatchOptions,
   type WatchProblem,
 } from "./keylog/watch.js";
+export {
+  type HistoryRecord,
+  type HistoryStore,
+  LOCAL_HISTORY_LIMITS,
+  MemoryHistoryStore,
+} from "./local-history.js";
+export {
+  comparisonCode,
+  fingerprintHex,
+  formatFingerprint,
+  parseVerificationUri,
+  URI_LIMITS,
+  VerificationError,
+  verificationUri,
+} from "./omemo/fingerprint.js";
 export { FALLBACK_BODY, OmemoError } from "./omemo/omemo.js";
 export {
   type KeyPair,
@@ -129,6 +148,12 @@ export {
   type Trust,
 } from "./omemo/store.js";
 export { DEFAULT_TIMING as OMEMO_DEFAULT_TIMING, type OmemoTiming } from "./omemo/timing.js";
+export type {
+  DeviceFingerprint,
+  KeyChangeInfo,
+  NewDeviceInfo,
+  UriVerified,
+} from "./omemo/verify.js";
 export { MemoryOmemo2Store, type Omemo2Store } from "./omemo2/store.js";
 export type { PolicyLine } from "./policy.js";
 export {

@@ -33,6 +33,7 @@ export function snapshot(k: Kept): ChatMessage {
   if (k.encryptedFile !== undefined) m.encryptedFile = { ...k.encryptedFile };
   if (k.encryption !== undefined) m.encryption = k.encryption;
   if (k.problem !== undefined) m.problem = k.problem;
+  if (k.unavailable !== undefined) m.unavailable = k.unavailable;
   return m;
 }
 

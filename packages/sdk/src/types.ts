@@ -1,7 +1,9 @@
 // The SDK's public data types: contacts, messages, options and events.
 
+import type { HistoryStore } from "./local-history.js";
 import type { OmemoStore } from "./omemo/store.js";
 import type { OmemoTiming } from "./omemo/timing.js";
+import type { KeyChangeInfo, NewDeviceInfo } from "./omemo/verify.js";
 import type { Omemo2Store } from "./omemo2/store.js";
 import type { PolicyLine } from "./policy.js";
 /** A contact's best presence; "offline" when no resource is available. */
@@ -61,6 +63,13 @@ export interface ChatMessage {
   encryption?: "omemo" | "none" | "failed";
   /** Why an encrypted message could not be decrypted. */
   problem?: string;
+  /**
+   * History only: an archived encrypted message whose text this device does not have
+   * (`problem` says it in words). "before-device": it was encrypted before this device's
+   * OMEMO keys were created, so this device never could read it; "not-kept": this device
+   * did not keep its text (docs/e2ee.md, local history).
+   */
+  unavailable?: "before-device" | "not-kept";
 }
 
 /**
@@ -131,6 +140,11 @@ export interface ClientOptions {
    */
   omemo?: OmemoStore;
   /**
+   * With OMEMO: where this device keeps the text of the messages it decrypted or sent
+   * encrypted (the archive holds only ciphertext). Default: in memory, gone with the client.
+   */
+  history?: HistoryStore;
+  /**
    * OMEMO 2 (XEP-0384 0.8+, urn:xmpp:omemo:2) beside the legacy namespace: its keys and
    * sessions. `sendEncrypted()` uses it for a peer that has OMEMO 2 devices but no legacy one.
    */
@@ -156,6 +170,10 @@ export interface ClientEvents {
   error: (text: string) => void;
   /** An encrypted message could not be decrypted (also delivered as a message with encryption "failed"). */
   cannotDecrypt: (peer: string, reason: string, id?: string) => void;
+  /** OMEMO: a device of `jid` we had not seen (trusted blindly or not, by the rule in docs/e2ee.md). */
+  omemoNewDevice: (jid: string, device: number, info: NewDeviceInfo) => void;
+  /** OMEMO: a known device of `jid` presented another identity key; refused until `omemo.acceptNewKey()`. */
+  omemoKeyChanged: (jid: string, info: KeyChangeInfo) => void;
   /** The server pushed a new policy summary (after its policy was reloaded). */
   policy: (lines: PolicyLine[]) => void;
   /** A PEP notification brought a new OMEMO device list of `jid` (bare; ours included). */

@@ -33,7 +33,11 @@ export const CHAT_PAGES: StaticOptions = {
     error: "web-client-not-built",
     reason: "the web client is not built (npm run build -w @hato/web) and web.root is not set",
   },
-  pageHeaders: (req) => ({ "Content-Security-Policy": chatPageCsp(req) }),
+  pageHeaders: (req) => ({
+    "Content-Security-Policy": chatPageCsp(req),
+    // The camera for scanning a contact's verification QR code (docs/e2ee.md); nothing else.
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
+  }),
 };
 
 /**

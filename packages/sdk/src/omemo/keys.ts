@@ -38,6 +38,7 @@ export async function createOwnDevice(store: OmemoStore, deviceId: number): Prom
     identity: pairIn(identity),
     signedPreKey: { id: spkId, pair: pairIn(spk.keyPair), signature: bytes(spk.signature) },
     nextPreKeyId: 1,
+    created: new Date().toISOString(),
   };
   await topUpPreKeys(store, own);
   await store.saveOwn(own);

@@ -30,7 +30,14 @@ import { fetchBundle, type PepRequest, publishCurrent } from "./pep.js";
 import { maintainSignedPreKey, Rotation } from "./rotation.js";
 import type { OmemoStore, OwnDevice, Trust } from "./store.js";
 import { DEFAULT_TIMING, type OmemoTiming } from "./timing.js";
-import { judgeKey, maySendTo } from "./trust.js";
+import { anyVerified, effectiveTrust, judgeKey, maySendTo } from "./trust.js";
+import {
+  type DeviceFingerprint,
+  type KeyChangeInfo,
+  type NewDeviceInfo,
+  type UriVerified,
+  Verification,
+} from "./verify.js";
 
 /** The body other clients show instead of the encrypted message (what Conversations sends). */
 export const FALLBACK_BODY =
@@ -50,6 +57,10 @@ export interface OmemoHost {
     direct?: boolean,
   ): Promise<Element>;
   error(text: string): void;
+  /** A device of `jid` we had not seen (see Verification). */
+  newDevice?(jid: string, device: number, info: NewDeviceInfo): void;
+  /** A known device of `jid` presented another identity key (refused until accepted). */
+  keyChanged?(jid: string, info: KeyChangeInfo): void;
 }
 
 /** The outcome of decrypting an incoming <encrypted/>. */
@@ -90,6 +101,8 @@ export class Omemo {
   readonly deviceLists: DeviceLists;
   /** Signed pre-key rotation at login and periodically while online (rotation.ts). */
   private readonly rotation: Rotation;
+  /** Fingerprints, verification and key changes (verify.ts). */
+  private readonly verification: Verification;
 
   constructor(
     private readonly host: OmemoHost,
@@ -110,11 +123,29 @@ export class Omemo {
       },
       this.timing,
     );
+    this.verification = new Verification(
+      {
+        self: () => host.self(),
+        own: () => this.own,
+        devices: (jid) => this.fetchDevices(jid),
+        bundleIdentity: async (jid, device) =>
+          parseBundle(await fetchBundle(this.pepRequest, host.self(), jid, device)).identityKey,
+        newDevice: (jid, device, info) => host.newDevice?.(jid, device, info),
+        keyChanged: (jid, info) => host.keyChanged?.(jid, info),
+      },
+      store,
+    );
   }
 
   /** Our device id (after start()). */
   get deviceId(): number | undefined {
     return this.own?.deviceId;
+  }
+
+  /** When this device's keys were created (after start(); undefined when not recorded). */
+  get created(): Date | undefined {
+    const t = this.own?.created === undefined ? Number.NaN : Date.parse(this.own.created);
+    return Number.isNaN(t) ? undefined : new Date(t);
   }
 
   /** Creates our keys on first use, then makes sure our device is listed and our bundle published. */
@@ -170,9 +201,12 @@ export class Omemo {
     const jid = from.includes("/") ? from.slice(0, from.indexOf("/")) : from;
     const item = items.getChildren("item", NS_PUBSUB_EVENT).at(-1);
     const ids = parseDeviceList(item?.getChild("list", NS_OMEMO));
+    // Learn new devices' keys now, so that the user hears of a new device when it appears.
     this.deviceLists
       .heard(jid, ids)
-      .catch((e) => this.host.error(`could not store ${jid}'s OMEMO device list: ${String(e)}`));
+      .then(() => this.ready)
+      .then(() => this.verification.refresh(jid, ids))
+      .catch((e) => this.host.error(`could not read ${jid}'s OMEMO devices: ${String(e)}`));
     const own = this.own?.deviceId;
     if (jid === self && own !== undefined && !ids.includes(own)) {
       // Another client of ours published a list without us: put us back, keeping theirs.
@@ -300,13 +334,18 @@ export class Omemo {
       return { ok: false, reason: "the OMEMO key or IV is not valid base64", device: sid };
     const prekey = mine.attr("prekey") === "true" || mine.attr("prekey") === "1";
     let used: number[] = [];
+    let isNew = false;
     let keyMaterial: Uint8Array;
     try {
       if (prekey) {
         const presented = preKeyMessageIdentity(keyBytes);
         if (presented === undefined) throw new Error("malformed PreKeySignalMessage");
         const verdict = await judgeKey(this.store, sender, sid, presented);
-        if (!verdict.ok) throw new Error(verdict.reason);
+        if (!verdict.ok) {
+          this.verification.keyRefused(sender, sid, verdict.presented, verdict.reason);
+          throw new Error(verdict.reason);
+        }
+        isNew = verdict.isNew;
       }
       const { libsignal, signalStorage, address } = await loadSignal();
       const cipher = new libsignal.SessionCipher(
@@ -334,8 +373,9 @@ export class Omemo {
         this.host.error(`could not republish our OMEMO bundle: ${String(e)}`),
       );
     }
+    if (isNew) await this.verification.announce(sender, sid);
     const identity = await this.store.loadIdentity(sender, sid);
-    const trust = identity?.trust ?? "blind";
+    const trust = effectiveTrust(identity?.trust ?? "blind", await anyVerified(this.store, sender));
     const payloadText = enc.getChildText("payload", NS_OMEMO);
     if (payloadText === undefined) return { ok: true, body: undefined, device: sid, trust }; // key transport
     const payload = fromBase64(payloadText.trim(), 1 << 20);
@@ -348,11 +388,39 @@ export class Omemo {
     }
   }
 
-  /** Sets our trust in a device of `jid` (the user verified or refused it). */
-  async setTrust(jid: string, device: number, trust: Trust): Promise<void> {
-    const r = await this.store.loadIdentity(jid, device);
-    if (r === undefined) throw new Error(`no identity known for ${jid} device ${device}`);
-    await this.store.saveIdentity(jid, device, { ...r, trust });
+  // ---- trust and verification (verify.ts, docs/e2ee.md) ----
+
+  /** Sets our trust in a device of `jid` (verifying one makes the contact's blind devices untrusted). */
+  setTrust(jid: string, device: number, trust: Trust): Promise<void> {
+    return this.verification.setTrust(jid, device, trust);
+  }
+  /** The devices of `jid` we know: fingerprint, trust, first seen (nothing fetched). */
+  fingerprints(jid: string): Promise<DeviceFingerprint[]> {
+    return this.verification.fingerprints(jid);
+  }
+  /** Fetches `jid`'s device list and learns new devices' keys; returns per-device problems. */
+  refreshDevices(jid: string): Promise<string[]> {
+    return this.verification.refresh(jid);
+  }
+  /** Our device id and fingerprint. */
+  ownFingerprint(): { device: number; fingerprint: string } {
+    return this.verification.ownFingerprint();
+  }
+  /** Our QR code's content: `xmpp:me@domain?omemo-sid-<id>=<fingerprint>` (Conversations' format). */
+  verificationUri(): string {
+    return this.verification.verificationUri();
+  }
+  /** The short code both sides see for our device and `jid`'s `device`. */
+  comparisonCode(jid: string, device: number): Promise<string> {
+    return this.verification.comparisonCode(jid, device);
+  }
+  /** Verifies the devices of a scanned code if they all match; throws VerificationError otherwise. */
+  verifyFromUri(uri: string): Promise<UriVerified> {
+    return this.verification.verifyFromUri(uri);
+  }
+  /** Accepts the new identity key `jid`'s `device` presented; the device starts over. */
+  acceptNewKey(jid: string, device: number): Promise<DeviceFingerprint> {
+    return this.verification.acceptNewKey(jid, device);
   }
 
   // ---- internals ----
@@ -404,8 +472,16 @@ export class Omemo {
     if ((await this.store.loadSession(addr.toString())) === undefined) {
       const bundle = parseBundle(await fetchBundle(this.pepRequest, this.host.self(), jid, device));
       const verdict = await judgeKey(this.store, jid, device, bundle.identityKey);
-      if (!verdict.ok) throw new Error(verdict.reason);
-      if (!maySendTo(verdict.identity.trust)) return undefined;
+      if (!verdict.ok) {
+        this.verification.keyRefused(jid, device, verdict.presented, verdict.reason);
+        throw new Error(verdict.reason);
+      }
+      if (!maySendTo(verdict.identity.trust)) {
+        // Remember it anyway, so that the user sees it and can verify it.
+        if (verdict.isNew) await this.store.saveIdentity(jid, device, verdict.identity);
+        if (verdict.isNew) await this.verification.announce(jid, device);
+        return undefined;
+      }
       const pre = bundle.preKeys[Math.floor(Math.random() * bundle.preKeys.length)]!;
       await new libsignal.SessionBuilder(storage, addr).processPreKey({
         identityKey: ab(bundle.identityKey),
@@ -417,9 +493,12 @@ export class Omemo {
         },
         preKey: { keyId: pre.id, publicKey: ab(pre.pub) },
       });
+      if (verdict.isNew) await this.verification.announce(jid, device);
     }
     const identity = await this.store.loadIdentity(jid, device);
-    if (identity !== undefined && !maySendTo(identity.trust)) return undefined;
+    const strict = await anyVerified(this.store, jid); // blind stops counting after a verification
+    if (identity !== undefined && !maySendTo(effectiveTrust(identity.trust, strict)))
+      return undefined;
     const msg = await new libsignal.SessionCipher(storage, addr).encrypt(ab(keyMaterial));
     if (msg.body === undefined) throw new Error("the Signal session produced no message");
     return xml(

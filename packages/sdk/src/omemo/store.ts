@@ -34,6 +34,11 @@ export interface OwnDevice {
   oldSignedPreKeys?: RetiredSignedPreKey[];
   /** The id the next generated pre-key gets (ids are never reused). */
   nextPreKeyId: number;
+  /**
+   * ISO time the keys were created: encrypted history from before it cannot be on this device
+   * (absent for devices created before it was recorded).
+   */
+  created?: string;
 }
 
 /**

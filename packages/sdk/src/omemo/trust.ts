@@ -1,6 +1,7 @@
-// The first trust policy: blind trust before verification (issue 7). A contact's new devices
-// are trusted until the user verifies one of them; from then on only verified devices get
-// messages. A device whose identity key changes is never trusted silently.
+// The trust policy: blind trust before verification (issue 7). A contact's devices are
+// trusted ("blind") until the user verifies one of them; from then on only verified devices
+// get messages, including devices that were blind-trusted before. A device whose identity key
+// changes is never trusted silently.
 
 import type { OmemoStore, RemoteIdentity, Trust } from "./store.js";
 
@@ -12,7 +13,23 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** The verdict on an identity key a device presents (in a bundle or a PreKeySignalMessage). */
 export type KeyVerdict =
   | { ok: true; identity: RemoteIdentity; isNew: boolean }
-  | { ok: false; reason: string };
+  | { ok: false; reason: string; presented: Uint8Array };
+
+/** Whether the user has verified any device of `jid`. */
+export async function anyVerified(
+  store: Pick<OmemoStore, "identities">,
+  jid: string,
+): Promise<boolean> {
+  return [...(await store.identities(jid)).values()].some((r) => r.trust === "verified");
+}
+
+/**
+ * The trust that counts: "blind" stops counting once the user verified a device of the same
+ * contact (stored "blind" stays, so that un-verifying restores the old state).
+ */
+export function effectiveTrust(trust: Trust, contactHasVerified: boolean): Trust {
+  return trust === "blind" && contactHasVerified ? "untrusted" : trust;
+}
 
 /**
  * Checks `key` for `jid`'s `device`: a known device must present the key we first saw (a
@@ -32,17 +49,16 @@ export async function judgeKey(
       return {
         ok: false,
         reason: `the identity key of ${jid}'s device ${device} changed: refused until the user accepts the new key`,
+        presented: key,
       };
     }
     return { ok: true, identity: known, isNew: false };
   }
-  const all = await store.identities(jid);
-  const anyVerified = [...all.values()].some((r) => r.trust === "verified");
-  const trust: Trust = anyVerified ? "untrusted" : "blind";
+  const trust: Trust = (await anyVerified(store, jid)) ? "untrusted" : "blind";
   return { ok: true, identity: { key, trust, since: new Date().toISOString() }, isNew: true };
 }
 
-/** Whether messages may be encrypted to a device with this trust. */
+/** Whether messages may be encrypted to a device with this trust (the effective one). */
 export function maySendTo(trust: Trust): boolean {
   return trust === "blind" || trust === "verified";
 }

@@ -10,7 +10,7 @@ import { newDeviceId } from "../omemo/keys.js";
 import { type Decrypted, OmemoError, type OmemoHost } from "../omemo/omemo.js";
 import type { PepRequest } from "../omemo/pep.js";
 import type { Trust } from "../omemo/store.js";
-import { judgeKey, maySendTo } from "../omemo/trust.js";
+import { anyVerified, effectiveTrust, judgeKey, maySendTo } from "../omemo/trust.js";
 import { sameBytes } from "./crypto.js";
 import {
   bundleElement2,
@@ -301,7 +301,9 @@ export class Omemo2 {
       if (verdict.isNew) await this.store.saveIdentity(jid, device, verdict.identity);
     }
     const identity = await this.store.loadIdentity(jid, device);
-    if (identity !== undefined && !maySendTo(identity.trust)) return undefined;
+    const strict = await anyVerified(this.store, jid); // blind stops counting after a verification
+    if (identity !== undefined && !maySendTo(effectiveTrust(identity.trust, strict)))
+      return undefined;
     const message = await ratchetEncrypt(session.ratchet, keyMaterial);
     await this.store.storeSession(addr, session);
     if (session.kex === undefined) return xml("key", { rid: String(device) }, toBase64(message));
@@ -323,7 +325,7 @@ export class Omemo2 {
     const next: Omemo2Session = { ratchet: state, ...(session.from ? { from: session.from } : {}) };
     await this.store.storeSession(addr, next);
     const identity = await this.store.loadIdentity(jid, device);
-    return [plain, identity?.trust ?? "blind"];
+    return [plain, effectiveTrust(identity?.trust ?? "blind", await anyVerified(this.store, jid))];
   }
 
   /** An OMEMOKeyExchange: builds the session it starts (or uses it, when repeated). */
@@ -379,6 +381,7 @@ export class Omemo2 {
       this.host.error(`could not republish our OMEMO 2 bundle: ${String(e)}`),
     );
     const identity = await this.store.loadIdentity(jid, device);
-    return [plain, identity?.trust ?? verdict.identity.trust];
+    const trust = identity?.trust ?? verdict.identity.trust;
+    return [plain, effectiveTrust(trust, await anyVerified(this.store, jid))];
   }
 }

@@ -2,6 +2,7 @@
 // client is online, then the messenger.
 import { HatoClient, inviteToken } from "@hato/sdk";
 import { useState } from "preact/hooks";
+import { openHistoryStore } from "../crypto/idb-history.js";
 import { openOmemoStore } from "../crypto/idb-omemo-store.js";
 import { startKeyLog } from "../state/keylog.js";
 import { ChatStore } from "../state/store.js";
@@ -42,7 +43,16 @@ export function App() {
     const omemo = await openOmemoStore(jid.toLowerCase()).catch((err) => {
       throw new Error(`This browser cannot keep encryption keys (IndexedDB): ${String(err)}`);
     });
-    const client = new HatoClient({ service: serviceUrl(), jid, password, resource: "web", omemo });
+    // The decrypted history too: the archive holds only ciphertext (docs/e2ee.md).
+    const history = await openHistoryStore(jid);
+    const client = new HatoClient({
+      service: serviceUrl(),
+      jid,
+      password,
+      resource: "web",
+      omemo,
+      history,
+    });
     const next = new ChatStore(client);
     startKeyLog(client);
     try {

@@ -10,6 +10,8 @@ import { EncryptionNotice, EncryptionState } from "./encryption.js";
 import { KeyLogStatus } from "./keylog-status.js";
 import { MessageLog } from "./message-log.js";
 import { presenceOf } from "./presence.js";
+import { SecurityPanel } from "./security-panel.js";
+import { TrustNotices } from "./trust-notice.js";
 
 interface Props {
   store: ChatStore;
@@ -74,7 +76,18 @@ export function ChatView({ store, peer, contact }: Props) {
           <EncryptionState state={store.e2ee.of(peer).state} />
           <KeyLogStatus client={store.client} jid={peer} />
         </div>
+        <button
+          type="button"
+          class="security-button"
+          aria-expanded={store.trust.open === peer}
+          aria-controls="security-panel"
+          onClick={() => store.trust.toggle(peer)}
+        >
+          Security
+        </button>
       </header>
+      {store.trust.open === peer ? <SecurityPanel store={store} peer={peer} name={name} /> : null}
+      <TrustNotices store={store} peer={peer} name={name} />
       <MessageLog store={store} peer={peer} name={name} />
       <p class="typing" aria-live="polite">
         {chat.typing ? `${name} is typing…` : ""}

@@ -3,8 +3,10 @@
 
 import type { ChatMessage } from "@hato/sdk";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import { withGaps } from "../state/history-gaps.js";
 import type { ChatStore, Upload } from "../state/store.js";
 import type { Decrypt } from "./encrypted-file-view.js";
+import { HistoryGap } from "./history-gap.js";
 import { MessageItem } from "./message-item.js";
 import { UploadItem } from "./upload-item.js";
 
@@ -29,7 +31,7 @@ export function MessageLog({ store, peer, name }: Props) {
   });
   const messages = chat.messages;
   const first = messages[0]?.id;
-  const lastOwn = messages.findLast((m) => m.outgoing);
+  const lastOwn = messages.findLast((m) => m.outgoing && m.unavailable === undefined);
   // Uploads not (yet) shared as a message, placed among the messages by time.
   const pending = chat.uploads.filter((u) => u.messageId === undefined);
   const rows: (ChatMessage | Upload)[] = [...messages];
@@ -111,8 +113,10 @@ export function MessageLog({ store, peer, name }: Props) {
         )}
       </div>
       <ol class="messages">
-        {rows.map((m) =>
-          "key" in m ? (
+        {withGaps(rows).map((m) =>
+          "gap" in m ? (
+            <HistoryGap key={`gap:${m.gap[0]!.archiveId ?? m.gap[0]!.id}`} messages={m.gap} />
+          ) : "key" in m ? (
             <UploadItem key={m.key} upload={m} />
           ) : (
             <MessageItem

@@ -12,6 +12,7 @@ import {
   type UploadFile,
 } from "@hato/sdk";
 import { E2ee } from "./e2ee.js";
+import { TrustState } from "./trust.js";
 
 /**
  * A file we are sharing, as the sender sees it: uploading (bytes going out), scanning (all
@@ -89,12 +90,15 @@ export class ChatStore {
   onIncoming: ((m: ChatMessage) => void) | undefined;
   /** End-to-end encryption per conversation; sending goes through it. */
   readonly e2ee: E2ee = new E2ee(this);
+  /** Contacts' devices: the Security panel and the chat's key-change and new-device notices. */
+  readonly trust: TrustState = new TrustState(this);
 
   constructor(readonly client: HatoClient) {
     this.status = client.status;
     this.contacts = client.contacts();
     this.requests = client.pendingRequests();
     this.unsubscribe.push(
+      ...this.trust.listen(),
       client.on("status", (s, detail) => {
         this.status = s;
         this.statusDetail = detail ?? "";
@@ -211,7 +215,7 @@ export class ChatStore {
 
   /** Our newest message to `peer`, the only one a correction may replace. */
   lastOwn(peer: string): ChatMessage | undefined {
-    return this.chat(peer).messages.findLast((m) => m.outgoing);
+    return this.chat(peer).messages.findLast((m) => m.outgoing && m.unavailable === undefined);
   }
 
   /** Loads the archive page before the oldest message we have. */
@@ -364,7 +368,19 @@ export class ChatStore {
         (x.id === m.id || (m.archiveId !== undefined && x.archiveId === m.archiveId)),
     );
     if (i !== -1) {
-      const merged = { ...list[i], ...m, archiveId: m.archiveId ?? list[i]?.archiveId };
+      const old = list[i]!;
+      // An archived copy whose text this device lacks never hides the text shown already.
+      if (
+        m.unavailable !== undefined &&
+        old.unavailable === undefined &&
+        old.encryption !== "failed"
+      ) {
+        if (old.archiveId === undefined && m.archiveId !== undefined)
+          list[i] = { ...old, archiveId: m.archiveId };
+        return;
+      }
+      const merged = { ...old, ...m, archiveId: m.archiveId ?? old.archiveId };
+      if (m.unavailable === undefined) delete merged.unavailable; // read live after all
       if (m.file === undefined) delete merged.file; // corrected into text
       if (m.encryptedFile === undefined) delete merged.encryptedFile;
       if (m.problem === undefined) delete merged.problem; // decrypted after all
