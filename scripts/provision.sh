@@ -16,6 +16,8 @@ PACKAGES=(
   librust-hkdf-dev # Wycheproof's HKDF vectors (in the crate's tests/data): test/sdk/omemo-wycheproof.test.ts
   librust-hmac-dev # Wycheproof's HMAC vectors (in the crate's tests/data): test/sdk/omemo-wycheproof.test.ts
   clamav-daemon    # clamd, the production upload scanner: test/interop/upload-clamd.test.ts
+  python3-omemo    # python-omemo, an independent OMEMO implementation: test/interop/omemo2-python.test.ts
+  python3-twomemo  # its urn:xmpp:omemo:2 backend (pulls x3dh, doubleratchet, xeddsa): same test
 )
 
 missing=()

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { keylog } from "@hato/modules";
-import { type HatoClient, MemoryOmemoStore } from "@hato/sdk";
+import { type HatoClient, MemoryOmemo2Store, MemoryOmemoStore } from "@hato/sdk";
 import { type Browser, chromium } from "playwright-core";
 import { build } from "vite";
 import { CHROMIUM_ARGS } from "../support/browser.js";
@@ -27,7 +27,7 @@ describe("SDK in Chromium", () => {
     const sdk = fileURLToPath(import.meta.resolve("@hato/sdk"));
     await writeFile(
       join(www, "entry.js"),
-      `export { HatoClient, MemoryOmemoStore, merkle } from ${JSON.stringify(sdk)};\n`,
+      `export { HatoClient, MemoryOmemo2Store, MemoryOmemoStore, merkle } from ${JSON.stringify(sdk)};\n`,
     );
     await build({
       configFile: false,
@@ -120,6 +120,43 @@ describe("SDK in Chromium", () => {
     assert.equal(m.encryption, "omemo");
     await bob2.sendEncrypted("alice@localhost", "sealed in Node");
     assert.deepEqual(await result, { body: "sealed in Node", encryption: "omemo", errors: [] });
+    await context.close();
+  });
+
+  it("OMEMO 2 in the browser (WebCrypto X25519, Ed25519, HKDF, AES-CBC): both ways with Node", async () => {
+    const bob3 = w.client("bob", { omemo2: new MemoryOmemo2Store(), resource: "omemo2" });
+    await bob3.connect();
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`https://localhost:${w.server.tlsPort}/`);
+    const got = nextEvent(bob3, "message", (m) => m.body === "OMEMO 2 from Chromium");
+    const result = page.evaluate(async () => {
+      const { location } = globalThis as unknown as { location: { origin: string; host: string } };
+      const { HatoClient, MemoryOmemo2Store } = await import(`${location.origin}/sdk.js`);
+      const c = new HatoClient({
+        service: `wss://${location.host}/xmpp-websocket`,
+        jid: "alice@localhost",
+        password: "pw",
+        resource: "omemo2",
+        omemo2: new MemoryOmemo2Store(),
+      });
+      const errors: string[] = [];
+      c.on("error", (e: string) => errors.push(e));
+      await c.connect();
+      const reply = new Promise<{ body: string; encryption: string }>((resolve) => {
+        c.on("message", (m: { outgoing: boolean; body: string; encryption: string }) => {
+          if (!m.outgoing && m.body === "OMEMO 2 from Node") resolve(m);
+        });
+      });
+      await c.sendEncrypted("bob@localhost", "OMEMO 2 from Chromium");
+      const m = await reply;
+      await c.disconnect();
+      return { body: m.body, encryption: m.encryption, errors };
+    });
+    const [m] = await got;
+    assert.equal(m.encryption, "omemo");
+    await bob3.sendEncrypted("alice@localhost", "OMEMO 2 from Node");
+    assert.deepEqual(await result, { body: "OMEMO 2 from Node", encryption: "omemo", errors: [] });
     await context.close();
   });
 

@@ -41,11 +41,14 @@ import {
   NS_HATO_POLICY,
   NS_HINTS,
   NS_OMEMO,
+  NS_OMEMO2,
+  NS_OMEMO2_DEVICES,
   NS_PING,
   NS_ROSTER,
   NS_VERSION,
 } from "./ns.js";
-import { FALLBACK_BODY, Omemo } from "./omemo/omemo.js";
+import { type Decrypted, FALLBACK_BODY, Omemo, OmemoError, type OmemoHost } from "./omemo/omemo.js";
+import { LazyOmemo2 } from "./omemo2/lazy.js";
 import { randomId } from "./platform.js";
 import { type PolicyLine, policyLines } from "./policy.js";
 import { Roster, rosterSet } from "./roster.js";
@@ -112,6 +115,8 @@ export class HatoClient {
   private contactsScheduled = false;
   /** OMEMO, when the options gave it a store. */
   readonly omemo: Omemo | undefined;
+  /** OMEMO 2 (urn:xmpp:omemo:2), when the options gave it a store. */
+  readonly omemo2: LazyOmemo2 | undefined;
   /** Incoming messages in order while decryption (async) runs. */
   private inbox: Promise<void> = Promise.resolve();
   /** The decrypted history this device keeps (OMEMO on): the archive holds only ciphertext. */
@@ -176,23 +181,21 @@ export class HatoClient {
       () => domainOf(this.jid),
       httpsOrigin(opts.service),
     );
-    this.features = opts.omemo === undefined ? FEATURES : [...FEATURES, ...OMEMO_FEATURES];
+    this.features = [
+      ...FEATURES,
+      ...(opts.omemo === undefined ? [] : OMEMO_FEATURES),
+      ...(opts.omemo2 === undefined ? [] : [`${NS_OMEMO2_DEVICES}+notify`]),
+    ];
+    const omemoHost: OmemoHost = {
+      self: () => this.jid,
+      request: (type, to, payload, direct) => this.conn.iq.request(type, to, payload, direct),
+      error: (text) => this.events.emit("error", text),
+      newDevice: (jid, device, info) => this.events.emit("omemoNewDevice", jid, device, info),
+      keyChanged: (jid, info) => this.events.emit("omemoKeyChanged", jid, info),
+    };
     this.omemo =
-      opts.omemo === undefined
-        ? undefined
-        : new Omemo(
-            {
-              self: () => this.jid,
-              request: (type, to, payload, direct) =>
-                this.conn.iq.request(type, to, payload, direct),
-              error: (text) => this.events.emit("error", text),
-              newDevice: (jid, device, info) =>
-                this.events.emit("omemoNewDevice", jid, device, info),
-              keyChanged: (jid, info) => this.events.emit("omemoKeyChanged", jid, info),
-            },
-            opts.omemo,
-            opts.omemoTiming,
-          );
+      opts.omemo === undefined ? undefined : new Omemo(omemoHost, opts.omemo, opts.omemoTiming);
+    this.omemo2 = opts.omemo2 === undefined ? undefined : new LazyOmemo2(omemoHost, opts.omemo2);
   }
 
   /** The roster with presence and avatars. */
@@ -241,26 +244,46 @@ export class HatoClient {
    * acked), in plain text (marked encryption "none" when OMEMO is on; see sendEncrypted()).
    */
   send(peer: string, body: string): ChatMessage {
-    return this.chat.send(bare(peer), body, undefined, this.omemo ? "plain" : undefined);
+    return this.chat.send(
+      bare(peer),
+      body,
+      undefined,
+      this.omemo || this.omemo2 ? "plain" : undefined,
+    );
   }
 
   /**
    * OMEMO: sends `body` end-to-end encrypted to every trusted device of `peer` and our own
-   * other devices (XEP-0384 0.3.0). Rejects with OmemoError, sending nothing, when OMEMO is
+   * other devices (XEP-0384 0.3.0, or OMEMO 2 for a peer that has only that). Rejects with OmemoError, sending nothing, when OMEMO is
    * off or no device of `peer` can read it: it never falls back to plain text.
    */
   async sendEncrypted(peer: string, body: string): Promise<ChatMessage> {
-    if (this.omemo === undefined) throw new Error("OMEMO is off: the client has no omemo store");
-    const elements = await this.omemo.encrypt(bare(peer), body);
+    const elements = await this.encryptFor(bare(peer), body);
     const sent = this.chat.send(bare(peer), body, undefined, { fallback: FALLBACK_BODY, elements });
     // Our own copy in the archive is ciphertext too: keep the text (its id is the origin-id).
     await this.local?.keepSent(sent.peer, sent.id, body, sent.time.getTime());
     return sent;
   }
 
+  /**
+   * The encrypted elements of `body` for `to`: in the legacy namespace by default (what
+   * deployed clients read), in urn:xmpp:omemo:2 for a peer that publishes only OMEMO 2 devices.
+   */
+  private async encryptFor(to: string, body: string): Promise<Element[]> {
+    const { omemo, omemo2 } = this;
+    if (omemo === undefined && omemo2 === undefined)
+      throw new Error("OMEMO is off: the client has no omemo store");
+    const useLegacy =
+      omemo !== undefined &&
+      (omemo2 === undefined ||
+        (await omemo.deviceLists.get(to)).ids.length > 0 ||
+        (await omemo2.devices(to)).length === 0);
+    return useLegacy ? omemo.encrypt(to, body) : omemo2!.encrypt(to, body);
+  }
+
   /** XEP-0308: corrects our message `id` to `peer` (normally our last one), in plain text. */
   correct(peer: string, id: string, body: string): void {
-    this.chat.correct(bare(peer), id, body, this.omemo ? "plain" : undefined);
+    this.chat.correct(bare(peer), id, body, this.omemo || this.omemo2 ? "plain" : undefined);
   }
 
   /**
@@ -268,8 +291,7 @@ export class HatoClient {
    * Conversations sends it). Rejects with OmemoError, sending nothing, as sendEncrypted() does.
    */
   async correctEncrypted(peer: string, id: string, body: string): Promise<void> {
-    if (this.omemo === undefined) throw new Error("OMEMO is off: the client has no omemo store");
-    const elements = await this.omemo.encrypt(bare(peer), body);
+    const elements = await this.encryptFor(bare(peer), body);
     const cid = this.chat.correct(bare(peer), id, body, { fallback: FALLBACK_BODY, elements });
     // Kept under the correction's own id: the archived correction finds its text by it.
     await this.local?.keepSent(bare(peer), cid, body, Date.now());
@@ -281,16 +303,35 @@ export class HatoClient {
    * device gets a fresh PreKey session. Rejects with OmemoError when no device can be reached.
    */
   async repairOmemo(peer: string, device?: number): Promise<void> {
-    if (this.omemo === undefined) throw new Error("OMEMO is off: the client has no omemo store");
-    const enc = await this.omemo.repair(bare(peer), device);
-    this.conn.write(
-      xml(
-        "message",
-        { type: "chat", to: bare(peer), id: randomId() },
-        enc,
-        xml("store", { xmlns: NS_HINTS }),
-      ),
-    );
+    const to = bare(peer);
+    const { omemo, omemo2 } = this;
+    if (omemo === undefined && omemo2 === undefined)
+      throw new Error("OMEMO is off: the client has no omemo store");
+    // OMEMO 2 sessions are repaired when the peer publishes OMEMO 2 devices (that device, if
+    // named); the legacy ones as before, unless the named device is only an OMEMO 2 one.
+    const v2 =
+      omemo2 !== undefined &&
+      (await omemo2.devices(to)).some((d) => device === undefined || d === device);
+    const legacy =
+      omemo !== undefined &&
+      (!v2 || device === undefined || (await omemo.deviceLists.get(to)).ids.includes(device));
+    const tries: Promise<Element>[] = [];
+    if (legacy) tries.push(omemo.repair(to, device));
+    if (v2) tries.push(omemo2.repair(to, device));
+    if (tries.length === 0)
+      throw new OmemoError(`cannot repair the session with ${to}: no OMEMO device`, []);
+    const results = await Promise.allSettled(tries);
+    const sent = results.filter((r) => r.status === "fulfilled");
+    if (sent.length === 0) throw (results[0] as PromiseRejectedResult).reason;
+    for (const r of sent)
+      this.conn.write(
+        xml(
+          "message",
+          { type: "chat", to, id: randomId() },
+          r.value,
+          xml("store", { xmlns: NS_HINTS }),
+        ),
+      );
   }
 
   /** XEP-0085: sends a standalone chat state notification. */
@@ -371,7 +412,12 @@ export class HatoClient {
    * and Dino send it). In plain text: marked encryption "none" when OMEMO is on.
    */
   sendFile(peer: string, url: string, meta: Omit<FileInfo, "url"> = {}): ChatMessage {
-    return this.chat.send(bare(peer), url, { ...meta, url }, this.omemo ? "plain" : undefined);
+    return this.chat.send(
+      bare(peer),
+      url,
+      { ...meta, url },
+      this.omemo || this.omemo2 ? "plain" : undefined,
+    );
   }
 
   /**
@@ -407,8 +453,8 @@ export class HatoClient {
     file: EncryptedUploadFile,
     opts: EncryptedUploadOptions = {},
   ): Promise<ChatMessage> {
-    const omemo = this.omemo;
-    if (omemo === undefined) throw new Error("OMEMO is off: the client has no omemo store");
+    if (this.omemo === undefined && this.omemo2 === undefined)
+      throw new Error("OMEMO is off: the client has no omemo store");
     const to = bare(peer);
     let elements: Element[] = [];
     const up = await uploadEncrypted(
@@ -416,7 +462,7 @@ export class HatoClient {
       file,
       opts,
       async (link) => {
-        elements = await omemo.encrypt(to, link);
+        elements = await this.encryptFor(to, link);
       },
     );
     return this.chat.send(
@@ -480,6 +526,9 @@ export class HatoClient {
     await this.omemo
       ?.start()
       .catch((e) => this.events.emit("error", `OMEMO could not be set up: ${String(e)}`));
+    await this.omemo2
+      ?.start()
+      .catch((e) => this.events.emit("error", `OMEMO 2 could not be set up: ${String(e)}`));
   }
 
   private presenceStanza(): Element {
@@ -607,28 +656,35 @@ export class HatoClient {
   private onMessage(m: Element): void {
     if (this.archive.result(m)) return;
     if (this.avatars.event(m)) return;
-    const omemo = this.omemo;
-    if (omemo === undefined) {
+    if (this.omemo === undefined && this.omemo2 === undefined) {
       this.chat.stanza(m);
       return;
     }
-    if (omemo.event(m)) {
+    if (this.omemo?.event(m)) {
       this.events.emit("omemoDevices", bare(m.attr("from") ?? this.jid));
       return;
     }
+    if (this.omemo2?.event(m)) return;
     // Decryption is asynchronous: a queue keeps messages (and their receipts) in order.
     this.inbox = this.inbox.then(() =>
-      this.decrypted(omemo, m).catch((e) =>
+      this.decrypted(m).catch((e) =>
         this.events.emit("error", `an incoming message failed: ${String(e)}`),
       ),
     );
   }
 
   /** Hands a message to the chat with its decrypted body, or marked plain or undecryptable. */
-  private async decrypted(omemo: Omemo, m: Element): Promise<void> {
+  private async decrypted(m: Element): Promise<void> {
     const u = unwrap(m, this.jid);
     if (u === undefined) return;
-    const enc = u.msg.getChild("encrypted", NS_OMEMO);
+    const legacy = this.omemo && u.msg.getChild("encrypted", NS_OMEMO);
+    const enc2 = this.omemo2 && !legacy ? u.msg.getChild("encrypted", NS_OMEMO2) : undefined;
+    // A namespace we have no store for is still encrypted: its body is only the fallback text.
+    const foreign =
+      legacy || enc2
+        ? undefined
+        : (u.msg.getChild("encrypted", NS_OMEMO) ?? u.msg.getChild("encrypted", NS_OMEMO2));
+    const enc = legacy ?? enc2 ?? foreign;
     const type = u.msg.attr("type");
     if (enc === undefined || type === "groupchat" || type === "error") {
       const plain = u.msg.getChild("body") !== undefined;
@@ -647,7 +703,15 @@ export class HatoClient {
       this.chat.process(u.msg, u.route, { body: again, encryption: "omemo" });
       return;
     }
-    const r = await omemo.decrypt(sender, enc);
+    const r: Decrypted =
+      enc === foreign
+        ? {
+            ok: false,
+            reason: `it is encrypted with ${enc.xmlns}, which this client does not speak`,
+          }
+        : legacy
+          ? await this.omemo!.decrypt(sender, legacy)
+          : await this.omemo2!.decrypt(sender, enc);
     let content: Content;
     if (r.ok) content = { body: r.body, encryption: "omemo" };
     else {

@@ -10,6 +10,7 @@ import {
   NS_MAM,
   NS_MARKERS,
   NS_OMEMO,
+  NS_OMEMO2,
   NS_RECEIPTS,
   NS_RSM,
 } from "./ns.js";
@@ -41,9 +42,9 @@ interface Query {
 /** A result that becomes a message of its own (a body, not a correction). */
 function isNewMessage(r: Result): boolean {
   return (
-    (r.message.getChild("encrypted", NS_OMEMO) === undefined
+    (encryptedOf(r.message) === undefined
       ? r.message.getChild("body") !== undefined
-      : hasPayload(r.message.getChild("encrypted", NS_OMEMO))) &&
+      : hasPayload(encryptedOf(r.message))) &&
     r.message.getChild("replace", NS_CORRECT) === undefined
   );
 }
@@ -100,7 +101,12 @@ export interface ArchivedTexts {
 
 /** Whether an archived OMEMO message carries a text (a payload; a bare key transport has none). */
 function hasPayload(enc: Element | undefined): boolean {
-  return enc?.getChild("payload", NS_OMEMO) !== undefined;
+  return enc !== undefined && enc.getChild("payload", enc.xmlns) !== undefined;
+}
+
+/** A message's OMEMO element, legacy or urn:xmpp:omemo:2. */
+function encryptedOf(m: Element): Element | undefined {
+  return m.getChild("encrypted", NS_OMEMO) ?? m.getChild("encrypted", NS_OMEMO2);
 }
 
 /** One page of history; `first` is what to pass as `before` for the next older page. */
@@ -230,7 +236,7 @@ export class History {
       const sender = outgoing ? self : peer;
       // An OMEMO message's body is the sender's fallback text, never the message: its text is
       // the one this device kept, or none (and the page says why).
-      const enc = m.getChild("encrypted", NS_OMEMO);
+      const enc = encryptedOf(m);
       const body = enc === undefined ? m.getChildText("body") : local.get(r);
       const replace = m.getChild("replace", NS_CORRECT)?.attr("id");
       if (!outgoing) {
@@ -288,11 +294,10 @@ export class History {
     const found = new Map<Result, string>();
     // A live copy of a message on this page may still be in the decryption queue (the first
     // message of a session takes a while): its text is kept only once that is done.
-    if (results.some((r) => r.message.getChild("encrypted", NS_OMEMO) !== undefined))
-      await this.texts?.settled();
+    if (results.some((r) => encryptedOf(r.message) !== undefined)) await this.texts?.settled();
     for (const r of results) {
       const m = r.message;
-      if (m.getChild("encrypted", NS_OMEMO) === undefined) continue;
+      if (encryptedOf(m) === undefined) continue;
       const outgoing = bare(m.attr("from") ?? self) === self;
       const id = messageId(m);
       const live = id === undefined ? undefined : this.store.find(peer, id, outgoing);
@@ -312,11 +317,13 @@ export class History {
   ): Pick<Kept, "encryption" | "problem" | "unavailable"> {
     const { id, created } = this.texts?.device() ?? { id: undefined, created: undefined };
     // A message that carries a key for this device was encrypted after it existed, whatever
-    // the clocks say.
-    const forUs = enc
-      .getChild("header", NS_OMEMO)
-      ?.getChildren("key", NS_OMEMO)
-      .some((k) => id !== undefined && Number(k.attr("rid")) === id);
+    // the clocks say. (The device id is the legacy one; an OMEMO 2 message goes by the clock.)
+    const forUs =
+      enc.xmlns === NS_OMEMO &&
+      enc
+        .getChild("header", NS_OMEMO)
+        ?.getChildren("key", NS_OMEMO)
+        .some((k) => id !== undefined && Number(k.attr("rid")) === id);
     return created !== undefined && time < created && !forUs
       ? { encryption: "failed", problem: ENCRYPTED_BEFORE_DEVICE, unavailable: "before-device" }
       : { encryption: "failed", problem: ENCRYPTED_HISTORY, unavailable: "not-kept" };

@@ -154,6 +154,7 @@ export type {
   NewDeviceInfo,
   UriVerified,
 } from "./omemo/verify.js";
+export { MemoryOmemo2Store, type Omemo2Store } from "./omemo2/store.js";
 export type { PolicyLine } from "./policy.js";
 export {
   inviteToken,

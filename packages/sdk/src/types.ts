@@ -4,6 +4,7 @@ import type { HistoryStore } from "./local-history.js";
 import type { OmemoStore } from "./omemo/store.js";
 import type { OmemoTiming } from "./omemo/timing.js";
 import type { KeyChangeInfo, NewDeviceInfo } from "./omemo/verify.js";
+import type { Omemo2Store } from "./omemo2/store.js";
 import type { PolicyLine } from "./policy.js";
 /** A contact's best presence; "offline" when no resource is available. */
 export type Show = "chat" | "available" | "away" | "xa" | "dnd" | "offline";
@@ -143,6 +144,11 @@ export interface ClientOptions {
    * encrypted (the archive holds only ciphertext). Default: in memory, gone with the client.
    */
   history?: HistoryStore;
+  /**
+   * OMEMO 2 (XEP-0384 0.8+, urn:xmpp:omemo:2) beside the legacy namespace: its keys and
+   * sessions. `sendEncrypted()` uses it for a peer that has OMEMO 2 devices but no legacy one.
+   */
+  omemo2?: Omemo2Store;
   /** Seconds of silence before asking the server for a sign of life (default 30); a second silent period means the connection is dead. */
   keepaliveSeconds?: number;
   /** OMEMO's periods (signed pre-key rotation, device list freshness); defaults in omemo/timing.ts. */

@@ -16,7 +16,10 @@ export type KeyVerdict =
   | { ok: false; reason: string; presented: Uint8Array };
 
 /** Whether the user has verified any device of `jid`. */
-export async function anyVerified(store: OmemoStore, jid: string): Promise<boolean> {
+export async function anyVerified(
+  store: Pick<OmemoStore, "identities">,
+  jid: string,
+): Promise<boolean> {
   return [...(await store.identities(jid)).values()].some((r) => r.trust === "verified");
 }
 
@@ -35,7 +38,7 @@ export function effectiveTrust(trust: Trust, contactHasVerified: boolean): Trust
  * caller saves them once the session with them is established.
  */
 export async function judgeKey(
-  store: OmemoStore,
+  store: Pick<OmemoStore, "loadIdentity" | "identities">,
   jid: string,
   device: number,
   key: Uint8Array,

@@ -1,0 +1,70 @@
+// What the client holds for OMEMO 2: a thin front that loads the implementation (crypto,
+// ratchet, protobufs) as its own chunk on first use, as the legacy library is, so that the web
+// client's first bundle does not carry it.
+
+import type { Element } from "@hato/xml";
+import { NS_OMEMO2_DEVICES, NS_PUBSUB_EVENT } from "../ns.js";
+import type { Decrypted, OmemoHost } from "../omemo/omemo.js";
+import type { Trust } from "../omemo/store.js";
+import type { Omemo2 } from "./omemo2.js";
+import type { Omemo2Store } from "./store.js";
+
+/** OMEMO 2 for one account; see omemo2.ts for what each call does. */
+export class LazyOmemo2 {
+  private impl: Promise<Omemo2> | undefined;
+  /** Our device id, once start() has run. */
+  deviceId: number | undefined;
+
+  constructor(
+    private readonly host: OmemoHost,
+    readonly store: Omemo2Store,
+  ) {}
+
+  private load(): Promise<Omemo2> {
+    this.impl ??= import("./omemo2.js").then((m) => new m.Omemo2(this.host, this.store));
+    return this.impl;
+  }
+
+  async start(): Promise<void> {
+    const impl = await this.load();
+    try {
+      await impl.start();
+    } finally {
+      this.deviceId = impl.deviceId;
+    }
+  }
+
+  /** Whether `m` is an OMEMO 2 device list notification (then handled, asynchronously). */
+  event(m: Element): boolean {
+    const items = m.getChild("event", NS_PUBSUB_EVENT)?.getChild("items", NS_PUBSUB_EVENT);
+    if (items?.attr("node") !== NS_OMEMO2_DEVICES) return false;
+    this.load()
+      .then((impl) => impl.event(m))
+      .catch((e) => this.host.error(`OMEMO 2: ${String(e)}`));
+    return true;
+  }
+
+  async devices(jid: string): Promise<number[]> {
+    return (await this.load()).devices(jid);
+  }
+
+  async encrypt(peer: string, body: string): Promise<Element[]> {
+    return (await this.load()).encrypt(peer, body);
+  }
+
+  async decrypt(sender: string, enc: Element): Promise<Decrypted> {
+    try {
+      return await (await this.load()).decrypt(sender, enc);
+    } catch (err) {
+      return { ok: false, reason: `OMEMO 2 could not be loaded: ${String(err)}` };
+    }
+  }
+
+  async repair(peer: string, device?: number): Promise<Element> {
+    return (await this.load()).repair(peer, device);
+  }
+
+  async setTrust(jid: string, device: number, trust: Trust): Promise<void> {
+    return (await this.load()).setTrust(jid, device, trust);
+  }
+}
