@@ -89,22 +89,26 @@ export async function keyFor(
       if (verdict.isNew) await verification.announce(jid, device);
       return undefined;
     }
-    if (verdict.isNew && verdict.identity.trust === "blind" && ctx.vet !== undefined) {
-      // Not remembered: once the log holds the key, the next message builds the session.
+    if (verdict.identity.trust === "blind" && ctx.vet !== undefined) {
+      // No session is built: once the log holds the key, the next message builds it.
       const refusal = await ctx.vet(jid, device, bundle.identityKey);
       if (refusal !== undefined) throw new Error(refusal);
     }
-    const pre = bundle.preKeys[Math.floor(Math.random() * bundle.preKeys.length)]!;
-    await new libsignal.SessionBuilder(storage, addr).processPreKey({
-      identityKey: ab(bundle.identityKey),
-      registrationId: device,
-      signedPreKey: {
-        keyId: bundle.signedPreKey.id,
-        publicKey: ab(bundle.signedPreKey.pub),
-        signature: ab(bundle.signedPreKey.signature),
-      },
-      preKey: { keyId: pre.id, publicKey: ab(pre.pub) },
-    });
+    // The device's own PreKey message may have built a session while we fetched and vetted:
+    // building a second one now would leave the two sides on different sessions.
+    if ((await store.loadSession(addr.toString())) === undefined) {
+      const pre = bundle.preKeys[Math.floor(Math.random() * bundle.preKeys.length)]!;
+      await new libsignal.SessionBuilder(storage, addr).processPreKey({
+        identityKey: ab(bundle.identityKey),
+        registrationId: device,
+        signedPreKey: {
+          keyId: bundle.signedPreKey.id,
+          publicKey: ab(bundle.signedPreKey.pub),
+          signature: ab(bundle.signedPreKey.signature),
+        },
+        preKey: { keyId: pre.id, publicKey: ab(pre.pub) },
+      });
+    }
     if (verdict.isNew) await verification.announce(jid, device);
   }
   const identity = await store.loadIdentity(jid, device);
