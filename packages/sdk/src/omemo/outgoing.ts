@@ -19,6 +19,8 @@ export type KeyVetter = (
   jid: string,
   device: number,
   identityKey: Uint8Array,
+  /** The OMEMO namespace the device is in: the log keeps each namespace's keys apart. */
+  ns?: string,
 ) => Promise<string | undefined>;
 
 /** What building keys needs from Omemo. */
