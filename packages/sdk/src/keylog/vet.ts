@@ -1,6 +1,7 @@
 // The key log's say before a contact's new device gets blind trust (Omemo and Omemo2 ask
-// through omemo/outgoing.ts `KeyVetter`, naming the namespace): checking keys after the first message would be too late,
-// because a device the server slipped in would already have read it. docs/key-transparency.md.
+// through omemo/outgoing.ts `KeyVetter`, naming the namespace): checking keys after the first
+// message would be too late, because a device the server slipped in would already have read
+// it. docs/key-transparency.md.
 
 import { bare, domainOf } from "../jid.js";
 import { NS_OMEMO } from "../ns.js";
