@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -58,6 +58,18 @@ describe("the web client's JavaScript budget", () => {
       js.totalGzipBytes < BUDGET_BYTES,
       `initial JavaScript is ${js.totalGzipBytes} bytes gzipped, over the ${BUDGET_BYTES}-byte budget`,
     );
+    // Both OMEMO implementations are chunks of their own, loaded on first use, never at start.
+    const built = await readdir(join(WEB_DIST, "assets"));
+    for (const chunk of [/^omemo2-.*\.js$/, /^signal-.*\.js$/]) {
+      assert.ok(
+        built.some((f) => chunk.test(f)),
+        `a chunk ${chunk} was built: ${built.join(", ")}`,
+      );
+      assert.ok(
+        !js.files.some((f) => chunk.test(f.path.split("/").at(-1) ?? "")),
+        `${chunk} is not loaded at start: ${js.files.map((f) => f.path).join(", ")}`,
+      );
+    }
   });
 
   it("counts the entry, modulepreloads and static imports (transitively), not lazy imports, and a big client is over budget", async () => {

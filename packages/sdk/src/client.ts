@@ -664,7 +664,10 @@ export class HatoClient {
       this.events.emit("omemoDevices", bare(m.attr("from") ?? this.jid));
       return;
     }
-    if (this.omemo2?.event(m)) return;
+    if (this.omemo2?.event(m)) {
+      this.events.emit("omemoDevices", bare(m.attr("from") ?? this.jid));
+      return;
+    }
     // Decryption is asynchronous: a queue keeps messages (and their receipts) in order.
     this.inbox = this.inbox.then(() =>
       this.decrypted(m).catch((e) =>

@@ -154,7 +154,13 @@ export type {
   NewDeviceInfo,
   UriVerified,
 } from "./omemo/verify.js";
-export { MemoryOmemo2Store, type Omemo2Store } from "./omemo2/store.js";
+export type { RawPair } from "./omemo2/crypto.js";
+export {
+  MemoryOmemo2Store,
+  type Omemo2Own,
+  type Omemo2Session,
+  type Omemo2Store,
+} from "./omemo2/store.js";
 export type { PolicyLine } from "./policy.js";
 export {
   inviteToken,

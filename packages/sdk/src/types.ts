@@ -176,6 +176,6 @@ export interface ClientEvents {
   omemoKeyChanged: (jid: string, info: KeyChangeInfo) => void;
   /** The server pushed a new policy summary (after its policy was reloaded). */
   policy: (lines: PolicyLine[]) => void;
-  /** A PEP notification brought a new OMEMO device list of `jid` (bare; ours included). */
+  /** A PEP notification brought a new OMEMO device list of `jid` (bare; ours included), either namespace. */
   omemoDevices: (jid: string) => void;
 }

@@ -1,6 +1,7 @@
-// The key log's say before a contact's new device gets blind trust (Omemo asks through
-// omemo/outgoing.ts `KeyVetter`): checking keys after the first message would be too late,
-// because a device the server slipped in would already have read it. docs/key-transparency.md.
+// The key log's say before a contact's new device gets blind trust (Omemo and Omemo2 ask
+// through omemo/outgoing.ts `KeyVetter`, naming the namespace): checking keys after the first
+// message would be too late, because a device the server slipped in would already have read
+// it. docs/key-transparency.md.
 
 import { bare, domainOf } from "../jid.js";
 import { NS_OMEMO } from "../ns.js";
@@ -32,7 +33,7 @@ export function keyLogVetter(
   self: string,
   leavesPerAnswer: number,
 ): KeyVetter {
-  return async (jid, device, identityKey) => {
+  return async (jid, device, identityKey, ns = NS_OMEMO) => {
     const who = bare(jid);
     if (domainOf(who) !== domainOf(self)) return undefined;
     const ik = await identityKeyHash(identityKey);
@@ -52,7 +53,7 @@ export function keyLogVetter(
           return `the key log's answer for ${who} failed its check (${err.message}): not sent to device ${device}`;
         return undefined;
       }
-      const same = logged.filter((k) => k.ns === NS_OMEMO && k.device === device);
+      const same = logged.filter((k) => k.ns === ns && k.device === device);
       if (same.some((k) => k.ik === ik)) return undefined;
       if (same.length === 0 && logged.length >= leavesPerAnswer) return undefined;
       if (fresh)

@@ -3,6 +3,7 @@
 
 import { type Element, xml } from "@hato/xml";
 import { toBase64 } from "../base64.js";
+import { NS_OMEMO } from "../ns.js";
 import { ab, bytes } from "./bytes.js";
 import { parseBundle } from "./keys.js";
 import { loadSignal } from "./load.js";
@@ -19,6 +20,8 @@ export type KeyVetter = (
   jid: string,
   device: number,
   identityKey: Uint8Array,
+  /** The OMEMO namespace the device is in: the log keeps each namespace's keys apart. */
+  ns?: string,
 ) => Promise<string | undefined>;
 
 /** What building keys needs from Omemo. */
@@ -91,7 +94,7 @@ export async function keyFor(
     }
     if (verdict.identity.trust === "blind" && ctx.vet !== undefined) {
       // No session is built: once the log holds the key, the next message builds it.
-      const refusal = await ctx.vet(jid, device, bundle.identityKey);
+      const refusal = await ctx.vet(jid, device, bundle.identityKey, NS_OMEMO);
       if (refusal !== undefined) throw new Error(refusal);
     }
     // The device's own PreKey message may have built a session while we fetched and vetted:

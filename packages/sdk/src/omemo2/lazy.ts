@@ -5,6 +5,7 @@
 import type { Element } from "@hato/xml";
 import { NS_OMEMO2_DEVICES, NS_PUBSUB_EVENT } from "../ns.js";
 import type { Decrypted, OmemoHost } from "../omemo/omemo.js";
+import type { KeyVetter } from "../omemo/outgoing.js";
 import type { Trust } from "../omemo/store.js";
 import type { Omemo2 } from "./omemo2.js";
 import type { Omemo2Store } from "./store.js";
@@ -12,6 +13,7 @@ import type { Omemo2Store } from "./store.js";
 /** OMEMO 2 for one account; see omemo2.ts for what each call does. */
 export class LazyOmemo2 {
   private impl: Promise<Omemo2> | undefined;
+  private vetter: KeyVetter | undefined;
   /** Our device id, once start() has run. */
   deviceId: number | undefined;
 
@@ -21,8 +23,23 @@ export class LazyOmemo2 {
   ) {}
 
   private load(): Promise<Omemo2> {
-    this.impl ??= import("./omemo2.js").then((m) => new m.Omemo2(this.host, this.store));
+    this.impl ??= import("./omemo2.js").then((m) => {
+      const impl = new m.Omemo2(this.host, this.store);
+      impl.setKeyVetter(this.vetter);
+      return impl;
+    });
     return this.impl;
+  }
+
+  /** Asks `vet` before a device gets blind trust (the key log watcher; omemo/outgoing.ts). */
+  setKeyVetter(vet: KeyVetter | undefined): void {
+    this.vetter = vet;
+    void this.impl?.then((impl) => impl.setKeyVetter(this.vetter));
+  }
+
+  /** The identity key `jid`'s device presents in its OMEMO 2 bundle (undefined: unreadable). */
+  async presentedKey(jid: string, device: number): Promise<Uint8Array | undefined> {
+    return (await this.load()).presentedKey(jid, device);
   }
 
   async start(): Promise<void> {

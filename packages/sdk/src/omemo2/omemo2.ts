@@ -8,6 +8,7 @@ import { fromBase64, toBase64 } from "../base64.js";
 import { NS_EME, NS_HINTS, NS_PUBSUB_EVENT } from "../ns.js";
 import { newDeviceId } from "../omemo/keys.js";
 import { type Decrypted, OmemoError, type OmemoHost } from "../omemo/omemo.js";
+import type { KeyVetter } from "../omemo/outgoing.js";
 import type { PepRequest } from "../omemo/pep.js";
 import type { Trust } from "../omemo/store.js";
 import { anyVerified, effectiveTrust, judgeKey, maySendTo } from "../omemo/trust.js";
@@ -60,6 +61,22 @@ export class Omemo2 {
 
   get deviceId(): number | undefined {
     return this.own?.deviceId;
+  }
+
+  private vetter: KeyVetter | undefined;
+
+  /** Asks `vet` before a device gets blind trust, as the legacy Omemo does (the key log watcher). */
+  setKeyVetter(vet: KeyVetter | undefined): void {
+    this.vetter = vet;
+  }
+
+  /** The identity key `jid`'s device presents in its bundle; undefined when it cannot be read. */
+  async presentedKey(jid: string, device: number): Promise<Uint8Array | undefined> {
+    const self = this.host.self();
+    return fetchBundle2(this.pep, jid === self ? undefined : jid, device).then(
+      (b) => b.ik,
+      () => undefined,
+    );
   }
 
   /** Creates our keys on first use, publishes our bundle and makes sure our device is listed. */
@@ -292,6 +309,12 @@ export class Omemo2 {
       const verdict = await judgeKey(this.store, jid, device, bundle.ik);
       if (!verdict.ok) throw new Error(verdict.reason);
       if (!maySendTo(verdict.identity.trust)) return undefined;
+      if (verdict.identity.trust === "blind" && this.vetter !== undefined) {
+        // No session is built: once the log holds the key, the next message builds it. (Work
+        // is serial here, so no key exchange from the device can build a session meanwhile.)
+        const refusal = await this.vetter(jid, device, bundle.ik, NS_OMEMO2);
+        if (refusal !== undefined) throw new Error(refusal);
+      }
       const pk = bundle.preKeys[Math.floor(Math.random() * bundle.preKeys.length)]!;
       const agreed = await agreeActive(own.identity, { ik: bundle.ik, spk: bundle.spk, pk });
       session = {

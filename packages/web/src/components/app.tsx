@@ -4,6 +4,7 @@ import { HatoClient, inviteToken } from "@hato/sdk";
 import { useState } from "preact/hooks";
 import { openHistoryStore } from "../crypto/idb-history.js";
 import { openOmemoStore } from "../crypto/idb-omemo-store.js";
+import { openOmemo2Store } from "../crypto/idb-omemo2-store.js";
 import { startKeyLog } from "../state/keylog.js";
 import { ChatStore } from "../state/store.js";
 import { InvitePage } from "./invite.js";
@@ -40,7 +41,11 @@ export function App() {
 
   async function signIn(jid: string, password: string): Promise<void> {
     // End-to-end encryption is on for everyone: the keys live in this browser's IndexedDB.
-    const omemo = await openOmemoStore(jid.toLowerCase()).catch((err) => {
+    // Both OMEMO namespaces, as Converse.js: the SDK picks the one the peer's devices speak.
+    const [omemo, omemo2] = await Promise.all([
+      openOmemoStore(jid.toLowerCase()),
+      openOmemo2Store(jid.toLowerCase()),
+    ]).catch((err) => {
       throw new Error(`This browser cannot keep encryption keys (IndexedDB): ${String(err)}`);
     });
     // The decrypted history too: the archive holds only ciphertext (docs/e2ee.md).
@@ -51,6 +56,7 @@ export function App() {
       password,
       resource: "web",
       omemo,
+      omemo2,
       history,
     });
     const next = new ChatStore(client);

@@ -77,14 +77,17 @@ export class E2ee {
   /** Asks which OMEMO devices `peer` has: none means its app cannot receive encrypted messages. */
   async check(peer: string): Promise<void> {
     const c = this.of(peer);
-    const omemo = this.host.client.omemo;
+    const { omemo, omemo2 } = this.host.client;
     if (c.state === "off") return;
-    if (omemo === undefined) {
+    if (omemo === undefined && omemo2 === undefined) {
       this.set(c, "unavailable", "encryption is off in this client");
       return;
     }
     try {
-      const devices = await omemo.devices(peer);
+      // Either namespace will do (the SDK picks one per peer); OMEMO 2 is asked only when the
+      // legacy list is empty, so that its code loads only for a peer that needs it.
+      let devices = (await omemo?.devices(peer)) ?? [];
+      if (devices.length === 0 && omemo2 !== undefined) devices = await omemo2.devices(peer);
       // The user may have chosen meanwhile.
       if ((c.state as E2eeState) === "off") return;
       if (devices.length === 0) this.set(c, "unavailable", undefined, true);
@@ -170,7 +173,7 @@ export class E2ee {
     const run = async (): Promise<boolean> => {
       const c = this.of(peer);
       const plain = c.state === "off" && !this.required;
-      if (!plain && this.host.client.omemo === undefined) {
+      if (!plain && this.host.client.omemo === undefined && this.host.client.omemo2 === undefined) {
         this.set(c, "unavailable", "encryption is off in this client");
         return false;
       }
@@ -181,7 +184,8 @@ export class E2ee {
       } catch (err) {
         if (err instanceof OmemoError) {
           // No reason per device: the peer has none, unless our own device is not set up.
-          const ours = this.host.client.omemo?.deviceId !== undefined;
+          const { omemo, omemo2 } = this.host.client;
+          const ours = omemo?.deviceId !== undefined || omemo2?.deviceId !== undefined;
           this.set(c, "unavailable", err.message, ours && err.reasons.length === 0);
         } else {
           this.host.error(`Message to ${peer} not sent: ${String(err)}`);
