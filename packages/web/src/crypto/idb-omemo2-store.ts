@@ -1,139 +1,16 @@
-// The web client's OMEMO 2 (urn:xmpp:omemo:2) keys and sessions in IndexedDB: the SDK's
-// Omemo2Store port, one database per account (`hato-omemo2:<bare jid>`), beside the legacy
-// namespace's `hato-omemo:<bare jid>` (idb-omemo-store.ts, same approach) so that neither
-// schema's versions touch the other. The private keys never leave the browser: they are plain
-// structured-clone data (numbers, strings, Uint8Array) and only the SDK's OMEMO 2 code reads them.
+// The web client's OMEMO 2 (urn:xmpp:omemo:2) keys in IndexedDB: the SDK's Omemo2Store port
+// over the shared key store (idb-key-store.ts), database `hato-omemo2:<bare jid>`, beside the
+// legacy namespace's `hato-omemo:<bare jid>`.
 
-import type { Omemo2Own, Omemo2Session, Omemo2Store, RawPair, RemoteIdentity } from "@hato/sdk";
-
-const VERSION = 1;
-/** Object stores: own device (one record, key "own"), pre-keys by id, sessions by address,
- * identities by [jid, device], device lists by jid. */
-const OWN = "own";
-const PREKEYS = "prekeys";
-const SESSIONS = "sessions";
-const IDENTITIES = "identities";
-const DEVICES = "devices";
+import type { Omemo2Own, Omemo2Session, Omemo2Store, RawPair } from "@hato/sdk";
+import { IdbKeyStore, openKeyDb } from "./idb-key-store.js";
 
 /** The database name of `jid`'s OMEMO 2 store (one database per account and namespace). */
 export const omemo2DbName = (jid: string): string => `hato-omemo2:${jid}`;
 
-/** Wraps an IDBRequest in a promise. */
-function done<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error ?? new Error("IndexedDB request failed"));
-  });
-}
-
-/** Opens (creating on first use) the OMEMO 2 database `name`. */
-function openDb(name: string): Promise<IDBDatabase> {
-  const req = indexedDB.open(name, VERSION);
-  req.onupgradeneeded = () => {
-    const db = req.result;
-    for (const s of [OWN, PREKEYS, SESSIONS, IDENTITIES, DEVICES])
-      if (!db.objectStoreNames.contains(s)) db.createObjectStore(s);
-  };
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error ?? new Error(`cannot open IndexedDB ${name}`));
-    req.onblocked = () => reject(new Error(`IndexedDB ${name} is blocked by another tab`));
-  });
-}
-
-/** Omemo2Store over one IndexedDB database; every call is its own transaction. */
-export class IdbOmemo2Store implements Omemo2Store {
-  constructor(private readonly db: IDBDatabase) {}
-
-  private async get<T>(store: string, key: IDBValidKey): Promise<T | undefined> {
-    const tx = this.db.transaction(store, "readonly");
-    return (await done(tx.objectStore(store).get(key))) as T | undefined;
-  }
-
-  private put(store: string, key: IDBValidKey, value: unknown): Promise<void> {
-    const tx = this.db.transaction(store, "readwrite");
-    tx.objectStore(store).put(value, key);
-    return committed(tx);
-  }
-
-  private remove(store: string, key: IDBValidKey): Promise<void> {
-    const tx = this.db.transaction(store, "readwrite");
-    tx.objectStore(store).delete(key);
-    return committed(tx);
-  }
-
-  loadOwn(): Promise<Omemo2Own | undefined> {
-    return this.get<Omemo2Own>(OWN, "own");
-  }
-  saveOwn(own: Omemo2Own): Promise<void> {
-    return this.put(OWN, "own", own);
-  }
-  loadPreKey(id: number): Promise<RawPair | undefined> {
-    return this.get<RawPair>(PREKEYS, id);
-  }
-  storePreKey(id: number, pair: RawPair): Promise<void> {
-    return this.put(PREKEYS, id, pair);
-  }
-  removePreKey(id: number): Promise<void> {
-    return this.remove(PREKEYS, id);
-  }
-  async preKeyIds(): Promise<number[]> {
-    const tx = this.db.transaction(PREKEYS, "readonly");
-    return (await done(tx.objectStore(PREKEYS).getAllKeys())) as number[];
-  }
-  loadSession(address: string): Promise<Omemo2Session | undefined> {
-    return this.get<Omemo2Session>(SESSIONS, address);
-  }
-  storeSession(address: string, session: Omemo2Session): Promise<void> {
-    return this.put(SESSIONS, address, session);
-  }
-  removeSession(address: string): Promise<void> {
-    return this.remove(SESSIONS, address);
-  }
-  loadIdentity(jid: string, device: number): Promise<RemoteIdentity | undefined> {
-    return this.get<RemoteIdentity>(IDENTITIES, [jid, device]);
-  }
-  saveIdentity(jid: string, device: number, identity: RemoteIdentity): Promise<void> {
-    return this.put(IDENTITIES, [jid, device], identity);
-  }
-  async identities(jid: string): Promise<Map<number, RemoteIdentity>> {
-    // Array keys sort by their first element, then the second: [jid, 0] … [jid, ∞] is one contact.
-    const range = IDBKeyRange.bound([jid, 0], [jid, Number.POSITIVE_INFINITY]);
-    const tx = this.db.transaction(IDENTITIES, "readonly");
-    const s = tx.objectStore(IDENTITIES);
-    const [keys, values] = await Promise.all([
-      done(s.getAllKeys(range)),
-      done(s.getAll(range)) as Promise<RemoteIdentity[]>,
-    ]);
-    const out = new Map<number, RemoteIdentity>();
-    keys.forEach((k, i) => {
-      out.set((k as [string, number])[1], values[i]!);
-    });
-    return out;
-  }
-  loadDevices(jid: string): Promise<number[] | undefined> {
-    return this.get<number[]>(DEVICES, jid);
-  }
-  saveDevices(jid: string, devices: number[]): Promise<void> {
-    return this.put(DEVICES, jid, devices);
-  }
-
-  /** Closes the database (sign-out). */
-  close(): void {
-    this.db.close();
-  }
-}
-
-/** Resolves when a write transaction has committed (the data is on disk as far as IndexedDB says). */
-function committed(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error ?? new Error("IndexedDB transaction failed"));
-    tx.onabort = () => reject(tx.error ?? new Error("IndexedDB transaction aborted"));
-  });
-}
+export type IdbOmemo2Store = IdbKeyStore<Omemo2Own, RawPair, Omemo2Session> & Omemo2Store;
 
 /** The OMEMO 2 store of `jid` (a bare JID), created on first use. */
 export async function openOmemo2Store(jid: string): Promise<IdbOmemo2Store> {
-  return new IdbOmemo2Store(await openDb(omemo2DbName(jid)));
+  return new IdbKeyStore<Omemo2Own, RawPair, Omemo2Session>(await openKeyDb(omemo2DbName(jid)));
 }
