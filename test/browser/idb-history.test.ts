@@ -4,14 +4,12 @@
 // everything still there after a page reload.
 
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { build } from "vite";
 import { launchBrowser, REPO, type TestBrowser } from "../support/browser.js";
 import { startServer, type TestServer } from "../support/inproc.js";
+import { bundleForPage, type PageBundle } from "../support/page-bundle.js";
 
 /** The same calls on a store (run in the page), with small limits; returns what the reads answered. */
 const EXERCISE = `async (make) => {
@@ -60,36 +58,22 @@ const REREAD = `async () => {
 }`;
 
 describe("the web client's IndexedDB history store", () => {
-  let www: string;
+  let page: PageBundle;
   let t: TestServer;
   let b: TestBrowser;
   before(async () => {
-    www = await mkdtemp(join(tmpdir(), "hato-idb-history-"));
     const store = join(REPO, "packages", "web", "src", "crypto", "idb-history.ts");
     const sdk = fileURLToPath(import.meta.resolve("@hato/sdk"));
-    await writeFile(
-      join(www, "entry.js"),
+    page = await bundleForPage(
       `export { openHistoryStore } from ${JSON.stringify(store)};\nexport { MemoryHistoryStore, LOCAL_HISTORY_LIMITS } from ${JSON.stringify(sdk)};\n`,
     );
-    await build({
-      configFile: false,
-      logLevel: "silent",
-      root: www,
-      build: {
-        outDir: join(www, "out"),
-        emptyOutDir: true,
-        minify: false,
-        lib: { entry: join(www, "entry.js"), formats: ["es"], fileName: () => "lib.js" },
-      },
-    });
-    await writeFile(join(www, "out", "index.html"), "<!doctype html><title>IDB</title>\n");
-    t = await startServer({ "web.root": join(www, "out") });
+    t = await startServer({ "web.root": page.root });
     b = await launchBrowser();
   });
   after(async () => {
     await b?.close();
     await t?.stop();
-    await rm(www, { recursive: true, force: true });
+    await page?.remove();
   });
 
   it("answers as MemoryHistoryStore does, within the limits, and keeps it across a reload", async () => {

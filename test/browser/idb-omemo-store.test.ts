@@ -4,14 +4,12 @@
 // there after a page reload.
 
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { build } from "vite";
 import { launchBrowser, REPO, type TestBrowser } from "../support/browser.js";
 import { startServer, type TestServer } from "../support/inproc.js";
+import { bundleForPage, type PageBundle } from "../support/page-bundle.js";
 
 /**
  * The same calls on a store (run in the page): returns what each read answered, as JSON.
@@ -75,36 +73,22 @@ const REREAD = `async () => {
 }`;
 
 describe("the web client's IndexedDB OMEMO store", () => {
-  let www: string;
+  let page: PageBundle;
   let t: TestServer;
   let b: TestBrowser;
   before(async () => {
-    www = await mkdtemp(join(tmpdir(), "hato-idb-"));
     const store = join(REPO, "packages", "web", "src", "crypto", "idb-omemo-store.ts");
     const sdk = fileURLToPath(import.meta.resolve("@hato/sdk"));
-    await writeFile(
-      join(www, "entry.js"),
+    page = await bundleForPage(
       `export { openOmemoStore, omemoDbName } from ${JSON.stringify(store)};\nexport { MemoryOmemoStore } from ${JSON.stringify(sdk)};\n`,
     );
-    await build({
-      configFile: false,
-      logLevel: "silent",
-      root: www,
-      build: {
-        outDir: join(www, "out"),
-        emptyOutDir: true,
-        minify: false,
-        lib: { entry: join(www, "entry.js"), formats: ["es"], fileName: () => "lib.js" },
-      },
-    });
-    await writeFile(join(www, "out", "index.html"), "<!doctype html><title>IDB</title>\n");
-    t = await startServer({ "web.root": join(www, "out") });
+    t = await startServer({ "web.root": page.root });
     b = await launchBrowser();
   });
   after(async () => {
     await b?.close();
     await t?.stop();
-    await rm(www, { recursive: true, force: true });
+    await page?.remove();
   });
 
   it("answers as MemoryOmemoStore does, and keeps it all across a reload", async () => {

@@ -5,43 +5,27 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { keylog } from "@hato/modules";
 import { type HatoClient, MemoryOmemo2Store, MemoryOmemoStore } from "@hato/sdk";
 import { type Browser, chromium } from "playwright-core";
-import { build } from "vite";
 import { CHROMIUM_ARGS } from "../support/browser.js";
+import { bundleForPage, type PageBundle } from "../support/page-bundle.js";
 import { nextEvent, type SdkWorld, sdkWorld } from "../support/sdk.js";
 
 describe("SDK in Chromium", () => {
-  let www: string;
+  let page: PageBundle;
   let w: SdkWorld;
   let browser: Browser;
   let bob: HatoClient;
   before(async () => {
-    www = await mkdtemp(join(tmpdir(), "hato-sdk-"));
     const sdk = fileURLToPath(import.meta.resolve("@hato/sdk"));
-    await writeFile(
-      join(www, "entry.js"),
+    page = await bundleForPage(
       `export { HatoClient, MemoryOmemo2Store, MemoryOmemoStore, merkle } from ${JSON.stringify(sdk)};\n`,
+      "sdk.js",
     );
-    await build({
-      configFile: false,
-      logLevel: "silent",
-      root: www,
-      build: {
-        outDir: join(www, "out"),
-        emptyOutDir: true,
-        minify: false,
-        lib: { entry: join(www, "entry.js"), formats: ["es"], fileName: () => "sdk.js" },
-      },
-    });
-    await writeFile(join(www, "out", "index.html"), "<!doctype html><title>SDK</title>\n");
-    w = await sdkWorld(["alice", "bob"], { "web.root": join(www, "out") });
+    w = await sdkWorld(["alice", "bob"], { "web.root": page.root });
     bob = w.client("bob");
     await bob.connect();
     await bob.addContact("alice@localhost");
@@ -53,7 +37,7 @@ describe("SDK in Chromium", () => {
   after(async () => {
     await browser?.close();
     await w?.stop();
-    await rm(www, { recursive: true, force: true });
+    await page?.remove();
   });
 
   it("logs in with WebCrypto SCRAM over a same-origin WebSocket and chats with a Node client", async () => {
