@@ -70,13 +70,29 @@ export function publishCurrent(
   node: string,
   payload: Element,
 ): Promise<Element> {
+  return publishOpen(request, node, "current", payload);
+}
+
+/**
+ * Publishes `payload` as item `id` of `node` with publish-options access_model=open, plus
+ * `options` (further pubsub#… fields: OMEMO 2 keeps every bundle item with max_items=max).
+ */
+export function publishOpen(
+  request: PepRequest,
+  node: string,
+  id: string,
+  payload: Element,
+  options: Record<string, string> = {},
+): Promise<Element> {
+  const field = (name: string, value: string) =>
+    xml("field", { var: name }, xml("value", null, value));
   return request(
     "set",
     undefined,
     xml(
       "pubsub",
       { xmlns: NS_PUBSUB },
-      xml("publish", { node }, xml("item", { id: "current" }, payload)),
+      xml("publish", { node }, xml("item", { id }, payload)),
       xml(
         "publish-options",
         null,
@@ -88,7 +104,8 @@ export function publishCurrent(
             { var: "FORM_TYPE", type: "hidden" },
             xml("value", null, NS_PUBSUB_PUBLISH_OPTIONS),
           ),
-          xml("field", { var: "pubsub#access_model" }, xml("value", null, "open")),
+          field("pubsub#access_model", "open"),
+          ...Object.entries(options).map(([k, v]) => field(k, v)),
         ),
       ),
     ),

@@ -4,16 +4,9 @@
 
 import { type Element, xml } from "@hato/xml";
 import { fromBase64, toBase64 } from "../base64.js";
-import {
-  NS_DATA,
-  NS_OMEMO2,
-  NS_OMEMO2_BUNDLES,
-  NS_OMEMO2_DEVICES,
-  NS_PUBSUB,
-  NS_PUBSUB_PUBLISH_OPTIONS,
-} from "../ns.js";
+import { NS_OMEMO2, NS_OMEMO2_BUNDLES, NS_OMEMO2_DEVICES, NS_PUBSUB } from "../ns.js";
 import { newDeviceId, OMEMO_LIMITS } from "../omemo/keys.js";
-import type { PepRequest } from "../omemo/pep.js";
+import { type PepRequest, publishOpen } from "../omemo/pep.js";
 import { ed25519Pair, ed25519Sign, type RawPair, x25519Pair } from "./crypto.js";
 import type { Omemo2Own, Omemo2Store } from "./store.js";
 import type { PeerBundle } from "./x3dh.js";
@@ -187,30 +180,7 @@ export function publish2(
   id: string,
   payload: Element,
 ): Promise<Element> {
-  const field = (name: string, value: string) =>
-    xml("field", { var: name }, xml("value", null, value));
-  return request(
-    "set",
-    undefined,
-    xml(
-      "pubsub",
-      { xmlns: NS_PUBSUB },
-      xml("publish", { node }, xml("item", { id }, payload)),
-      xml(
-        "publish-options",
-        null,
-        xml(
-          "x",
-          { xmlns: NS_DATA, type: "submit" },
-          xml(
-            "field",
-            { var: "FORM_TYPE", type: "hidden" },
-            xml("value", null, NS_PUBSUB_PUBLISH_OPTIONS),
-          ),
-          field("pubsub#access_model", "open"),
-          ...(node === NS_OMEMO2_BUNDLES ? [field("pubsub#max_items", "max")] : []),
-        ),
-      ),
-    ),
-  );
+  // Every device's bundle is an item of one node: keep them all.
+  const options = node === NS_OMEMO2_BUNDLES ? { "pubsub#max_items": "max" } : undefined;
+  return publishOpen(request, node, id, payload, options);
 }
