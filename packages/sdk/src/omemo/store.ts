@@ -78,45 +78,33 @@ export interface OmemoStore {
   saveDevices(jid: string, devices: number[]): Promise<void>;
 }
 
-const copy = (b: Uint8Array) => new Uint8Array(b);
-const copyPair = (p: KeyPair): KeyPair => ({ pub: copy(p.pub), priv: copy(p.priv) });
-const copySpk = <T extends SignedPreKey>(k: T): T => ({
-  ...k,
-  pair: copyPair(k.pair),
-  signature: copy(k.signature),
-});
-const copyOwn = (o: OwnDevice): OwnDevice => ({
-  ...o,
-  identity: copyPair(o.identity),
-  signedPreKey: copySpk(o.signedPreKey),
-  ...(o.oldSignedPreKeys === undefined
-    ? {}
-    : { oldSignedPreKeys: o.oldSignedPreKeys.map(copySpk) }),
-});
+/** A deep copy of plain data (what a database's structured clone does). */
+const clone = <T>(v: T): T =>
+  (globalThis as unknown as { structuredClone<U>(x: U): U }).structuredClone(v);
 
 /**
- * OmemoStore in memory. Keep the object to "restart" a client with the same keys and
- * sessions (tests do); values are copied in and out as a real database would.
+ * A key store in memory for either namespace (`Own`, `Pair`, `Session` are the namespace's
+ * record types). Keep the object to "restart" a client with the same keys and sessions (tests
+ * do); values are copied in and out as a real database would.
  */
-export class MemoryOmemoStore implements OmemoStore {
-  private own: OwnDevice | undefined;
-  private preKeys = new Map<number, KeyPair>();
-  private sessions = new Map<string, string>();
+export class MemoryKeyStore<Own, Pair, Session> {
+  private own: Own | undefined;
+  private preKeys = new Map<number, Pair>();
+  private sessions = new Map<string, Session>();
   private ids = new Map<string, Map<number, RemoteIdentity>>();
   private devices = new Map<string, number[]>();
 
-  async loadOwn(): Promise<OwnDevice | undefined> {
-    return this.own === undefined ? undefined : copyOwn(this.own);
+  async loadOwn(): Promise<Own | undefined> {
+    return clone(this.own);
   }
-  async saveOwn(own: OwnDevice): Promise<void> {
-    this.own = copyOwn(own);
+  async saveOwn(own: Own): Promise<void> {
+    this.own = clone(own);
   }
-  async loadPreKey(id: number): Promise<KeyPair | undefined> {
-    const p = this.preKeys.get(id);
-    return p === undefined ? undefined : copyPair(p);
+  async loadPreKey(id: number): Promise<Pair | undefined> {
+    return clone(this.preKeys.get(id));
   }
-  async storePreKey(id: number, pair: KeyPair): Promise<void> {
-    this.preKeys.set(id, copyPair(pair));
+  async storePreKey(id: number, pair: Pair): Promise<void> {
+    this.preKeys.set(id, clone(pair));
   }
   async removePreKey(id: number): Promise<void> {
     this.preKeys.delete(id);
@@ -124,34 +112,35 @@ export class MemoryOmemoStore implements OmemoStore {
   async preKeyIds(): Promise<number[]> {
     return [...this.preKeys.keys()];
   }
-  async loadSession(address: string): Promise<string | undefined> {
-    return this.sessions.get(address);
+  async loadSession(address: string): Promise<Session | undefined> {
+    return clone(this.sessions.get(address));
   }
-  async storeSession(address: string, record: string): Promise<void> {
-    this.sessions.set(address, record);
+  async storeSession(address: string, record: Session): Promise<void> {
+    this.sessions.set(address, clone(record));
   }
   async removeSession(address: string): Promise<void> {
     this.sessions.delete(address);
   }
   async loadIdentity(jid: string, device: number): Promise<RemoteIdentity | undefined> {
-    const r = this.ids.get(jid)?.get(device);
-    return r === undefined ? undefined : { ...r, key: copy(r.key) };
+    return clone(this.ids.get(jid)?.get(device));
   }
   async saveIdentity(jid: string, device: number, identity: RemoteIdentity): Promise<void> {
     const m = this.ids.get(jid) ?? new Map<number, RemoteIdentity>();
     this.ids.set(jid, m);
-    m.set(device, { ...identity, key: copy(identity.key) });
+    m.set(device, clone(identity));
   }
   async identities(jid: string): Promise<Map<number, RemoteIdentity>> {
-    const out = new Map<number, RemoteIdentity>();
-    for (const [d, r] of this.ids.get(jid) ?? []) out.set(d, { ...r, key: copy(r.key) });
-    return out;
+    return clone(this.ids.get(jid) ?? new Map<number, RemoteIdentity>());
   }
   async loadDevices(jid: string): Promise<number[] | undefined> {
-    const d = this.devices.get(jid);
-    return d === undefined ? undefined : [...d];
+    return clone(this.devices.get(jid));
   }
   async saveDevices(jid: string, devices: number[]): Promise<void> {
     this.devices.set(jid, [...devices]);
   }
 }
+
+/** OmemoStore in memory (tests and bots). */
+export class MemoryOmemoStore
+  extends MemoryKeyStore<OwnDevice, KeyPair, string>
+  implements OmemoStore {}
