@@ -48,6 +48,7 @@ import {
   NS_VERSION,
 } from "./ns.js";
 import { type Decrypted, FALLBACK_BODY, Omemo, OmemoError, type OmemoHost } from "./omemo/omemo.js";
+import { linkTrust } from "./omemo/trust.js";
 import { LazyOmemo2 } from "./omemo2/lazy.js";
 import { randomId } from "./platform.js";
 import { type PolicyLine, policyLines } from "./policy.js";
@@ -195,7 +196,14 @@ export class HatoClient {
     };
     this.omemo =
       opts.omemo === undefined ? undefined : new Omemo(omemoHost, opts.omemo, opts.omemoTiming);
-    this.omemo2 = opts.omemo2 === undefined ? undefined : new LazyOmemo2(omemoHost, opts.omemo2);
+    const omemo2Host: OmemoHost = { ...omemoHost };
+    this.omemo2 = opts.omemo2 === undefined ? undefined : new LazyOmemo2(omemo2Host, opts.omemo2);
+    if (this.omemo !== undefined && this.omemo2 !== undefined) {
+      // One trust rule per contact across both namespaces; OMEMO 2 devices verified through
+      // client.omemo like legacy ones (docs/e2ee.md).
+      omemo2Host.trust = this.omemo.addTrustSpace(this.omemo2.trustSpace());
+      linkTrust(this.omemo.store, this.omemo2.store);
+    }
   }
 
   /** The roster with presence and avatars. */

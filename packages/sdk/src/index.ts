@@ -152,6 +152,7 @@ export type {
   DeviceFingerprint,
   KeyChangeInfo,
   NewDeviceInfo,
+  TrustSpace,
   UriVerified,
 } from "./omemo/verify.js";
 export type { RawPair } from "./omemo2/crypto.js";

@@ -36,9 +36,17 @@ import {
   type DeviceFingerprint,
   type KeyChangeInfo,
   type NewDeviceInfo,
+  type TrustSpace,
   type UriVerified,
   Verification,
 } from "./verify.js";
+
+/** What another namespace (OMEMO 2) tells verification: a device list, a refused key, a new device saved. */
+export interface TrustEvents {
+  listed(jid: string, ids: number[]): void;
+  refused(jid: string, device: number, presented: Uint8Array, reason: string): void;
+  learned(jid: string, device: number): void;
+}
 
 /** The body other clients show instead of the encrypted message (what Conversations sends). */
 export const FALLBACK_BODY =
@@ -55,6 +63,8 @@ export interface OmemoHost {
     direct?: boolean,
   ): Promise<Element>;
   error(text: string): void;
+  /** OMEMO 2 only: what verification learns from it (Omemo.addTrustSpace). */
+  trust?: TrustEvents;
   /** A device of `jid` we had not seen (see Verification). */
   newDevice?(jid: string, device: number, info: NewDeviceInfo): void;
   /** A known device of `jid` presented another identity key (refused until accepted). */
@@ -348,8 +358,8 @@ export class Omemo {
   // ---- trust and verification (verify.ts, docs/e2ee.md) ----
 
   /** Sets our trust in a device of `jid` (verifying one makes the contact's blind devices untrusted). */
-  setTrust(jid: string, device: number, trust: Trust): Promise<void> {
-    return this.verification.setTrust(jid, device, trust);
+  setTrust(jid: string, device: number, trust: Trust, namespace?: string): Promise<void> {
+    return this.verification.setTrust(jid, device, trust, namespace);
   }
   /** The devices of `jid` we know: fingerprint, trust, first seen (nothing fetched). */
   fingerprints(jid: string): Promise<DeviceFingerprint[]> {
@@ -368,16 +378,40 @@ export class Omemo {
     return this.verification.verificationUri();
   }
   /** The short code both sides see for our device and `jid`'s `device`. */
-  comparisonCode(jid: string, device: number): Promise<string> {
-    return this.verification.comparisonCode(jid, device);
+  comparisonCode(jid: string, device: number, namespace?: string): Promise<string> {
+    return this.verification.comparisonCode(jid, device, namespace);
   }
   /** Verifies the devices of a scanned code if they all match; throws VerificationError otherwise. */
   verifyFromUri(uri: string): Promise<UriVerified> {
     return this.verification.verifyFromUri(uri);
   }
   /** Accepts the new identity key `jid`'s `device` presented; the device starts over. */
-  acceptNewKey(jid: string, device: number): Promise<DeviceFingerprint> {
-    return this.verification.acceptNewKey(jid, device);
+  acceptNewKey(jid: string, device: number, namespace?: string): Promise<DeviceFingerprint> {
+    return this.verification.acceptNewKey(jid, device, namespace);
+  }
+  /** Our devices' ids and fingerprints in every namespace set up. */
+  ownFingerprints(): { namespace: string; device: number; fingerprint: string }[] {
+    return this.verification.ownFingerprints();
+  }
+  /**
+   * Shows and verifies another namespace's devices (OMEMO 2) beside ours: the client adds
+   * it, and OMEMO 2 reports what it learns through `trustEvents`.
+   */
+  addTrustSpace(space: TrustSpace): TrustEvents {
+    this.verification.addSpace(space);
+    const ns = space.namespace;
+    return {
+      listed: (jid, ids) => {
+        this.verification
+          .refresh(jid, ids, ns)
+          .catch((e) => this.host.error(`${ns}: ${String(e)}`));
+      },
+      refused: (jid, device, presented, reason) =>
+        this.verification.keyRefused(jid, device, presented, reason, ns),
+      learned: (jid, device) => {
+        void this.verification.announce(jid, device, ns);
+      },
+    };
   }
 
   // ---- internals ----

@@ -15,12 +15,29 @@ export type KeyVerdict =
   | { ok: true; identity: RemoteIdentity; isNew: boolean }
   | { ok: false; reason: string; presented: Uint8Array };
 
-/** Whether the user has verified any device of `jid`. */
-export async function anyVerified(
-  store: Pick<OmemoStore, "identities">,
-  jid: string,
-): Promise<boolean> {
-  return [...(await store.identities(jid)).values()].some((r) => r.trust === "verified");
+type IdentityLister = Pick<OmemoStore, "identities">;
+
+/**
+ * The stores of an account's other OMEMO namespace, per store: the rule is per contact, not
+ * per namespace (a verified OMEMO 2 device makes the contact's legacy devices untrusted and
+ * the other way round), and every check of it goes through anyVerified. See linkTrust.
+ */
+const linked = new WeakMap<IdentityLister, IdentityLister>();
+
+/** Makes two namespaces' stores of one account share the trust rule (both directions). */
+export function linkTrust(a: IdentityLister, b: IdentityLister): void {
+  linked.set(a, b);
+  linked.set(b, a);
+}
+
+const verifiedIn = async (store: IdentityLister, jid: string) =>
+  [...(await store.identities(jid)).values()].some((r) => r.trust === "verified");
+
+/** Whether the user has verified any device of `jid` (in this store or its linked one). */
+export async function anyVerified(store: IdentityLister, jid: string): Promise<boolean> {
+  if (await verifiedIn(store, jid)) return true;
+  const other = linked.get(store);
+  return other !== undefined && (await verifiedIn(other, jid));
 }
 
 /**

@@ -1,9 +1,11 @@
 // Trust and verification of OMEMO devices (issue 7): what the user sees of a contact's
 // devices (fingerprint, trust, first seen), verifying them by QR code or short code, learning
 // new devices, and the explicit acceptance of a changed identity key. Used through Omemo
-// (`client.omemo`); the rule itself is in trust.ts.
+// (`client.omemo`); the rule itself is in trust.ts. Namespace-aware: the legacy namespace is
+// always there, OMEMO 2 joins as a second TrustSpace (addSpace) when the client has both.
 
 import { bare } from "../jid.js";
+import { NS_OMEMO } from "../ns.js";
 import {
   comparisonCode,
   fingerprintHex,
@@ -12,11 +14,13 @@ import {
   verificationUri,
 } from "./fingerprint.js";
 import type { OmemoStore, OwnDevice, Trust } from "./store.js";
-import { anyVerified, effectiveTrust, judgeKey, sameBytes } from "./trust.js";
+import { effectiveTrust, judgeKey, sameBytes } from "./trust.js";
 
 /** One device of a contact as the Security panel shows it. */
 export interface DeviceFingerprint {
   device: number;
+  /** Its OMEMO namespace: NS_OMEMO (legacy) or urn:xmpp:omemo:2. */
+  namespace: string;
   /** The identity key as 64 hex digits (see fingerprintHex). */
   fingerprint: string;
   /** The trust that counts (a "blind" device of a contact with a verified device is "untrusted"). */
@@ -31,6 +35,7 @@ export interface DeviceFingerprint {
 
 /** A contact's device we had not seen before. */
 export interface NewDeviceInfo {
+  namespace: string;
   fingerprint: string;
   trust: Trust;
   /** True when it is the first device of this contact we know (no notice needed then). */
@@ -40,6 +45,7 @@ export interface NewDeviceInfo {
 /** A known device that presented another identity key (refused until the user accepts it). */
 export interface KeyChangeInfo {
   device: number;
+  namespace: string;
   old: string;
   new: string;
   reason: string;
@@ -57,6 +63,19 @@ export interface VerifyHost {
   keyChanged(jid: string, info: KeyChangeInfo): void;
 }
 
+/** One namespace's keys as verification sees them (the legacy one, OMEMO 2). */
+export interface TrustSpace {
+  namespace: string;
+  store: Pick<
+    OmemoStore,
+    "loadIdentity" | "saveIdentity" | "identities" | "loadDevices" | "removeSession"
+  >;
+  /** Our device in this namespace (undefined before it is set up). */
+  own(): { device: number; key: Uint8Array } | undefined;
+  devices(jid: string): Promise<number[]>;
+  bundleIdentity(jid: string, device: number): Promise<Uint8Array>;
+}
+
 /** The devices of one contact's QR code that were verified. */
 export interface UriVerified {
   jid: string;
@@ -64,7 +83,7 @@ export interface UriVerified {
 }
 
 export class Verification {
-  /** Changed keys seen and refused, per `jid\ndevice`, until the user accepts one. */
+  /** Changed keys seen and refused, per `namespace\njid\ndevice`, until the user accepts one. */
   private readonly changed = new Map<string, Uint8Array>();
   /**
    * Devices whose bundle could not be read: not asked again on notifications (a hostile
@@ -72,69 +91,138 @@ export class Verification {
    * refreshes.
    */
   private readonly unreadable = new Set<string>();
+  /** The namespaces, legacy first (a device id in both is looked up there first). */
+  private readonly spaces: TrustSpace[];
 
   constructor(
     private readonly host: VerifyHost,
-    private readonly store: OmemoStore,
-  ) {}
+    store: OmemoStore,
+  ) {
+    this.spaces = [
+      {
+        namespace: NS_OMEMO,
+        store,
+        own: () => {
+          const own = host.own();
+          return own === undefined ? undefined : { device: own.deviceId, key: own.identity.pub };
+        },
+        devices: (jid) => host.devices(jid),
+        bundleIdentity: (jid, device) => host.bundleIdentity(jid, device),
+      },
+    ];
+  }
 
-  /** The devices of `jid` we know, with fingerprints and trust (nothing fetched). */
+  /** Adds a namespace (OMEMO 2) whose devices are shown and verified beside the legacy ones. */
+  addSpace(space: TrustSpace): void {
+    this.spaces.push(space);
+  }
+
+  private space(namespace = NS_OMEMO): TrustSpace {
+    const s = this.spaces.find((x) => x.namespace === namespace);
+    if (s === undefined) throw new VerificationError(`OMEMO namespace ${namespace} is not in use`);
+    return s;
+  }
+
+  /** The space that knows `jid`'s `device` (the one named, else legacy first), and the key. */
+  private async find(jid: string, device: number, namespace?: string) {
+    for (const space of namespace === undefined ? this.spaces : [this.space(namespace)]) {
+      const r = await space.store.loadIdentity(jid, device);
+      if (r !== undefined) return { space, r };
+    }
+    throw new VerificationError(`no key known for ${jid}'s device ${device}`);
+  }
+
+  private async contactVerified(jid: string): Promise<boolean> {
+    for (const s of this.spaces)
+      for (const r of (await s.store.identities(jid)).values())
+        if (r.trust === "verified") return true;
+    return false;
+  }
+
+  private async knownCount(jid: string): Promise<number> {
+    let n = 0;
+    for (const s of this.spaces) n += (await s.store.identities(jid)).size;
+    return n;
+  }
+
+  /** The devices of `jid` we know in every namespace, with fingerprints and trust (nothing fetched). */
   async fingerprints(jid: string): Promise<DeviceFingerprint[]> {
     const j = bare(jid);
-    const ids = await this.store.identities(j);
-    const listed = new Set((await this.store.loadDevices(j)) ?? []);
-    const verified = [...ids.values()].some((r) => r.trust === "verified");
-    return [...ids]
-      .map(([device, r]) => {
-        const changed = this.changed.get(`${j}\n${device}`);
-        return {
+    const verified = await this.contactVerified(j);
+    const out: DeviceFingerprint[] = [];
+    for (const space of this.spaces) {
+      const listed = new Set((await space.store.loadDevices(j)) ?? []);
+      for (const [device, r] of await space.store.identities(j)) {
+        const changed = this.changed.get(`${space.namespace}\n${j}\n${device}`);
+        out.push({
           device,
+          namespace: space.namespace,
           fingerprint: fingerprintHex(r.key),
           trust: effectiveTrust(r.trust, verified),
           since: r.since,
           listed: listed.has(device),
           ...(changed === undefined ? {} : { changedTo: fingerprintHex(changed) }),
-        };
-      })
-      .sort((a, b) => a.since.localeCompare(b.since) || a.device - b.device);
+        });
+      }
+    }
+    return out.sort((a, b) => a.since.localeCompare(b.since) || a.device - b.device);
   }
 
   /**
-   * Fetches `jid`'s device list and the bundles of devices we do not know yet, remembering
+   * Fetches `jid`'s device lists and the bundles of devices we do not know yet, remembering
    * their keys (blind or untrusted by the rule); a known device's key is not fetched again.
-   * `listed`: the device list when the caller has it (a notification).
+   * `listed`: the device list of `namespace` when the caller has it (a notification).
    * Returns the reasons for devices that could not be read.
    */
-  async refresh(jid: string, listed?: number[]): Promise<string[]> {
+  async refresh(jid: string, listed?: number[], namespace?: string): Promise<string[]> {
     const j = bare(jid);
     const problems: string[] = [];
-    for (const device of listed ?? (await this.host.devices(j))) {
-      if (j === this.host.self() && device === this.host.own()?.deviceId) continue;
-      if ((await this.store.loadIdentity(j, device)) !== undefined) continue;
-      const id = `${j}\n${device}`;
-      if (listed !== undefined && this.unreadable.has(id)) continue;
-      try {
-        await this.learn(j, device, await this.host.bundleIdentity(j, device));
-        this.unreadable.delete(id);
-      } catch (err) {
-        this.unreadable.add(id);
-        problems.push(`device ${device}: ${(err as Error).message}`);
+    const spaces =
+      listed !== undefined
+        ? [this.space(namespace)]
+        : namespace
+          ? [this.space(namespace)]
+          : this.spaces;
+    for (const space of spaces) {
+      let ids = listed;
+      if (ids === undefined) {
+        try {
+          ids = await space.devices(j);
+        } catch (err) {
+          if (space.namespace === NS_OMEMO) throw err;
+          problems.push(`${space.namespace}: ${(err as Error).message}`);
+          continue;
+        }
+      }
+      for (const device of ids) {
+        if (j === this.host.self() && device === space.own()?.device) continue;
+        if ((await space.store.loadIdentity(j, device)) !== undefined) continue;
+        const id = `${space.namespace}\n${j}\n${device}`;
+        if (listed !== undefined && this.unreadable.has(id)) continue;
+        try {
+          await this.learn(space, j, device, await space.bundleIdentity(j, device));
+          this.unreadable.delete(id);
+        } catch (err) {
+          this.unreadable.add(id);
+          problems.push(`device ${device}: ${(err as Error).message}`);
+        }
       }
     }
     return problems;
   }
 
   /** Judges and saves a device's key seen in its bundle (new device or key change reported). */
-  private async learn(jid: string, device: number, key: Uint8Array): Promise<void> {
-    const verdict = await judgeKey(this.store, jid, device, key);
+  private async learn(space: TrustSpace, jid: string, device: number, key: Uint8Array) {
+    const verdict = await judgeKey(space.store, jid, device, key);
     if (!verdict.ok) {
-      this.keyRefused(jid, device, verdict.presented, verdict.reason);
+      this.keyRefused(jid, device, verdict.presented, verdict.reason, space.namespace);
       return;
     }
     if (!verdict.isNew) return;
-    const before = (await this.store.identities(jid)).size;
-    await this.store.saveIdentity(jid, device, verdict.identity);
+    const before = await this.knownCount(jid);
+    await space.store.saveIdentity(jid, device, verdict.identity);
     this.host.newDevice(jid, device, {
+      namespace: space.namespace,
       fingerprint: fingerprintHex(key),
       trust: verdict.identity.trust,
       firstOfContact: before === 0,
@@ -142,106 +230,153 @@ export class Verification {
   }
 
   /** Tells of a new device whose identity was just saved (a session set up, or refused by the rule). */
-  async announce(jid: string, device: number): Promise<void> {
-    const ids = await this.store.identities(jid);
-    const r = ids.get(device);
+  async announce(jid: string, device: number, namespace = NS_OMEMO): Promise<void> {
+    const r = await this.space(namespace).store.loadIdentity(jid, device);
     if (r === undefined) return;
     this.host.newDevice(jid, device, {
+      namespace,
       fingerprint: fingerprintHex(r.key),
       trust: r.trust,
-      firstOfContact: ids.size === 1,
+      firstOfContact: (await this.knownCount(jid)) === 1,
     });
   }
 
   /** A known device presented another key: remember it for acceptNewKey, tell the user once. */
-  keyRefused(jid: string, device: number, presented: Uint8Array, reason: string): void {
-    const id = `${jid}\n${device}`;
+  keyRefused(
+    jid: string,
+    device: number,
+    presented: Uint8Array,
+    reason: string,
+    namespace = NS_OMEMO,
+  ): void {
+    const id = `${namespace}\n${jid}\n${device}`;
     const seen = this.changed.get(id);
     if (seen !== undefined && sameBytes(seen, presented)) return;
     this.changed.set(id, presented);
-    void this.store.loadIdentity(jid, device).then((old) =>
-      this.host.keyChanged(jid, {
-        device,
-        old: old === undefined ? "" : fingerprintHex(old.key),
-        new: fingerprintHex(presented),
-        reason,
-      }),
-    );
+    void this.space(namespace)
+      .store.loadIdentity(jid, device)
+      .then((old) =>
+        this.host.keyChanged(jid, {
+          device,
+          namespace,
+          old: old === undefined ? "" : fingerprintHex(old.key),
+          new: fingerprintHex(presented),
+          reason,
+        }),
+      );
   }
 
-  /** Our device's id and fingerprint. */
+  /** Our (legacy) device's id and fingerprint. */
   ownFingerprint(): { device: number; fingerprint: string } {
     const own = this.requireOwn();
     return { device: own.deviceId, fingerprint: fingerprintHex(own.identity.pub) };
   }
 
-  /** Our QR code's content (Conversations' format): our JID, device id and fingerprint. */
-  verificationUri(): string {
-    const own = this.requireOwn();
-    return verificationUri(this.host.self(), [{ device: own.deviceId, key: own.identity.pub }]);
-  }
-
-  /** The short code to compare with `jid`'s `device` (both sides compute the same). */
-  async comparisonCode(jid: string, device: number): Promise<string> {
-    const own = this.requireOwn();
-    const r = await this.store.loadIdentity(bare(jid), device);
-    if (r === undefined) throw new VerificationError(`no key known for ${jid}'s device ${device}`);
-    return comparisonCode({ jid: this.host.self(), key: own.identity.pub }, { jid, key: r.key });
+  /** Our devices in every namespace that is set up. */
+  ownFingerprints(): { namespace: string; device: number; fingerprint: string }[] {
+    return this.spaces.flatMap((s) => {
+      const own = s.own();
+      return own === undefined
+        ? []
+        : [{ namespace: s.namespace, device: own.device, fingerprint: fingerprintHex(own.key) }];
+    });
   }
 
   /**
-   * Verifies the devices a scanned code lists when every fingerprint matches the key we hold
-   * (unknown devices are looked up first). All or nothing: one mismatch or unknown device
-   * refuses the whole code with a VerificationError saying which and why.
+   * Our QR code's content (Conversations' format): our JID, device ids and fingerprints, the
+   * legacy device first, then our OMEMO 2 device (unless its id is the legacy one's).
+   */
+  verificationUri(): string {
+    this.requireOwn();
+    const devices: { device: number; key: Uint8Array }[] = [];
+    for (const s of this.spaces) {
+      const own = s.own();
+      if (own !== undefined && !devices.some((d) => d.device === own.device)) devices.push(own);
+    }
+    return verificationUri(this.host.self(), devices);
+  }
+
+  /**
+   * The short code to compare with `jid`'s `device` (both sides compute the same), from our
+   * device and key in the namespace of that device (the one named, else legacy first).
+   */
+  async comparisonCode(jid: string, device: number, namespace?: string): Promise<string> {
+    const { space, r } = await this.find(bare(jid), device, namespace);
+    const own = space.own();
+    if (own === undefined)
+      throw new VerificationError(`${space.namespace} is not set up on this device yet`);
+    return comparisonCode({ jid: this.host.self(), key: own.key }, { jid, key: r.key });
+  }
+
+  /**
+   * Verifies the devices a scanned code lists when every fingerprint matches a key we hold
+   * (unknown devices are looked up first). A device id known in both namespaces is verified in
+   * each one whose key matches. All or nothing: one mismatch or unknown device refuses the
+   * whole code with a VerificationError saying which and why.
    */
   async verifyFromUri(uri: string): Promise<UriVerified> {
     const { jid, devices } = parseVerificationUri(uri);
-    const own = this.requireOwn();
-    const keys = new Map<number, Uint8Array>();
+    this.requireOwn();
+    const matches: { space: TrustSpace; device: number }[] = [];
+    let refreshed = false;
     for (const d of devices) {
-      if (jid === this.host.self() && d.device === own.deviceId) {
-        keys.set(d.device, own.identity.pub);
+      if (jid === this.host.self() && this.spaces.some((s) => s.own()?.device === d.device)) {
+        const own = this.spaces.map((s) => s.own()).filter((o) => o?.device === d.device);
+        if (!own.some((o) => fingerprintHex(o!.key) === d.fingerprint))
+          throw this.mismatch(jid, d.device);
         continue;
       }
-      let r = await this.store.loadIdentity(jid, d.device);
-      if (r === undefined) {
+      let known = await this.keysOf(jid, d.device);
+      if (known.length === 0 && !refreshed) {
+        refreshed = true;
         await this.refresh(jid);
-        r = await this.store.loadIdentity(jid, d.device);
+        known = await this.keysOf(jid, d.device);
       }
-      if (r === undefined)
+      if (known.length === 0)
         throw new VerificationError(
           `${jid} has no device ${d.device} that we know of: nothing was verified`,
         );
-      keys.set(d.device, r.key);
-    }
-    for (const d of devices) {
-      if (fingerprintHex(keys.get(d.device)!) !== d.fingerprint)
-        throw new VerificationError(
-          `the fingerprint of ${jid}'s device ${d.device} does not match the key we hold: nothing was verified (someone may be impersonating ${jid})`,
-        );
+      const ok = known.filter((k) => fingerprintHex(k.key) === d.fingerprint);
+      if (ok.length === 0) throw this.mismatch(jid, d.device);
+      for (const k of ok) matches.push({ space: k.space, device: d.device });
     }
     const verified: number[] = [];
-    for (const d of devices) {
-      if (jid === this.host.self() && d.device === own.deviceId) continue;
-      await this.setTrust(jid, d.device, "verified");
-      verified.push(d.device);
+    for (const m of matches) {
+      await this.setTrust(jid, m.device, "verified", m.space.namespace);
+      if (!verified.includes(m.device)) verified.push(m.device);
     }
     return { jid, devices: verified };
   }
 
+  private async keysOf(jid: string, device: number) {
+    const out: { space: TrustSpace; key: Uint8Array }[] = [];
+    for (const space of this.spaces) {
+      const r = await space.store.loadIdentity(jid, device);
+      if (r !== undefined) out.push({ space, key: r.key });
+    }
+    return out;
+  }
+
+  private mismatch(jid: string, device: number): VerificationError {
+    return new VerificationError(
+      `the fingerprint of ${jid}'s device ${device} does not match the key we hold: nothing was verified (someone may be impersonating ${jid})`,
+    );
+  }
+
   /**
-   * Sets the trust in a device. Verifying one makes the contact's blind devices "untrusted"
-   * for good (the rule: after a verification only verified devices get messages).
+   * Sets the trust in a device (of `namespace`, else the first namespace that knows it).
+   * Verifying one makes the contact's blind devices "untrusted" for good, in every namespace
+   * (the rule: after a verification only verified devices get messages).
    */
-  async setTrust(jid: string, device: number, trust: Trust): Promise<void> {
+  async setTrust(jid: string, device: number, trust: Trust, namespace?: string): Promise<void> {
     const j = bare(jid);
-    const r = await this.store.loadIdentity(j, device);
-    if (r === undefined) throw new VerificationError(`no key known for ${j}'s device ${device}`);
-    await this.store.saveIdentity(j, device, { ...r, trust });
+    const { space, r } = await this.find(j, device, namespace);
+    await space.store.saveIdentity(j, device, { ...r, trust });
     if (trust !== "verified") return;
-    for (const [d, other] of await this.store.identities(j))
-      if (other.trust === "blind")
-        await this.store.saveIdentity(j, d, { ...other, trust: "untrusted" });
+    for (const s of this.spaces)
+      for (const [d, other] of await s.store.identities(j))
+        if (other.trust === "blind")
+          await s.store.saveIdentity(j, d, { ...other, trust: "untrusted" });
   }
 
   /**
@@ -250,19 +385,27 @@ export class Verification {
    * else "untrusted") and its old session is dropped. The key is the one refused before, or
    * the one in its bundle now.
    */
-  async acceptNewKey(jid: string, device: number): Promise<DeviceFingerprint> {
+  async acceptNewKey(jid: string, device: number, namespace?: string): Promise<DeviceFingerprint> {
     const j = bare(jid);
-    const key = this.changed.get(`${j}\n${device}`) ?? (await this.host.bundleIdentity(j, device));
-    const old = await this.store.loadIdentity(j, device);
-    const strict = old?.trust === "verified" || (await anyVerified(this.store, j));
-    await this.store.saveIdentity(j, device, {
+    const space =
+      namespace !== undefined
+        ? this.space(namespace)
+        : (this.spaces.find((s) => this.changed.has(`${s.namespace}\n${j}\n${device}`)) ??
+          this.spaces[0]!);
+    const id = `${space.namespace}\n${j}\n${device}`;
+    const key = this.changed.get(id) ?? (await space.bundleIdentity(j, device));
+    const old = await space.store.loadIdentity(j, device);
+    const strict = old?.trust === "verified" || (await this.contactVerified(j));
+    await space.store.saveIdentity(j, device, {
       key,
       trust: strict ? "untrusted" : "blind",
       since: new Date().toISOString(),
     });
-    await this.store.removeSession(`${j}.${device}`);
-    this.changed.delete(`${j}\n${device}`);
-    const now = (await this.fingerprints(j)).find((f) => f.device === device);
+    await space.store.removeSession(`${j}.${device}`);
+    this.changed.delete(id);
+    const now = (await this.fingerprints(j)).find(
+      (f) => f.device === device && f.namespace === space.namespace,
+    );
     return now!;
   }
 

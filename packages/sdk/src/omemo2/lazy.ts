@@ -3,10 +3,11 @@
 // client's first bundle does not carry it.
 
 import type { Element } from "@hato/xml";
-import { NS_OMEMO2_DEVICES, NS_PUBSUB_EVENT } from "../ns.js";
+import { NS_OMEMO2, NS_OMEMO2_DEVICES, NS_PUBSUB_EVENT } from "../ns.js";
 import type { Decrypted, OmemoHost } from "../omemo/omemo.js";
 import type { KeyVetter } from "../omemo/outgoing.js";
 import type { Trust } from "../omemo/store.js";
+import type { TrustSpace } from "../omemo/verify.js";
 import type { Omemo2 } from "./omemo2.js";
 import type { Omemo2Store } from "./store.js";
 
@@ -16,6 +17,8 @@ export class LazyOmemo2 {
   private vetter: KeyVetter | undefined;
   /** Our device id, once start() has run. */
   deviceId: number | undefined;
+  /** Our Ed25519 identity key, once start() has run (what our fingerprint shows). */
+  identityKey: Uint8Array | undefined;
 
   constructor(
     private readonly host: OmemoHost,
@@ -42,12 +45,31 @@ export class LazyOmemo2 {
     return (await this.load()).presentedKey(jid, device);
   }
 
+  /** OMEMO 2 as verification sees it (Omemo.addTrustSpace): fingerprints are the Ed25519 keys. */
+  trustSpace(): TrustSpace {
+    return {
+      namespace: NS_OMEMO2,
+      store: this.store,
+      own: () =>
+        this.deviceId === undefined || this.identityKey === undefined
+          ? undefined
+          : { device: this.deviceId, key: this.identityKey },
+      devices: (jid) => this.devices(jid),
+      bundleIdentity: async (jid, device) => {
+        const key = await this.presentedKey(jid, device);
+        if (key === undefined) throw new Error("its OMEMO 2 bundle cannot be read");
+        return key;
+      },
+    };
+  }
+
   async start(): Promise<void> {
     const impl = await this.load();
     try {
       await impl.start();
     } finally {
       this.deviceId = impl.deviceId;
+      this.identityKey = impl.identityKey;
     }
   }
 

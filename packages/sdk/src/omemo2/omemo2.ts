@@ -10,7 +10,7 @@ import { newDeviceId } from "../omemo/keys.js";
 import { type Decrypted, OmemoError, type OmemoHost } from "../omemo/omemo.js";
 import type { KeyVetter } from "../omemo/outgoing.js";
 import type { PepRequest } from "../omemo/pep.js";
-import type { Trust } from "../omemo/store.js";
+import type { RemoteIdentity, Trust } from "../omemo/store.js";
 import { anyVerified, effectiveTrust, judgeKey, maySendTo } from "../omemo/trust.js";
 import { sameBytes } from "./crypto.js";
 import {
@@ -63,6 +63,11 @@ export class Omemo2 {
     return this.own?.deviceId;
   }
 
+  /** Our Ed25519 identity key (32 bytes), once start() has run. */
+  get identityKey(): Uint8Array | undefined {
+    return this.own?.identity.pub;
+  }
+
   private vetter: KeyVetter | undefined;
 
   /** Asks `vet` before a device gets blind trust, as the legacy Omemo does (the key log watcher). */
@@ -107,7 +112,7 @@ export class Omemo2 {
     const self = this.host.self();
     const from = (m.attr("from") ?? self).split("/")[0]!;
     const ids = parseDevices(items.getChildren("item", NS_PUBSUB_EVENT).at(-1)?.elements()[0]);
-    void this.store.saveDevices(from, ids);
+    void this.store.saveDevices(from, ids).then(() => this.host.trust?.listed(from, ids));
     const own = this.own?.deviceId;
     if (from === self && own !== undefined && !ids.includes(own)) {
       publish2(this.pep, NS_OMEMO2_DEVICES, "current", devicesElement([...ids, own])).catch((e) =>
@@ -307,8 +312,15 @@ export class Omemo2 {
       const self = this.host.self();
       const bundle = await fetchBundle2(this.pep, jid === self ? undefined : jid, device);
       const verdict = await judgeKey(this.store, jid, device, bundle.ik);
-      if (!verdict.ok) throw new Error(verdict.reason);
-      if (!maySendTo(verdict.identity.trust)) return undefined;
+      if (!verdict.ok) {
+        this.host.trust?.refused(jid, device, verdict.presented, verdict.reason);
+        throw new Error(verdict.reason);
+      }
+      if (!maySendTo(verdict.identity.trust)) {
+        // Remembered (and announced) even though it gets nothing: the user may verify it.
+        if (verdict.isNew) await this.saveNew(jid, device, verdict.identity);
+        return undefined;
+      }
       if (verdict.identity.trust === "blind" && this.vetter !== undefined) {
         // No session is built: once the log holds the key, the next message builds it. (Work
         // is serial here, so no key exchange from the device can build a session meanwhile.)
@@ -321,7 +333,7 @@ export class Omemo2 {
         ratchet: await initActive(agreed.secret, agreed.ad, bundle.spk.pub),
         kex: { pkId: pk.id, spkId: bundle.spk.id, ek: agreed.ek },
       };
-      if (verdict.isNew) await this.store.saveIdentity(jid, device, verdict.identity);
+      if (verdict.isNew) await this.saveNew(jid, device, verdict.identity);
     }
     const identity = await this.store.loadIdentity(jid, device);
     const strict = await anyVerified(this.store, jid); // blind stops counting after a verification
@@ -332,6 +344,12 @@ export class Omemo2 {
     if (session.kex === undefined) return xml("key", { rid: String(device) }, toBase64(message));
     const kex = encodeKeyExchange({ ...session.kex, ik: own.identity.pub, message });
     return xml("key", { rid: String(device), kex: "true" }, toBase64(kex));
+  }
+
+  /** Saves a device's first identity key and tells verification (the omemoNewDevice event). */
+  private async saveNew(jid: string, device: number, identity: RemoteIdentity): Promise<void> {
+    await this.store.saveIdentity(jid, device, identity);
+    this.host.trust?.learned(jid, device);
   }
 
   /** Key material through an existing session; a reply confirms a session we started. */
@@ -360,7 +378,10 @@ export class Omemo2 {
   ): Promise<[Uint8Array, Trust]> {
     const kex = decodeKeyExchange(bytes);
     const verdict = await judgeKey(this.store, jid, device, kex.ik);
-    if (!verdict.ok) throw new Error(verdict.reason);
+    if (!verdict.ok) {
+      this.host.trust?.refused(jid, device, verdict.presented, verdict.reason);
+      throw new Error(verdict.reason);
+    }
     const addr = address(jid, device);
     const existing = await this.store.loadSession(addr);
     const from = existing?.from;
@@ -395,7 +416,7 @@ export class Omemo2 {
       ratchet: state,
       from: { pkId: kex.pkId, spkId: kex.spkId, ek: kex.ek },
     });
-    if (verdict.isNew) await this.store.saveIdentity(jid, device, verdict.identity);
+    if (verdict.isNew) await this.saveNew(jid, device, verdict.identity);
     // A pre-key is single use: replace it and republish the bundle (XEP-0384).
     await this.store.removePreKey(kex.pkId);
     await topUp2(this.store, own);
