@@ -165,7 +165,12 @@ export class Verification {
         });
       }
     }
-    return out.sort((a, b) => a.since.localeCompare(b.since) || a.device - b.device);
+    // Legacy devices first (as before OMEMO 2 joined), each namespace's in the order seen.
+    const rank = (f: DeviceFingerprint) =>
+      this.spaces.findIndex((x) => x.namespace === f.namespace);
+    return out.sort(
+      (a, b) => rank(a) - rank(b) || a.since.localeCompare(b.since) || a.device - b.device,
+    );
   }
 
   /**

@@ -5,7 +5,7 @@
 import { formatFingerprint, type Trust } from "@hato/sdk";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ChatStore } from "../state/store.js";
-import type { PeerTrust } from "../state/trust.js";
+import { deviceKey, NS_OMEMO2, namespaceName, type PeerTrust } from "../state/trust.js";
 import { KeyLogStatus } from "./keylog-status.js";
 import { QrCode, QrScanner } from "./qr.js";
 
@@ -123,11 +123,21 @@ function Devices({ store, peer, p }: { store: ChatStore; peer: string; p: PeerTr
       ) : (
         <ul class="devices" aria-label="Devices">
           {p.devices.map((d) => {
-            const code = p.codes.get(d.device);
+            const code = p.codes.get(deviceKey(d));
+            const ns = d.namespace;
+            const v2 = ns === NS_OMEMO2;
             return (
-              <li key={d.device} class={`device ${d.trust}`} data-device={d.device}>
+              <li
+                key={deviceKey(d)}
+                class={`device ${d.trust}`}
+                data-device={d.device}
+                data-namespace={ns}
+              >
                 <p>
-                  <strong>Device {d.device}</strong>
+                  <strong>
+                    Device {d.device}
+                    {v2 ? ` (${namespaceName(ns)})` : null}
+                  </strong>
                   {d.listed ? null : " (no longer listed)"}:{" "}
                   <span class="trust">{TRUST_TEXT[d.trust]}</span>
                 </p>
@@ -144,14 +154,17 @@ function Devices({ store, peer, p }: { store: ChatStore; peer: string; p: PeerTr
                     </p>
                     <button
                       type="button"
-                      onClick={() => void store.trust.acceptKey(peer, d.device)}
+                      onClick={() => void store.trust.acceptKey(peer, d.device, ns)}
                     >
                       Accept the new key<span class="sr-only"> of device {d.device}</span>
                     </button>
                   </div>
                 )}
                 {code === undefined ? (
-                  <button type="button" onClick={() => void store.trust.showCode(peer, d.device)}>
+                  <button
+                    type="button"
+                    onClick={() => void store.trust.showCode(peer, d.device, ns)}
+                  >
                     Compare a code<span class="sr-only"> for device {d.device}</span>
                   </button>
                 ) : (
@@ -164,13 +177,13 @@ function Devices({ store, peer, p }: { store: ChatStore; peer: string; p: PeerTr
                     </p>
                     <button
                       type="button"
-                      onClick={() => void store.trust.compared(peer, d.device, true)}
+                      onClick={() => void store.trust.compared(peer, d.device, true, ns)}
                     >
                       They match
                     </button>{" "}
                     <button
                       type="button"
-                      onClick={() => void store.trust.compared(peer, d.device, false)}
+                      onClick={() => void store.trust.compared(peer, d.device, false, ns)}
                     >
                       They don't match
                     </button>

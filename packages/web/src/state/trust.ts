@@ -24,6 +24,15 @@ export interface TrustNotice {
 /** The outcome of a verification the user tried, shown in the panel. */
 export type VerifyResult = { ok: true; text: string } | { ok: false; text: string } | undefined;
 
+/** A device's key in the panel's maps: its id alone is unique only per namespace. */
+export const deviceKey = (d: { namespace: string; device: number }) => `${d.namespace} ${d.device}`;
+
+/** The namespace in words, for devices not in the legacy one. */
+export const namespaceName = (ns: string) => (ns === NS_OMEMO2 ? "OMEMO 2" : "OMEMO");
+
+/** OMEMO 2's namespace (devices of the legacy one are shown as before, without a label). */
+export const NS_OMEMO2 = "urn:xmpp:omemo:2";
+
 /** One contact's Security panel. */
 export interface PeerTrust {
   devices: DeviceFingerprint[];
@@ -31,8 +40,8 @@ export interface PeerTrust {
   problems: string[];
   loading: boolean;
   result: VerifyResult;
-  /** Short codes shown, per device. */
-  codes: Map<number, string>;
+  /** Short codes shown, per device (deviceKey: namespace and id). */
+  codes: Map<string, string>;
   notices: TrustNotice[];
 }
 
@@ -148,11 +157,11 @@ export class TrustState {
   }
 
   /** Shows (computes) the short code for `jid`'s `device`. */
-  async showCode(jid: string, device: number): Promise<void> {
+  async showCode(jid: string, device: number, namespace?: string): Promise<void> {
     const p = this.of(jid);
     try {
-      const code = await this.host.client.omemo?.comparisonCode(jid, device);
-      if (code !== undefined) p.codes.set(device, code);
+      const code = await this.host.client.omemo?.comparisonCode(jid, device, namespace);
+      if (code !== undefined) p.codes.set(deviceKey({ namespace: namespace ?? "", device }), code);
     } catch (err) {
       p.result = { ok: false, text: failure(err) };
     }
@@ -160,11 +169,16 @@ export class TrustState {
   }
 
   /** The user compared the short code with the contact: same ("verified") or not ("untrusted"). */
-  async compared(jid: string, device: number, match: boolean): Promise<void> {
+  async compared(jid: string, device: number, match: boolean, namespace?: string): Promise<void> {
     const p = this.of(jid);
-    p.codes.delete(device);
+    p.codes.delete(deviceKey({ namespace: namespace ?? "", device }));
     try {
-      await this.host.client.omemo?.setTrust(jid, device, match ? "verified" : "untrusted");
+      await this.host.client.omemo?.setTrust(
+        jid,
+        device,
+        match ? "verified" : "untrusted",
+        namespace,
+      );
       p.result = match
         ? { ok: true, text: `Verified: device ${device} of ${jid}.` }
         : {
@@ -178,10 +192,10 @@ export class TrustState {
   }
 
   /** The user accepts a changed key: the device starts over (see docs/e2ee.md). */
-  async acceptKey(jid: string, device: number): Promise<void> {
+  async acceptKey(jid: string, device: number, namespace?: string): Promise<void> {
     const p = this.of(jid);
     try {
-      await this.host.client.omemo?.acceptNewKey(jid, device);
+      await this.host.client.omemo?.acceptNewKey(jid, device, namespace);
       p.notices = p.notices.filter((n) => !(n.kind === "key-changed" && n.device === device));
       p.result = { ok: true, text: `Accepted the new key of device ${device}; verify it again.` };
     } catch (err) {
