@@ -4,12 +4,8 @@
 // everything still there after a page reload.
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { launchBrowser, REPO, type TestBrowser } from "../support/browser.js";
-import { startServer, type TestServer } from "../support/inproc.js";
-import { bundleForPage, type PageBundle } from "../support/page-bundle.js";
+import { type StorePage, startStorePage } from "./store-page.js";
 
 /** The same calls on a store (run in the page), with small limits; returns what the reads answered. */
 const EXERCISE = `async (make) => {
@@ -58,30 +54,18 @@ const REREAD = `async () => {
 }`;
 
 describe("the web client's IndexedDB history store", () => {
-  let page: PageBundle;
-  let t: TestServer;
-  let b: TestBrowser;
+  let store: StorePage;
   before(async () => {
-    const store = join(REPO, "packages", "web", "src", "crypto", "idb-history.ts");
-    const sdk = fileURLToPath(import.meta.resolve("@hato/sdk"));
-    page = await bundleForPage(
-      `export { openHistoryStore } from ${JSON.stringify(store)};\nexport { MemoryHistoryStore, LOCAL_HISTORY_LIMITS } from ${JSON.stringify(sdk)};\n`,
+    store = await startStorePage(
+      "idb-history.ts",
+      ["openHistoryStore"],
+      ["MemoryHistoryStore", "LOCAL_HISTORY_LIMITS"],
     );
-    t = await startServer({ "web.root": page.root });
-    b = await launchBrowser();
   });
-  after(async () => {
-    await b?.close();
-    await t?.stop();
-    await page?.remove();
-  });
+  after(() => store?.close());
 
   it("answers as MemoryHistoryStore does, within the limits, and keeps it across a reload", async () => {
-    const w = await b.newPage();
-    await w.page.goto(`https://localhost:${t.tlsPort}/`);
-    const memory = await w.page.evaluate(`(${EXERCISE})("memory")`);
-    const idb = (await w.page.evaluate(`(${EXERCISE})("idb")`)) as Record<string, unknown>;
-    assert.deepEqual(idb, memory);
+    const { w, idb } = await store.compare(EXERCISE);
     // Spelled out, so that both stores being wrong the same way shows.
     assert.equal(idb.none, null);
     assert.deepEqual(idb.outgoing, {

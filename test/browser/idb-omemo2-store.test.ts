@@ -4,12 +4,8 @@
 // and everything still there after a page reload.
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { launchBrowser, REPO, type TestBrowser } from "../support/browser.js";
-import { startServer, type TestServer } from "../support/inproc.js";
-import { bundleForPage, type PageBundle } from "../support/page-bundle.js";
+import { type StorePage, startStorePage } from "./store-page.js";
 
 /**
  * The same calls on a store (run in the page): returns what each read answered, as JSON.
@@ -82,30 +78,18 @@ const REREAD = `async () => {
 }`;
 
 describe("the web client's IndexedDB OMEMO 2 store", () => {
-  let page: PageBundle;
-  let t: TestServer;
-  let b: TestBrowser;
+  let store: StorePage;
   before(async () => {
-    const store = join(REPO, "packages", "web", "src", "crypto", "idb-omemo2-store.ts");
-    const sdk = fileURLToPath(import.meta.resolve("@hato/sdk"));
-    page = await bundleForPage(
-      `export { openOmemo2Store, omemo2DbName } from ${JSON.stringify(store)};\nexport { MemoryOmemo2Store } from ${JSON.stringify(sdk)};\n`,
+    store = await startStorePage(
+      "idb-omemo2-store.ts",
+      ["openOmemo2Store", "omemo2DbName"],
+      ["MemoryOmemo2Store"],
     );
-    t = await startServer({ "web.root": page.root });
-    b = await launchBrowser();
   });
-  after(async () => {
-    await b?.close();
-    await t?.stop();
-    await page?.remove();
-  });
+  after(() => store?.close());
 
   it("answers as MemoryOmemo2Store does, and keeps it all across a reload", async () => {
-    const w = await b.newPage();
-    await w.page.goto(`https://localhost:${t.tlsPort}/`);
-    const memory = await w.page.evaluate(`(${EXERCISE})("memory")`);
-    const idb = (await w.page.evaluate(`(${EXERCISE})("idb")`)) as Record<string, unknown>;
-    assert.deepEqual(idb, memory);
+    const { w, idb } = await store.compare(EXERCISE);
     // A few of the answers spelled out, so that both stores being wrong the same way shows.
     assert.equal(idb.ownBefore, null);
     assert.deepEqual(idb.preKeyIds, [1, 3]);
