@@ -8,40 +8,16 @@ import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { createKeyLog, type KeyLogFaults } from "@hato/modules";
 import {
-  type ChatMessage,
   HatoClient,
-  type KeyLogMemory,
-  type KeyLogState,
   type KeyLogWatcher,
   MemoryOmemo2Store,
   MemoryOmemoStore,
   OmemoError,
 } from "@hato/sdk";
 import { startServer, type TestServer } from "../support/inproc.js";
-import { wsTrusting } from "../support/sdk.js";
+import { MemoryKeyLogState, nextMessageFrom, wsTrusting } from "../support/sdk.js";
 
 const NS2 = "urn:xmpp:omemo:2";
-
-class MemoryState implements KeyLogState {
-  data: unknown;
-  async load(): Promise<unknown> {
-    return this.data;
-  }
-  async save(m: KeyLogMemory): Promise<void> {
-    this.data = structuredClone(m);
-  }
-}
-
-/** The next message `c` gets from `peer`. */
-function nextMessage(c: HatoClient, peer: string): Promise<ChatMessage> {
-  return new Promise((resolve) => {
-    const off = c.on("message", (m) => {
-      if (m.outgoing || m.peer !== peer) return;
-      off();
-      resolve(m);
-    });
-  });
-}
 
 describe("the key log over OMEMO 2 devices", () => {
   let t: TestServer;
@@ -77,7 +53,7 @@ describe("the key log over OMEMO 2 devices", () => {
     for (const u of ["alice", "bob", "carol"]) await t.addUser(u, "pw");
     // alice speaks both namespaces, as the web client does.
     alice = client("alice", "web", aliceStore2, true);
-    watcher = alice.watchKeyLog(new MemoryState(), { intervalMs: 0 });
+    watcher = alice.watchKeyLog(new MemoryKeyLogState(), { intervalMs: 0 });
     await alice.connect();
     await watcher.check();
   });
@@ -114,7 +90,7 @@ describe("the key log over OMEMO 2 devices", () => {
     assert.deepEqual(r.state === "ok" && r.devices.map((d) => [d.ns, d.device, d.status]), [
       [NS2, device, "logged"],
     ]);
-    const got = nextMessage(bob, "alice@localhost");
+    const got = nextMessageFrom(bob, "alice@localhost");
     await alice.sendEncrypted("bob@localhost", "to a logged OMEMO 2 device");
     const m = await got;
     assert.equal(m.body, "to a logged OMEMO 2 device");
@@ -137,8 +113,8 @@ describe("the key log over OMEMO 2 devices", () => {
       ["logged", "not-logged"],
       JSON.stringify(r),
     );
-    const onPhone = nextMessage(phone, "alice@localhost");
-    const onTablet = nextMessage(tablet, "alice@localhost");
+    const onPhone = nextMessageFrom(phone, "alice@localhost");
+    const onTablet = nextMessageFrom(tablet, "alice@localhost");
     await alice.sendEncrypted("bob@localhost", "second");
     assert.equal((await onPhone).body, "second");
     const m = await onTablet;
@@ -162,7 +138,7 @@ describe("the key log over OMEMO 2 devices", () => {
     });
     // Without the watcher's vetter, the same device would have been trusted blindly.
     watcher.stop();
-    const got = nextMessage(carol, "alice@localhost");
+    const got = nextMessageFrom(carol, "alice@localhost");
     await alice.sendEncrypted("carol@localhost", "unvetted");
     assert.equal((await got).body, "unvetted");
   });

@@ -6,38 +6,9 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { createKeyLog, type KeyLogFaults } from "@hato/modules";
-import {
-  type ChatMessage,
-  HatoClient,
-  type KeyLogMemory,
-  type KeyLogState,
-  type KeyLogWatcher,
-  MemoryOmemoStore,
-  OmemoError,
-} from "@hato/sdk";
+import { HatoClient, type KeyLogWatcher, MemoryOmemoStore, OmemoError } from "@hato/sdk";
 import { startServer, type TestServer } from "../support/inproc.js";
-import { wsTrusting } from "../support/sdk.js";
-
-class MemoryState implements KeyLogState {
-  data: unknown;
-  async load(): Promise<unknown> {
-    return this.data;
-  }
-  async save(m: KeyLogMemory): Promise<void> {
-    this.data = structuredClone(m);
-  }
-}
-
-/** The next message `c` gets from `peer`. */
-function nextMessage(c: HatoClient, peer: string): Promise<ChatMessage> {
-  return new Promise((resolve) => {
-    const off = c.on("message", (m) => {
-      if (m.outgoing || m.peer !== peer) return;
-      off();
-      resolve(m);
-    });
-  });
-}
+import { MemoryKeyLogState, nextMessageFrom, wsTrusting } from "../support/sdk.js";
 
 describe("the key log vets contacts' new devices before they get messages", () => {
   let t: TestServer;
@@ -64,7 +35,7 @@ describe("the key log vets contacts' new devices before they get messages", () =
     t = await startServer({}, undefined, [keylog]);
     for (const u of ["alice", "bob", "carol", "dave"]) await t.addUser(u, "pw");
     alice = client("alice", "web");
-    watcher = alice.watchKeyLog(new MemoryState(), { intervalMs: 0 });
+    watcher = alice.watchKeyLog(new MemoryKeyLogState(), { intervalMs: 0 });
     await alice.connect();
     await watcher.check();
     assert.equal(watcher.status.state, "ok", JSON.stringify(watcher.status));
@@ -78,7 +49,7 @@ describe("the key log vets contacts' new devices before they get messages", () =
   it("a logged device gets the message; one published unlogged gets none, and says why", async () => {
     const phone = client("bob", "phone");
     await phone.connect();
-    const got = nextMessage(phone, "alice@localhost");
+    const got = nextMessageFrom(phone, "alice@localhost");
     await alice.sendEncrypted("bob@localhost", "first, to a logged device");
     assert.equal((await got).body, "first, to a logged device");
 
@@ -92,8 +63,8 @@ describe("the key log vets contacts' new devices before they get messages", () =
       delete faults.skipLogging;
     }
     await alice.omemo!.refreshDevices("bob@localhost");
-    const onPhone = nextMessage(phone, "alice@localhost");
-    const onTablet = nextMessage(tablet, "alice@localhost");
+    const onPhone = nextMessageFrom(phone, "alice@localhost");
+    const onTablet = nextMessageFrom(tablet, "alice@localhost");
     await alice.sendEncrypted("bob@localhost", "second");
     assert.equal((await onPhone).body, "second");
     const m = await onTablet;
@@ -101,7 +72,7 @@ describe("the key log vets contacts' new devices before they get messages", () =
     assert.equal(m.body, "");
     assert.match(m.problem ?? "", /not encrypted for this device/);
     // Refused again on the next message, not trusted later by default.
-    const onTablet2 = nextMessage(tablet, "alice@localhost");
+    const onTablet2 = nextMessageFrom(tablet, "alice@localhost");
     await alice.sendEncrypted("bob@localhost", "third");
     assert.equal((await onTablet2).encryption, "failed");
   });
@@ -123,7 +94,7 @@ describe("the key log vets contacts' new devices before they get messages", () =
     await carol.disconnect();
     const again = client("carol", "laptop2");
     await again.connect();
-    const got = nextMessage(again, "alice@localhost");
+    const got = nextMessageFrom(again, "alice@localhost");
     await alice.sendEncrypted("carol@localhost", "now logged");
     assert.equal((await got).body, "now logged");
   });
@@ -142,7 +113,7 @@ describe("the key log vets contacts' new devices before they get messages", () =
       delete faults.signWith;
     }
     await watcher.check();
-    const got = nextMessage(dave, "alice@localhost");
+    const got = nextMessageFrom(dave, "alice@localhost");
     await alice.sendEncrypted("dave@localhost", "log honest again");
     assert.equal((await got).body, "log honest again");
   });

@@ -8,32 +8,11 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { createKeyLog, type KeyLogFaults } from "@hato/modules";
-import {
-  HatoClient,
-  type KeyLogMemory,
-  type KeyLogState,
-  type KeyLogWatcher,
-  MemoryOmemoStore,
-  type WatchProblem,
-} from "@hato/sdk";
+import { HatoClient, type KeyLogWatcher, MemoryOmemoStore, type WatchProblem } from "@hato/sdk";
 import { startServer, type TestServer } from "../support/inproc.js";
-import { wsTrusting } from "../support/sdk.js";
+import { MemoryKeyLogState, wsTrusting } from "../support/sdk.js";
 
 const NS = "eu.siacs.conversations.axolotl";
-
-/** A KeyLogState in memory; `data` is what a real store would hold (JSON, as localStorage). */
-class MemoryState implements KeyLogState {
-  data: unknown;
-  async load(): Promise<unknown> {
-    return this.data === undefined ? undefined : JSON.parse(JSON.stringify(this.data));
-  }
-  async save(m: KeyLogMemory): Promise<void> {
-    this.data = JSON.parse(JSON.stringify(m));
-  }
-  get memory(): KeyLogMemory {
-    return this.data as KeyLogMemory;
-  }
-}
 
 /** Resolves once `pred` holds, re-checking after each change of `w` (no timing thresholds). */
 function whenWatcher(w: KeyLogWatcher, pred: () => boolean): Promise<void> {
@@ -60,7 +39,7 @@ describe("KeyLogWatcher over a real server", () => {
   const keylog = createKeyLog({ faults });
   const clients: HatoClient[] = [];
   const stores = { alice: new MemoryOmemoStore(), bob: new MemoryOmemoStore() };
-  const aliceState = new MemoryState();
+  const aliceState = new MemoryKeyLogState();
   let alice: HatoClient;
   let bob: HatoClient;
   let watcher: KeyLogWatcher;
@@ -231,7 +210,7 @@ describe("KeyLogWatcher over a real server", () => {
       ["not json at all", "state-damaged"],
     ];
     for (const [data, problem] of cases) {
-      const state = new MemoryState();
+      const state = new MemoryKeyLogState();
       state.data = data;
       const w = alice.watchKeyLog(state, { intervalMs: 0 });
       await w.check();

@@ -1,6 +1,13 @@
 // SDK clients against the in-process server over RFC 7395 WebSocket on the TLS port.
 
-import { type ClientEvents, type ClientOptions, HatoClient } from "@hato/sdk";
+import {
+  type ChatMessage,
+  type ClientEvents,
+  type ClientOptions,
+  HatoClient,
+  type KeyLogMemory,
+  type KeyLogState,
+} from "@hato/sdk";
 import WebSocket from "ws";
 import { startServer, type TestServer } from "./inproc.js";
 
@@ -74,6 +81,26 @@ export function nextEvent<K extends keyof ClientEvents>(
       resolve(args);
     }) as ClientEvents[K]);
   });
+}
+
+/** The next message `c` receives from `peer` (bare JID). */
+export async function nextMessageFrom(c: HatoClient, peer: string): Promise<ChatMessage> {
+  const [m] = await nextEvent(c, "message", (m) => !m.outgoing && m.peer === peer);
+  return m;
+}
+
+/** A KeyLogState in memory; `data` is what a real store would hold (JSON, as localStorage). */
+export class MemoryKeyLogState implements KeyLogState {
+  data: unknown;
+  async load(): Promise<unknown> {
+    return this.data === undefined ? undefined : JSON.parse(JSON.stringify(this.data));
+  }
+  async save(m: KeyLogMemory): Promise<void> {
+    this.data = JSON.parse(JSON.stringify(m));
+  }
+  get memory(): KeyLogMemory {
+    return this.data as KeyLogMemory;
+  }
 }
 
 /** Waits until `check()` holds, re-checking after each event of `c` (no timing thresholds). */
