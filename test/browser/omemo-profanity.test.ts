@@ -57,9 +57,7 @@ describe("OMEMO between the web client and Profanity", {
   it("the web client and Profanity read each other's encrypted messages; the database holds neither text", async () => {
     prof = await Profanity.start(hato, { user: "alice", password: "alice-secret" });
     await prof.online();
-    await prof.type("/omemo trustmode blind");
-    await prof.type("/omemo gen");
-    await prof.waitFor(/Device ID is \d+/, 60_000);
+    await prof.enableOmemo();
 
     await newUser(bob.page, {
       url: webUrl(hato.tlsPort),

@@ -37,9 +37,7 @@ describe("encrypted files from Profanity", {
   it("Profanity's /sendfile in an OMEMO chat arrives as an aesgcm link the SDK decrypts", async () => {
     prof = await Profanity.start(hato, { user: "alice", password: "alice-secret" });
     await prof.online();
-    await prof.type("/omemo trustmode blind");
-    await prof.type("/omemo gen");
-    await prof.waitFor(/Device ID is \d+/, 60_000);
+    await prof.enableOmemo();
 
     const ca = await readFile(hato.caFile, "utf8");
     bob = new HatoClient({

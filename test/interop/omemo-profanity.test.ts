@@ -29,9 +29,7 @@ describe("OMEMO with Profanity", {
   it("Profanity reads the SDK's encrypted message and answers encrypted", async () => {
     prof = await Profanity.start(hato, { user: "alice", password: "alice-secret" });
     await prof.online();
-    await prof.type("/omemo trustmode blind");
-    await prof.type("/omemo gen");
-    await prof.waitFor(/Device ID is \d+/, 60_000);
+    await prof.enableOmemo();
 
     bob = new HatoClient({
       service: `wss://127.0.0.1:${hato.tlsPort}/xmpp-websocket`,

@@ -143,6 +143,17 @@ export class Profanity {
     await this.tmux(["send-keys", "-t", SESSION, "Enter"]);
   }
 
+  /**
+   * Turns OMEMO on as the interop tests use it: blind trust (new devices trusted, as Hato's
+   * clients do before verification), keys generated, and waits until Profanity shows its
+   * device id (key generation can take a while on a loaded machine).
+   */
+  async enableOmemo(): Promise<void> {
+    await this.type("/omemo trustmode blind");
+    await this.type("/omemo gen");
+    await this.waitFor(/Device ID is \d+/, 60_000);
+  }
+
   /** The visible screen as text. */
   async screen(): Promise<string> {
     const r = await this.tmux(["capture-pane", "-p", "-t", SESSION]);
