@@ -10,11 +10,11 @@ import {
   discoInfo,
   FEATURES,
   IDENTITY,
-  OMEMO_FEATURES,
   SDK_VERSION,
 } from "./caps.js";
-import { Chat, type Content, unwrap } from "./chat.js";
+import { Chat } from "./chat.js";
 import { Connection } from "./connection.js";
+import { E2ee } from "./e2ee.js";
 import { Emitter } from "./emitter.js";
 import {
   type DecryptedFile,
@@ -34,23 +34,9 @@ import { bare, domainOf } from "./jid.js";
 import { KeyLog } from "./keylog/client.js";
 import type { KeyLogState, KeyLogWatcher, WatchOptions } from "./keylog/watch.js";
 import { watchClient } from "./keylog/watch-client.js";
-import { LocalHistory, MemoryHistoryStore } from "./local-history.js";
-import {
-  NS_CARBONS,
-  NS_DISCO_INFO,
-  NS_HATO_POLICY,
-  NS_HINTS,
-  NS_OMEMO,
-  NS_OMEMO2,
-  NS_OMEMO2_DEVICES,
-  NS_PING,
-  NS_ROSTER,
-  NS_VERSION,
-} from "./ns.js";
-import { type Decrypted, FALLBACK_BODY, Omemo, OmemoError, type OmemoHost } from "./omemo/omemo.js";
-import { linkTrust } from "./omemo/trust.js";
-import { LazyOmemo2 } from "./omemo2/lazy.js";
-import { randomId } from "./platform.js";
+import { NS_CARBONS, NS_DISCO_INFO, NS_HATO_POLICY, NS_PING, NS_ROSTER, NS_VERSION } from "./ns.js";
+import { FALLBACK_BODY, type Omemo } from "./omemo/omemo.js";
+import type { LazyOmemo2 } from "./omemo2/lazy.js";
 import { type PolicyLine, policyLines } from "./policy.js";
 import { Roster, rosterSet } from "./roster.js";
 import { MessageStore } from "./store.js";
@@ -114,14 +100,11 @@ export class HatoClient {
   /** What we answer to disco#info (and hash into caps). */
   private readonly features: readonly string[];
   private contactsScheduled = false;
+  private readonly e2ee: E2ee;
   /** OMEMO, when the options gave it a store. */
   readonly omemo: Omemo | undefined;
   /** OMEMO 2 (urn:xmpp:omemo:2), when the options gave it a store. */
   readonly omemo2: LazyOmemo2 | undefined;
-  /** Incoming messages in order while decryption (async) runs. */
-  private inbox: Promise<void> = Promise.resolve();
-  /** The decrypted history this device keeps (OMEMO on): the archive holds only ciphertext. */
-  private readonly local: LocalHistory | undefined;
 
   constructor(opts: ClientOptions) {
     this.jid = bare(opts.jid);
@@ -129,7 +112,7 @@ export class HatoClient {
     this.conn = new Connection(opts, {
       status: (s, detail) => {
         this.status = s;
-        this.omemo?.setOnline(s === "online");
+        this.e2ee.setOnline(s === "online");
         this.events.emit("status", s, detail);
       },
       setUp: () => this.setUp(),
@@ -150,21 +133,27 @@ export class HatoClient {
       },
       this.store,
     );
-    this.local =
-      opts.omemo === undefined
-        ? undefined
-        : new LocalHistory(opts.history ?? new MemoryHistoryStore(), (text) =>
-            this.events.emit("error", text),
-          );
+    this.e2ee = new E2ee(
+      {
+        self: () => this.jid,
+        request: (type, to, payload, direct) => this.conn.iq.request(type, to, payload, direct),
+        write: (el) => this.conn.write(el),
+        chat: this.chat,
+        events: this.events,
+      },
+      opts,
+    );
+    this.omemo = this.e2ee.omemo;
+    this.omemo2 = this.e2ee.omemo2;
     this.archive = new History(
       (q) => this.conn.iq.request("set", undefined, q),
       () => this.jid,
       this.store,
       {
         lookup: async (peer, outgoing, stanzaId, id) =>
-          (await this.local?.lookup(peer, outgoing, stanzaId, id))?.body,
+          (await this.e2ee.local?.lookup(peer, outgoing, stanzaId, id))?.body,
         device: () => ({ id: this.omemo?.deviceId, created: this.omemo?.created }),
-        settled: () => this.inbox,
+        settled: () => this.e2ee.settled(),
       },
     );
     this.avatars = new Avatars({
@@ -182,28 +171,7 @@ export class HatoClient {
       () => domainOf(this.jid),
       httpsOrigin(opts.service),
     );
-    this.features = [
-      ...FEATURES,
-      ...(opts.omemo === undefined ? [] : OMEMO_FEATURES),
-      ...(opts.omemo2 === undefined ? [] : [`${NS_OMEMO2_DEVICES}+notify`]),
-    ];
-    const omemoHost: OmemoHost = {
-      self: () => this.jid,
-      request: (type, to, payload, direct) => this.conn.iq.request(type, to, payload, direct),
-      error: (text) => this.events.emit("error", text),
-      newDevice: (jid, device, info) => this.events.emit("omemoNewDevice", jid, device, info),
-      keyChanged: (jid, info) => this.events.emit("omemoKeyChanged", jid, info),
-    };
-    this.omemo =
-      opts.omemo === undefined ? undefined : new Omemo(omemoHost, opts.omemo, opts.omemoTiming);
-    const omemo2Host: OmemoHost = { ...omemoHost };
-    this.omemo2 = opts.omemo2 === undefined ? undefined : new LazyOmemo2(omemo2Host, opts.omemo2);
-    if (this.omemo !== undefined && this.omemo2 !== undefined) {
-      // One trust rule per contact across both namespaces; OMEMO 2 devices verified through
-      // client.omemo like legacy ones (docs/e2ee.md).
-      omemo2Host.trust = this.omemo.addTrustSpace(this.omemo2.trustSpace());
-      linkTrust(this.omemo.store, this.omemo2.store);
-    }
+    this.features = [...FEATURES, ...this.e2ee.features()];
   }
 
   /** The roster with presence and avatars. */
@@ -252,12 +220,7 @@ export class HatoClient {
    * acked), in plain text (marked encryption "none" when OMEMO is on; see sendEncrypted()).
    */
   send(peer: string, body: string): ChatMessage {
-    return this.chat.send(
-      bare(peer),
-      body,
-      undefined,
-      this.omemo || this.omemo2 ? "plain" : undefined,
-    );
+    return this.chat.send(bare(peer), body, undefined, this.e2ee.on ? "plain" : undefined);
   }
 
   /**
@@ -266,32 +229,16 @@ export class HatoClient {
    * off or no device of `peer` can read it: it never falls back to plain text.
    */
   async sendEncrypted(peer: string, body: string): Promise<ChatMessage> {
-    const elements = await this.encryptFor(bare(peer), body);
+    const elements = await this.e2ee.encryptFor(bare(peer), body);
     const sent = this.chat.send(bare(peer), body, undefined, { fallback: FALLBACK_BODY, elements });
     // Our own copy in the archive is ciphertext too: keep the text (its id is the origin-id).
-    await this.local?.keepSent(sent.peer, sent.id, body, sent.time.getTime());
+    await this.e2ee.local?.keepSent(sent.peer, sent.id, body, sent.time.getTime());
     return sent;
-  }
-
-  /**
-   * The encrypted elements of `body` for `to`: in the legacy namespace by default (what
-   * deployed clients read), in urn:xmpp:omemo:2 for a peer that publishes only OMEMO 2 devices.
-   */
-  private async encryptFor(to: string, body: string): Promise<Element[]> {
-    const { omemo, omemo2 } = this;
-    if (omemo === undefined && omemo2 === undefined)
-      throw new Error("OMEMO is off: the client has no omemo store");
-    const useLegacy =
-      omemo !== undefined &&
-      (omemo2 === undefined ||
-        (await omemo.deviceLists.get(to)).ids.length > 0 ||
-        (await omemo2.devices(to)).length === 0);
-    return useLegacy ? omemo.encrypt(to, body) : omemo2!.encrypt(to, body);
   }
 
   /** XEP-0308: corrects our message `id` to `peer` (normally our last one), in plain text. */
   correct(peer: string, id: string, body: string): void {
-    this.chat.correct(bare(peer), id, body, this.omemo || this.omemo2 ? "plain" : undefined);
+    this.chat.correct(bare(peer), id, body, this.e2ee.on ? "plain" : undefined);
   }
 
   /**
@@ -299,10 +246,10 @@ export class HatoClient {
    * Conversations sends it). Rejects with OmemoError, sending nothing, as sendEncrypted() does.
    */
   async correctEncrypted(peer: string, id: string, body: string): Promise<void> {
-    const elements = await this.encryptFor(bare(peer), body);
+    const elements = await this.e2ee.encryptFor(bare(peer), body);
     const cid = this.chat.correct(bare(peer), id, body, { fallback: FALLBACK_BODY, elements });
     // Kept under the correction's own id: the archived correction finds its text by it.
-    await this.local?.keepSent(bare(peer), cid, body, Date.now());
+    await this.e2ee.local?.keepSent(bare(peer), cid, body, Date.now());
   }
 
   /**
@@ -310,36 +257,8 @@ export class HatoClient {
    * one from the peer's bundle and sends a key-transport message (no text), so that the peer's
    * device gets a fresh PreKey session. Rejects with OmemoError when no device can be reached.
    */
-  async repairOmemo(peer: string, device?: number): Promise<void> {
-    const to = bare(peer);
-    const { omemo, omemo2 } = this;
-    if (omemo === undefined && omemo2 === undefined)
-      throw new Error("OMEMO is off: the client has no omemo store");
-    // OMEMO 2 sessions are repaired when the peer publishes OMEMO 2 devices (that device, if
-    // named); the legacy ones as before, unless the named device is only an OMEMO 2 one.
-    const v2 =
-      omemo2 !== undefined &&
-      (await omemo2.devices(to)).some((d) => device === undefined || d === device);
-    const legacy =
-      omemo !== undefined &&
-      (!v2 || device === undefined || (await omemo.deviceLists.get(to)).ids.includes(device));
-    const tries: Promise<Element>[] = [];
-    if (legacy) tries.push(omemo.repair(to, device));
-    if (v2) tries.push(omemo2.repair(to, device));
-    if (tries.length === 0)
-      throw new OmemoError(`cannot repair the session with ${to}: no OMEMO device`, []);
-    const results = await Promise.allSettled(tries);
-    const sent = results.filter((r) => r.status === "fulfilled");
-    if (sent.length === 0) throw (results[0] as PromiseRejectedResult).reason;
-    for (const r of sent)
-      this.conn.write(
-        xml(
-          "message",
-          { type: "chat", to, id: randomId() },
-          r.value,
-          xml("store", { xmlns: NS_HINTS }),
-        ),
-      );
+  repairOmemo(peer: string, device?: number): Promise<void> {
+    return this.e2ee.repair(bare(peer), device);
   }
 
   /** XEP-0085: sends a standalone chat state notification. */
@@ -420,12 +339,7 @@ export class HatoClient {
    * and Dino send it). In plain text: marked encryption "none" when OMEMO is on.
    */
   sendFile(peer: string, url: string, meta: Omit<FileInfo, "url"> = {}): ChatMessage {
-    return this.chat.send(
-      bare(peer),
-      url,
-      { ...meta, url },
-      this.omemo || this.omemo2 ? "plain" : undefined,
-    );
+    return this.chat.send(bare(peer), url, { ...meta, url }, this.e2ee.on ? "plain" : undefined);
   }
 
   /**
@@ -461,8 +375,8 @@ export class HatoClient {
     file: EncryptedUploadFile,
     opts: EncryptedUploadOptions = {},
   ): Promise<ChatMessage> {
-    if (this.omemo === undefined && this.omemo2 === undefined)
-      throw new Error("OMEMO is off: the client has no omemo store");
+    // Checked before anything is uploaded.
+    if (!this.e2ee.on) throw new Error("OMEMO is off: the client has no omemo store");
     const to = bare(peer);
     let elements: Element[] = [];
     const up = await uploadEncrypted(
@@ -470,7 +384,7 @@ export class HatoClient {
       file,
       opts,
       async (link) => {
-        elements = await this.encryptFor(to, link);
+        elements = await this.e2ee.encryptFor(to, link);
       },
     );
     return this.chat.send(
@@ -530,13 +444,7 @@ export class HatoClient {
     // is in place (carbons and presence reach us), so "online" means ready.
     const ping = xml("ping", { xmlns: NS_PING });
     await this.conn.iq.request("get", domainOf(this.jid), ping, true).catch(() => undefined);
-    // OMEMO keys are created and published before "online", so that sending works at once.
-    await this.omemo
-      ?.start()
-      .catch((e) => this.events.emit("error", `OMEMO could not be set up: ${String(e)}`));
-    await this.omemo2
-      ?.start()
-      .catch((e) => this.events.emit("error", `OMEMO 2 could not be set up: ${String(e)}`));
+    await this.e2ee.start();
   }
 
   private presenceStanza(): Element {
@@ -559,10 +467,6 @@ export class HatoClient {
     else this.onMessage(el);
   }
 
-  /**
-   * The organisation's rules that apply to us (urn:hato:policy:0, a Hato extension). After
-   * asking once, the `policy` event brings the new lines when the server's policy changes.
-   */
   /**
    * Key transparency over our server's log (urn:hato:keylog:0, docs/key-transparency.md):
    * verified heads, contacts' logged device keys, consistency with the last head we saw.
@@ -588,6 +492,10 @@ export class HatoClient {
     );
   }
 
+  /**
+   * The organisation's rules that apply to us (urn:hato:policy:0, a Hato extension). After
+   * asking once, the `policy` event brings the new lines when the server's policy changes.
+   */
   async policySummary(): Promise<PolicyLine[]> {
     const res = await this.conn.iq.request(
       "get",
@@ -664,75 +572,7 @@ export class HatoClient {
   private onMessage(m: Element): void {
     if (this.archive.result(m)) return;
     if (this.avatars.event(m)) return;
-    if (this.omemo === undefined && this.omemo2 === undefined) {
-      this.chat.stanza(m);
-      return;
-    }
-    if (this.omemo?.event(m)) {
-      this.events.emit("omemoDevices", bare(m.attr("from") ?? this.jid));
-      return;
-    }
-    if (this.omemo2?.event(m)) {
-      this.events.emit("omemoDevices", bare(m.attr("from") ?? this.jid));
-      return;
-    }
-    // Decryption is asynchronous: a queue keeps messages (and their receipts) in order.
-    this.inbox = this.inbox.then(() =>
-      this.decrypted(m).catch((e) =>
-        this.events.emit("error", `an incoming message failed: ${String(e)}`),
-      ),
-    );
-  }
-
-  /** Hands a message to the chat with its decrypted body, or marked plain or undecryptable. */
-  private async decrypted(m: Element): Promise<void> {
-    const u = unwrap(m, this.jid);
-    if (u === undefined) return;
-    const legacy = this.omemo && u.msg.getChild("encrypted", NS_OMEMO);
-    const enc2 = this.omemo2 && !legacy ? u.msg.getChild("encrypted", NS_OMEMO2) : undefined;
-    // A namespace we have no store for is still encrypted: its body is only the fallback text.
-    const foreign =
-      legacy || enc2
-        ? undefined
-        : (u.msg.getChild("encrypted", NS_OMEMO) ?? u.msg.getChild("encrypted", NS_OMEMO2));
-    const enc = legacy ?? enc2 ?? foreign;
-    const type = u.msg.attr("type");
-    if (enc === undefined || type === "groupchat" || type === "error") {
-      const plain = u.msg.getChild("body") !== undefined;
-      this.chat.process(
-        u.msg,
-        u.route,
-        plain ? { body: u.msg.getChildText("body"), encryption: "none" } : undefined,
-      );
-      return;
-    }
-    const sender = u.route === "carbon-sent" ? this.jid : bare(u.msg.attr("from") ?? "");
-    // A copy delivered again (XEP-0198 after an unacknowledged session): its key is spent, and
-    // the ratchet would call it a replay. Its text is in the local history.
-    const again = await this.local?.seenLive(u.msg, u.route, this.jid);
-    if (again !== undefined) {
-      this.chat.process(u.msg, u.route, { body: again, encryption: "omemo" });
-      return;
-    }
-    const r: Decrypted =
-      enc === foreign
-        ? {
-            ok: false,
-            reason: `it is encrypted with ${enc.xmlns}, which this client does not speak`,
-          }
-        : legacy
-          ? await this.omemo!.decrypt(sender, legacy)
-          : await this.omemo2!.decrypt(sender, enc);
-    let content: Content;
-    if (r.ok) content = { body: r.body, encryption: "omemo" };
-    else {
-      content = { body: "", encryption: "failed", problem: r.reason };
-      const peer = bare((u.route === "carbon-sent" ? u.msg.attr("to") : u.msg.attr("from")) ?? "");
-      this.events.emit("cannotDecrypt", peer, r.reason, u.msg.attr("id"));
-    }
-    this.chat.process(u.msg, u.route, content);
-    // The message key is spent: this is the only moment its text can be kept. Awaited inside
-    // the inbox queue, so that a history page asked for afterwards finds it.
-    if (r.ok && r.body !== undefined) await this.local?.keepLive(u.msg, u.route, this.jid, r.body);
+    if (this.e2ee.on) this.e2ee.receive(m);
+    else this.chat.stanza(m);
   }
 }
