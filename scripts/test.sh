@@ -54,13 +54,18 @@ run_tests() {
 # that failed only because a subtest did are left out.
 tap_failures() {
   awk -v root="$PWD/" '
-    /^ *not ok / { name = $0; sub(/^ *not ok [0-9]+ - /, "", name); open = 1; place = ""; error = ""; kind = ""; next }
+    /^ *not ok / { name = $0; sub(/^ *not ok [0-9]+ - /, "", name); open = 1; place = ""; error = ""; kind = ""; more = 0; next }
     open && /^ *location: / { place = $0; sub(/^ *location: /, "", place); gsub(/\047/, "", place); sub(root, "", place) }
     open && /^ *failureType: / { kind = $0 }
-    open && /^ *error: / && error == "" { error = $0; sub(/^ *error: /, "", error) }
+    open && more > 0 { line = $0; sub(/^ +/, "", line); error = (error == "" ? line : error " " line); more--; next }
+    open && /^ *error: / && error == "" {
+      error = $0; sub(/^ *error: /, "", error)
+      # A multi-line error (a YAML block, as fast-check writes with its seed): its first lines.
+      if (error ~ /^[|>]-?$/) { error = ""; more = 3 }
+    }
     open && /^ *\.\.\.$/ {
       open = 0
-      if (kind !~ /subtestsFailed/) printf "\n  not ok: %s (%s): %s", name, place, substr(error, 1, 200)
+      if (kind !~ /subtestsFailed/) printf "\n  not ok: %s (%s): %s", name, place, substr(error, 1, 300)
     }
   ' "$1"
 }
