@@ -6,8 +6,16 @@ export { decryptFile, encryptFile } from "./encrypted-files/cipher.js";
 export { IqError } from "./iq.js";
 export { LocalHistory } from "./local-history.js";
 export { preKeyMessageIdentity } from "./omemo/bytes.js";
-export { createOwnDevice, newDeviceId, parseBundle, parseDeviceList } from "./omemo/keys.js";
+export { type IncomingKey, unwrapKey } from "./omemo/incoming.js";
+export {
+  bundleElement,
+  createOwnDevice,
+  newDeviceId,
+  parseBundle,
+  parseDeviceList,
+} from "./omemo/keys.js";
 export { Omemo } from "./omemo/omemo.js";
+export { keyFor, type Outgoing } from "./omemo/outgoing.js";
 export { open as openPayload, seal as sealPayload } from "./omemo/payload.js";
 export { libsignal } from "./omemo/signal.js";
 export { effectiveTrust, judgeKey, maySendTo } from "./omemo/trust.js";

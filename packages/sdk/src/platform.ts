@@ -1,4 +1,5 @@
-// What the SDK takes from its host (browser or Node 20): timers, WebCrypto, text codecs.
+// What the SDK takes from its host (browser or Node 20): timers, WebCrypto, text codecs,
+// structured clone.
 // Declared here, narrowly, instead of pulling in the DOM or Node type libraries.
 
 /** The parts of WebCrypto's SubtleCrypto the SDK calls. */
@@ -26,6 +27,7 @@ export interface Subtle {
 }
 
 interface Host {
+  structuredClone<T>(value: T): T;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(id: unknown): void;
   crypto: { subtle: Subtle; getRandomValues(a: Uint8Array): Uint8Array };
@@ -37,6 +39,11 @@ interface Host {
 }
 
 const host = globalThis as unknown as Host;
+
+/** A deep copy (typed arrays and ArrayBuffers copied too), by the host's structured clone. */
+export function deepCopy<T>(value: T): T {
+  return host.structuredClone(value);
+}
 
 /** A timer handle; pass it to cancel(). */
 export type Timer = unknown;

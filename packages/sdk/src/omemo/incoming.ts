@@ -87,8 +87,8 @@ export async function unwrapKey(
         throw new Error(verdict.reason);
       }
     }
-    const { libsignal, signalStorage, address } = await loadSignal();
-    const cipher = new libsignal.SessionCipher(
+    const { SessionCipher, signalStorage, address } = await loadSignal();
+    const cipher = new SessionCipher(
       signalStorage(store, own, sender, m.sid, (id) => hooks.usedPreKey(id)),
       address(sender, m.sid),
     );

@@ -6,6 +6,7 @@
 // use, and so needs no primitives of ours. This file adapts our OmemoStore to its storage.
 
 import * as libsignal from "@privacyresearch/libsignal-protocol-typescript";
+import { deepCopy } from "../platform.js";
 import { ab, bytes } from "./bytes.js";
 import { findSignedPreKey } from "./rotation.js";
 import type { KeyPair, OmemoStore, OwnDevice } from "./store.js";
@@ -16,6 +17,37 @@ export { libsignal };
 /** Loaded on first use (see loadSignal): the web client pays for the library only with OMEMO on. */
 
 const pairOut = (p: KeyPair): libsignal.KeyPairType => ({ pubKey: ab(p.pub), privKey: ab(p.priv) });
+
+/**
+ * The library's cipher, except how a message is tried on the sessions of a record. A record
+ * holds several sessions with one device when both sides started one at the same moment (each
+ * sent its first message before the other's arrived). libsignal-protocol-typescript 0.0.16 tries
+ * the message on each session in turn, and a try that fails leaves its session changed (its
+ * ratchet stepped with the other session's key); the next message on that session then fails
+ * with "Bad MAC" on both sides, for good. Here every try works on a copy, and only the copy that
+ * decrypted is kept, as libsignal-java does. (The library's methods around it take the copy as
+ * they would take the original: the record stores sessions by base key.)
+ */
+export class SessionCipher extends libsignal.SessionCipher {
+  override async decryptWithSessionList(
+    buffer: ArrayBuffer,
+    sessionList: libsignal.SessionType[],
+    errors: unknown[],
+  ): Promise<{ plaintext: ArrayBuffer; session: libsignal.SessionType }> {
+    // The library's order: the open session first, then the most recently closed.
+    for (const session of [...sessionList].reverse()) {
+      const copy = deepCopy(session);
+      try {
+        return { plaintext: await this.doDecryptWhisperMessage(buffer, copy), session: copy };
+      } catch (err) {
+        // A repeated counter is final: the message is a replay, whichever session it was for.
+        if ((err as Error).name === "MessageCounterError") throw err;
+        errors.push(err);
+      }
+    }
+    throw errors[0] ?? new Error("No session to decrypt the message with");
+  }
+}
 
 /** The Signal address of a remote device: name = bare JID, device id = OMEMO device id. */
 export function address(jid: string, device: number): libsignal.SignalProtocolAddress {
