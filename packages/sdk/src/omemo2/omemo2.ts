@@ -352,7 +352,12 @@ export class Omemo2 {
     this.host.trust?.learned(jid, device);
   }
 
-  /** Key material through an existing session; a reply confirms a session we started. */
+  /**
+   * Key material through an existing session; a reply confirms a session we started. A message
+   * the current session cannot read is tried on the previous one (both sides started a session
+   * at once, and the peer still writes in the one we replaced): when that one reads it, it
+   * becomes current again, so that both sides settle on the session the other last used.
+   */
   private async decryptKey(
     jid: string,
     device: number,
@@ -362,8 +367,23 @@ export class Omemo2 {
     const session = await this.store.loadSession(addr);
     if (session === undefined)
       throw new Error("no session with this device (it must send a key exchange first)");
-    const { state, plain } = await ratchetDecrypt(session.ratchet, message);
-    const next: Omemo2Session = { ratchet: state, ...(session.from ? { from: session.from } : {}) };
+    let next: Omemo2Session;
+    let plain: Uint8Array;
+    try {
+      const r = await ratchetDecrypt(session.ratchet, message);
+      plain = r.plain;
+      next = {
+        ...confirmed(session, r.state),
+        ...(session.previous ? { previous: session.previous } : {}),
+      };
+    } catch (err) {
+      const { previous } = session;
+      const r =
+        previous && (await ratchetDecrypt(previous.ratchet, message).catch(() => undefined));
+      if (previous === undefined || r === undefined) throw err;
+      plain = r.plain;
+      next = { ...confirmed(previous, r.state), previous: withoutPrevious(session) };
+    }
     await this.store.storeSession(addr, next);
     const identity = await this.store.loadIdentity(jid, device);
     return [plain, effectiveTrust(identity?.trust ?? "blind", await anyVerified(this.store, jid))];
@@ -384,13 +404,12 @@ export class Omemo2 {
     }
     const addr = address(jid, device);
     const existing = await this.store.loadSession(addr);
-    const from = existing?.from;
-    if (
-      from !== undefined &&
-      from.pkId === kex.pkId &&
-      from.spkId === kex.spkId &&
-      sameBytes(from.ek, kex.ek)
-    ) {
+    const started = (s: Omit<Omemo2Session, "previous"> | undefined) =>
+      s?.from !== undefined &&
+      s.from.pkId === kex.pkId &&
+      s.from.spkId === kex.spkId &&
+      sameBytes(s.from.ek, kex.ek);
+    if (started(existing) || started(existing?.previous)) {
       // The peer repeats its key exchange until we answer: the session exists already.
       return this.decryptKey(jid, device, kex.message);
     }
@@ -412,9 +431,11 @@ export class Omemo2 {
     const { state, plain } = await ratchetDecrypt(ratchet, kex.message).catch((err: Error) => {
       throw new Error(`the key exchange failed: ${err.message}`);
     });
+    // A session of ours stays as the previous one: its messages may still be on the way.
     await this.store.storeSession(addr, {
       ratchet: state,
       from: { pkId: kex.pkId, spkId: kex.spkId, ek: kex.ek },
+      ...(existing ? { previous: withoutPrevious(existing) } : {}),
     });
     if (verdict.isNew) await this.saveNew(jid, device, verdict.identity);
     // A pre-key is single use: replace it and republish the bundle (XEP-0384).
@@ -428,4 +449,17 @@ export class Omemo2 {
     const trust = identity?.trust ?? verdict.identity.trust;
     return [plain, effectiveTrust(trust, await anyVerified(this.store, jid))];
   }
+}
+
+/** `session` with its new ratchet state, confirmed: a message came through it. */
+function confirmed(
+  session: Omit<Omemo2Session, "previous">,
+  ratchet: Omemo2Session["ratchet"],
+): Omemo2Session {
+  return { ratchet, ...(session.from ? { from: session.from } : {}) };
+}
+
+function withoutPrevious(session: Omemo2Session): Omit<Omemo2Session, "previous"> {
+  const { previous: _, ...rest } = session;
+  return rest;
 }

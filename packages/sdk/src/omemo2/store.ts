@@ -25,6 +25,12 @@ export interface Omemo2Session {
   kex?: { pkId: number; spkId: number; ek: Uint8Array };
   /** For a session the peer started: its key exchange, to recognise a repeated one. */
   from?: { pkId: number; spkId: number; ek: Uint8Array };
+  /**
+   * The session a key exchange from the peer replaced. When both sides started a session at
+   * the same moment, the peer's messages may still come through this one: they decrypt here,
+   * and it becomes the current session again (omemo2.ts, decryptKey).
+   */
+  previous?: Omit<Omemo2Session, "previous">;
 }
 
 export interface Omemo2Store {
