@@ -169,6 +169,45 @@ describe("web client controls", () => {
     alice.assertClean();
   });
 
+  it("what is typed right after Up replaces the text being corrected (no late reload of the old text)", async () => {
+    const box = messageBox(alice.page);
+    await box.fill("meet at the station");
+    await box.press("Enter");
+    await boxHolds(alice.page, "");
+    await expectMessage(alice.page, "meet at the station");
+    // Up, and the next keystroke in the very next task, as a fast typist or a paste would: the
+    // box must keep the new text, however late the page paints.
+    const value = await box.evaluate(async (el) => {
+      const area = el as unknown as {
+        value: string;
+        focus(): void;
+        dispatchEvent(e: unknown): boolean;
+      };
+      const g = globalThis as unknown as {
+        KeyboardEvent: new (type: string, init: object) => unknown;
+        Event: new (type: string, init: object) => unknown;
+        setTimeout(fn: () => void, ms: number): void;
+      };
+      const tick = (ms: number) => new Promise<void>((r) => g.setTimeout(r, ms));
+      area.focus();
+      area.dispatchEvent(new g.KeyboardEvent("keydown", { key: "ArrowUp", bubbles: true }));
+      await tick(0);
+      area.value = "meet at the harbour";
+      area.dispatchEvent(new g.Event("input", { bubbles: true }));
+      await tick(300);
+      return area.value;
+    });
+    assert.equal(value, "meet at the harbour");
+    const corrected = next<ChatMessage>(
+      (fn) => bob.on("updated", fn),
+      (m) => m.body === "meet at the harbour",
+    );
+    await box.press("Enter");
+    assert.equal((await corrected).corrected, true);
+    await expectMessage(alice.page, "meet at the harbour");
+    alice.assertClean();
+  });
+
   it("Shift+Enter adds a line instead of sending", async () => {
     const box = messageBox(alice.page);
     await box.fill("first line");

@@ -1,6 +1,6 @@
 // The message box: Enter sends, Shift+Enter is a newline, Up in an empty box edits the last
 // message, Escape cancels editing; chat states (XEP-0085) follow the typing.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { attachFiles } from "../files/attach.js";
 import type { ChatStore } from "../state/store.js";
 
@@ -15,8 +15,11 @@ export function Composer({ store, peer }: { store: ChatStore; peer: string }) {
   const typing = useTyping(store, peer);
   const editing = store.editing?.peer === peer ? store.editing : undefined;
 
-  // Entering correction mode loads the message's text into the box.
-  useEffect(() => {
+  // Entering correction mode loads the message's text into the box. A layout effect runs as
+  // the render commits, in the same task as the key or click that began editing: an effect
+  // would run after the next paint, and overwrite what the user typed meanwhile (Up, then
+  // typing at once: the correction went out with the old text).
+  useLayoutEffect(() => {
     if (editing === undefined) return;
     setText(editing.body);
     box.current?.focus();
