@@ -1,6 +1,8 @@
 // OMEMO key storage: the port every backend implements (memory here for tests and bots; the
-// web client's IndexedDB store comes later). Async throughout so that IndexedDB fits, and
-// plain data only (numbers, strings, Uint8Array) so that structured clone can store it.
+// web client's IndexedDB store is in packages/web). Async throughout so that IndexedDB fits,
+// and plain data only (numbers, strings, Uint8Array) so that structured clone can store it.
+
+import { deepCopy } from "../platform.js";
 
 /** A Curve25519 key pair; public keys carry libsignal's 0x05 type byte (33 bytes). */
 export interface KeyPair {
@@ -56,18 +58,21 @@ export interface RemoteIdentity {
   since: string;
 }
 
-/** Everything OMEMO keeps per account and device. */
-export interface OmemoStore {
-  loadOwn(): Promise<OwnDevice | undefined>;
-  saveOwn(own: OwnDevice): Promise<void>;
-  loadPreKey(id: number): Promise<KeyPair | undefined>;
-  storePreKey(id: number, pair: KeyPair): Promise<void>;
+/**
+ * Everything OMEMO keeps per account and device, for either namespace: `Own`, `Pair` and
+ * `Session` are the namespace's record types (async, plain data, so that IndexedDB fits).
+ */
+export interface KeyStore<Own, Pair, Session> {
+  loadOwn(): Promise<Own | undefined>;
+  saveOwn(own: Own): Promise<void>;
+  loadPreKey(id: number): Promise<Pair | undefined>;
+  storePreKey(id: number, pair: Pair): Promise<void>;
   removePreKey(id: number): Promise<void>;
   /** Ids of the pre-keys we hold (unused ones). */
   preKeyIds(): Promise<number[]>;
-  /** libsignal's serialized session record for `address` (`jid.device`). */
-  loadSession(address: string): Promise<string | undefined>;
-  storeSession(address: string, record: string): Promise<void>;
+  /** The session with the device at `address` (`jid.device`). */
+  loadSession(address: string): Promise<Session | undefined>;
+  storeSession(address: string, session: Session): Promise<void>;
   removeSession(address: string): Promise<void>;
   loadIdentity(jid: string, device: number): Promise<RemoteIdentity | undefined>;
   saveIdentity(jid: string, device: number, identity: RemoteIdentity): Promise<void>;
@@ -78,16 +83,15 @@ export interface OmemoStore {
   saveDevices(jid: string, devices: number[]): Promise<void>;
 }
 
-/** A deep copy of plain data (what a database's structured clone does). */
-const clone = <T>(v: T): T =>
-  (globalThis as unknown as { structuredClone<U>(x: U): U }).structuredClone(v);
+/** The legacy namespace's store: sessions are libsignal's serialized session records. */
+export type OmemoStore = KeyStore<OwnDevice, KeyPair, string>;
 
 /**
  * A key store in memory for either namespace (`Own`, `Pair`, `Session` are the namespace's
  * record types). Keep the object to "restart" a client with the same keys and sessions (tests
  * do); values are copied in and out as a real database would.
  */
-export class MemoryKeyStore<Own, Pair, Session> {
+export class MemoryKeyStore<Own, Pair, Session> implements KeyStore<Own, Pair, Session> {
   private own: Own | undefined;
   private preKeys = new Map<number, Pair>();
   private sessions = new Map<string, Session>();
@@ -95,16 +99,16 @@ export class MemoryKeyStore<Own, Pair, Session> {
   private devices = new Map<string, number[]>();
 
   async loadOwn(): Promise<Own | undefined> {
-    return clone(this.own);
+    return deepCopy(this.own);
   }
   async saveOwn(own: Own): Promise<void> {
-    this.own = clone(own);
+    this.own = deepCopy(own);
   }
   async loadPreKey(id: number): Promise<Pair | undefined> {
-    return clone(this.preKeys.get(id));
+    return deepCopy(this.preKeys.get(id));
   }
   async storePreKey(id: number, pair: Pair): Promise<void> {
-    this.preKeys.set(id, clone(pair));
+    this.preKeys.set(id, deepCopy(pair));
   }
   async removePreKey(id: number): Promise<void> {
     this.preKeys.delete(id);
@@ -113,27 +117,27 @@ export class MemoryKeyStore<Own, Pair, Session> {
     return [...this.preKeys.keys()];
   }
   async loadSession(address: string): Promise<Session | undefined> {
-    return clone(this.sessions.get(address));
+    return deepCopy(this.sessions.get(address));
   }
   async storeSession(address: string, record: Session): Promise<void> {
-    this.sessions.set(address, clone(record));
+    this.sessions.set(address, deepCopy(record));
   }
   async removeSession(address: string): Promise<void> {
     this.sessions.delete(address);
   }
   async loadIdentity(jid: string, device: number): Promise<RemoteIdentity | undefined> {
-    return clone(this.ids.get(jid)?.get(device));
+    return deepCopy(this.ids.get(jid)?.get(device));
   }
   async saveIdentity(jid: string, device: number, identity: RemoteIdentity): Promise<void> {
     const m = this.ids.get(jid) ?? new Map<number, RemoteIdentity>();
     this.ids.set(jid, m);
-    m.set(device, clone(identity));
+    m.set(device, deepCopy(identity));
   }
   async identities(jid: string): Promise<Map<number, RemoteIdentity>> {
-    return clone(this.ids.get(jid) ?? new Map<number, RemoteIdentity>());
+    return deepCopy(this.ids.get(jid) ?? new Map<number, RemoteIdentity>());
   }
   async loadDevices(jid: string): Promise<number[] | undefined> {
-    return clone(this.devices.get(jid));
+    return deepCopy(this.devices.get(jid));
   }
   async saveDevices(jid: string, devices: number[]): Promise<void> {
     this.devices.set(jid, [...devices]);

@@ -2,7 +2,7 @@
 // because the keys differ (an Ed25519 identity, sessions as our own ratchet state); the same
 // shape otherwise (async, plain data: numbers, strings, Uint8Array) so that IndexedDB fits.
 
-import { MemoryKeyStore, type RemoteIdentity } from "../omemo/store.js";
+import { type KeyStore, MemoryKeyStore } from "../omemo/store.js";
 import type { RawPair } from "./crypto.js";
 import type { RatchetState } from "./ratchet.js";
 
@@ -33,23 +33,8 @@ export interface Omemo2Session {
   previous?: Omit<Omemo2Session, "previous">;
 }
 
-export interface Omemo2Store {
-  loadOwn(): Promise<Omemo2Own | undefined>;
-  saveOwn(own: Omemo2Own): Promise<void>;
-  loadPreKey(id: number): Promise<RawPair | undefined>;
-  storePreKey(id: number, pair: RawPair): Promise<void>;
-  removePreKey(id: number): Promise<void>;
-  preKeyIds(): Promise<number[]>;
-  /** Sessions by address `jid.device`. */
-  loadSession(address: string): Promise<Omemo2Session | undefined>;
-  storeSession(address: string, session: Omemo2Session): Promise<void>;
-  removeSession(address: string): Promise<void>;
-  loadIdentity(jid: string, device: number): Promise<RemoteIdentity | undefined>;
-  saveIdentity(jid: string, device: number, identity: RemoteIdentity): Promise<void>;
-  identities(jid: string): Promise<Map<number, RemoteIdentity>>;
-  loadDevices(jid: string): Promise<number[] | undefined>;
-  saveDevices(jid: string, devices: number[]): Promise<void>;
-}
+/** OMEMO 2's store: sessions are our own ratchet state. */
+export type Omemo2Store = KeyStore<Omemo2Own, RawPair, Omemo2Session>;
 
 /** Omemo2Store in memory; keep the object to restart a client with the same keys and sessions. */
 export class MemoryOmemo2Store
